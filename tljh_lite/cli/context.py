@@ -1,0 +1,37 @@
+"""What every subcommand works on: the paths, the config file, its schema."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from ..config.file import ConfigFile
+from ..config.schema import build_schema
+from ..config.validate import Checker
+from ..errors import PermissionNeededError
+from ..paths import Paths
+
+
+@dataclass
+class Context:
+    paths: Paths
+    config_path: Path
+
+    @property
+    def file(self) -> ConfigFile:
+        return ConfigFile(self.config_path)
+
+    @cached_property
+    def checker(self) -> Checker:
+        # Plugins' config sections join the schema here (see issue: plugins).
+        return Checker(build_schema())
+
+    def require_access(self) -> None:
+        """The installed config is root's; a file of your own needs no root."""
+        if os.geteuid() != 0 and self.config_path == self.paths.config_file:
+            raise PermissionNeededError(
+                f"tljh-config needs root to use {self.config_path}",
+                "run it with sudo, e.g. sudo tljh-config show",
+            )

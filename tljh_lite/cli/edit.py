@@ -1,0 +1,52 @@
+"""`set`, `unset`, `add-item`, `remove-item`: change one key of config.yaml."""
+
+from __future__ import annotations
+
+import sys
+
+from ..config.editor import Change, Editor
+
+# name -> (Editor method, takes a VALUE, help)
+OPERATIONS = {
+    "set": (Editor.set, True, "set KEY to a single VALUE, e.g. set limits.memory 1G"),
+    "unset": (Editor.unset, False, "remove KEY from config.yaml, so it takes its default"),
+    "add-item": (Editor.add_item, True, "add VALUE to the list KEY, e.g. add-item users.admin prof"),
+    "remove-item": (Editor.remove_item, True, "remove VALUE from the list KEY"),
+}
+
+RELOAD_HINT = "Run 'sudo tljh-config reload' to apply the change."
+
+
+def add_parsers(commands, common) -> None:
+    for name, (_method, takes_value, help_text) in OPERATIONS.items():
+        sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.add_argument("key", metavar="KEY", help="a dotted key, like limits.memory")
+        if takes_value:
+            sub.add_argument(
+                "value",
+                metavar="VALUE",
+                help="none, true/false, a number, or text (a key that takes text keeps it as text)",
+            )
+        sub.set_defaults(run=run, operation=name)
+
+
+def run(context, args) -> int:
+    context.require_access()
+    method, takes_value, _help = OPERATIONS[args.operation]
+    editor = Editor(context.checker)
+    values = [args.value] if takes_value else []
+    outcome: list[Change] = []
+
+    def change(config):
+        result = method(editor, config, args.key, *values)
+        outcome.append(result)
+        return result.config if result.changed else config
+
+    context.file.update(change)
+    result = outcome[0]
+    print(result.summary)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if result.changed:
+        print(RELOAD_HINT)
+    return 0

@@ -1,0 +1,77 @@
+"""Entry point of `tljh-config`: parse arguments, run a subcommand, report errors.
+
+This is the one place that turns exceptions into output and exit codes:
+a TljhError becomes one line on stderr and exit 1, Ctrl-C says "cancelled",
+and only --verbose shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn, Sequence
+
+from ..errors import TljhError
+from ..paths import Paths
+from . import edit, reload, show, validate
+from .context import Context
+
+PROG = "tljh-config"
+SUBCOMMANDS = (show, edit, validate, reload)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message}; see {self.prog} --help\n")
+
+
+def build_parser(paths: Paths) -> ArgumentParser:
+    common = ArgumentParser(add_help=False)
+    # Accepted before or after the subcommand (TLJH's docs put it before).
+    common.add_argument(
+        "--config-path",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help=f"the config file to use (default: {paths.config_file})",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+    )
+    parser = ArgumentParser(
+        prog=PROG,
+        parents=[common],
+        description="Show and change the configuration of this tljh-lite JupyterHub.",
+        epilog="Changes take effect after: sudo tljh-config reload",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    commands.required = True
+    for module in SUBCOMMANDS:
+        module.add_parsers(commands, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    paths = Paths.from_environ()
+    args = build_parser(paths).parse_args(argv)
+    verbose = getattr(args, "verbose", False)
+    context = Context(paths, getattr(args, "config_path", paths.config_file))
+    try:
+        return args.run(context, args)
+    except TljhError as e:
+        if verbose:
+            raise
+        print(f"{PROG}: error: {e.one_line()}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: cancelled", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug: say so in one line, traceback only on request
+        if verbose:
+            raise
+        print(f"{PROG}: unexpected error: {e!r}; run again with --verbose and report it", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

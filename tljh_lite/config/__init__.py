@@ -1,0 +1,1 @@
+"""The config layer: config.yaml on disk, its schema, edits, and defaults."""

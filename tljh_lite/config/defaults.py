@@ -1,0 +1,55 @@
+"""The value every key has when config.yaml does not set it.
+
+docs/config.md documents these; a unit test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Mapping
+
+DEFAULTS: dict[str, Any] = {
+    "base_url": "/",
+    "auth": {
+        "type": "firstuseauthenticator.FirstUseAuthenticator",
+        "FirstUseAuthenticator": {"create_users": False},
+    },
+    "users": {"allowed": [], "banned": [], "admin": [], "extra_user_groups": {}},
+    "limits": {"memory": None, "cpu": None},
+    "user_environment": {"default_app": "jupyterlab"},
+    "http": {"address": "", "port": 80},
+    "https": {
+        "enabled": False,
+        "address": "",
+        "port": 443,
+        "tls": {"key": "", "cert": ""},
+        "letsencrypt": {"email": "", "domains": [], "staging": False},
+    },
+    "services": {
+        "cull": {
+            "enabled": True,
+            # An hour: a student who steps out of a class or a lab session keeps
+            # their kernel; a server forgotten overnight frees its memory. TLJH's
+            # docs said 3600 while its code used 600; here both say 3600.
+            "timeout": 3600,
+            # Check every 5 minutes: a server lives at most timeout + every.
+            "every": 300,
+            "concurrency": 5,
+            "users": False,
+            "max_age": 0,
+            "remove_named_servers": False,
+        },
+        "configurator": {"enabled": False},
+    },
+}
+
+
+def merged(config: Mapping[str, Any], defaults: Mapping[str, Any] = DEFAULTS) -> dict[str, Any]:
+    """defaults overlaid with config: mappings merge key by key, anything else replaces."""
+    out = copy.deepcopy(dict(defaults))
+    for key, value in config.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merged(value, out[key])
+        else:
+            out[key] = copy.deepcopy(value)
+    return out

@@ -1,0 +1,87 @@
+"""The string formats config.yaml uses, each with a check and the words for errors.
+
+We build our own FormatChecker with exactly these formats instead of relying
+on jsonschema's optional ones (its "hostname" check silently does nothing
+unless an extra package is installed). A unit test asserts every format the
+schema names is registered here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Callable
+
+from jsonschema import FormatChecker
+
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+
+
+def _hub_username(value: str) -> bool:
+    # JupyterHub puts names in URLs and our unix names are derived from them:
+    # no whitespace, no control characters, no '/', and not absurdly long.
+    return 0 < len(value) <= 255 and not re.search(r"[\s/\x00-\x1f\x7f]", value)
+
+
+def _bind_address(value: str) -> bool:
+    if value == "":
+        return True
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _hostname(value: str) -> bool:
+    name = value.lower()
+    return len(name) <= 253 and re.fullmatch(rf"({_LABEL}\.)+[a-z][a-z0-9-]{{0,62}}", name) is not None
+
+
+FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
+    "hub-username": (_hub_username, "a username (no spaces or '/')"),
+    "unix-group": (
+        lambda v: re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", v) is not None,
+        "a unix group name (lowercase letters, digits, '_' or '-', at most 32 characters)",
+    ),
+    "memory-size": (
+        lambda v: re.fullmatch(r"(?=.*[1-9])[0-9]+(\.[0-9]+)?[KMGT]", v) is not None,
+        "a memory size like 512M or 1G (K, M, G or T)",
+    ),
+    "base-url": (
+        lambda v: re.fullmatch(r"/([^/\s?#]+/)*", v) is not None,
+        "a URL path that starts and ends with '/', like /jupyter/",
+    ),
+    "authenticator-class": (
+        lambda v: re.fullmatch(rf"{_IDENTIFIER}(\.{_IDENTIFIER})*", v) is not None,
+        "an authenticator class (module.Class) or entry-point name",
+    ),
+    "python-identifier": (str.isidentifier, "a setting name (letters, digits and '_')"),
+    "bind-address": (_bind_address, "an IP address, or '' for all addresses"),
+    "absolute-path-or-empty": (
+        lambda v: v == "" or (v.startswith("/") and "\n" not in v and "\x00" not in v),
+        "an absolute file path, or ''",
+    ),
+    "email-or-empty": (
+        lambda v: v == "" or re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s.]+", v) is not None,
+        "an email address, or ''",
+    ),
+    "hostname": (_hostname, "a domain name like hub.example.edu"),
+}
+
+
+def format_checker() -> FormatChecker:
+    checker = FormatChecker(formats=())
+    for name, (check, _words) in FORMATS.items():
+        checker.checks(name)(_strings_only(check))
+    return checker
+
+
+def _strings_only(check: Callable[[str], bool]) -> Callable[[object], bool]:
+    # A format says nothing about non-strings; "type" rejects those.
+    return lambda value: not isinstance(value, str) or check(value)
+
+
+def describe_format(name: str) -> str:
+    return FORMATS[name][1] if name in FORMATS else f"a value in {name} format"

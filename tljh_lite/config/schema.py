@@ -1,0 +1,241 @@
+"""The JSON Schema of config.yaml, with every TLJH key, and how plugins extend it.
+
+The schema is strict: unknown keys are rejected (`additionalProperties:
+false` everywhere) and every string with a shape has a `format` that is
+actually checked (see `formats.py`). Leaf schemas may carry `x-expected`, the
+words used in error messages for what the key takes.
+
+Plugins add top-level sections of their own through `build_schema(extra)`;
+they cannot redefine a built-in key.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, Iterator, Mapping
+
+from ..errors import ConfigError
+
+USERNAME_LIST = {
+    "type": "array",
+    "items": {"type": "string", "format": "hub-username"},
+    "uniqueItems": True,
+    "x-expected": "a list of usernames",
+}
+
+PORT = {"type": "integer", "minimum": 1, "maximum": 65535, "x-expected": "a port number (1-65535)"}
+
+ADDRESS = {
+    "type": "string",
+    "format": "bind-address",
+    "x-expected": "an IP address to listen on, or '' for all",
+}
+
+OPTIONAL_FILE = {
+    "type": "string",
+    "format": "absolute-path-or-empty",
+    "x-expected": "an absolute file path, or '' for none",
+}
+
+
+def _section(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A mapping with exactly these keys (all optional)."""
+    return {"type": "object", "properties": properties, "additionalProperties": False, **extra}
+
+
+BASE_SCHEMA: dict[str, Any] = _section(
+    {
+        "base_url": {
+            "type": "string",
+            "format": "base-url",
+            "x-expected": "a URL path that starts and ends with '/', like /jupyter/",
+        },
+        "auth": _section(
+            {
+                "type": {
+                    "type": "string",
+                    "format": "authenticator-class",
+                    "x-expected": "an authenticator class (module.Class) or entry-point name",
+                },
+            },
+            # auth.<AuthenticatorClass>.<trait>: passed to that class as traitlets
+            # config. TLJH only treats capitalised keys as class sections.
+            patternProperties={
+                r"^[A-Z][A-Za-z0-9_]*$": {
+                    "type": "object",
+                    "propertyNames": {"format": "python-identifier"},
+                    "x-expected": "a mapping of the authenticator's settings",
+                }
+            },
+        ),
+        "users": _section(
+            {
+                "allowed": USERNAME_LIST,
+                "banned": USERNAME_LIST,
+                "admin": USERNAME_LIST,
+                "extra_user_groups": {
+                    "type": "object",
+                    "propertyNames": {"format": "unix-group"},
+                    "additionalProperties": USERNAME_LIST,
+                    "x-expected": "a mapping of unix group names to lists of usernames",
+                },
+            }
+        ),
+        "limits": _section(
+            {
+                "memory": {
+                    "type": ["string", "null"],
+                    "format": "memory-size",
+                    "x-expected": "a memory size like 512M or 1G, or none",
+                },
+                "cpu": {
+                    "type": ["number", "null"],
+                    "exclusiveMinimum": 0,
+                    "x-expected": "a positive number of CPUs like 0.5 or 2, or none",
+                },
+            }
+        ),
+        "user_environment": _section(
+            {"default_app": {"enum": ["jupyterlab", "classic"], "x-expected": "jupyterlab or classic"}}
+        ),
+        "http": _section({"address": ADDRESS, "port": PORT}),
+        "https": _section(
+            {
+                "enabled": {"type": "boolean"},
+                "address": ADDRESS,
+                "port": PORT,
+                "tls": _section({"key": OPTIONAL_FILE, "cert": OPTIONAL_FILE}),
+                "letsencrypt": _section(
+                    {
+                        "email": {
+                            "type": "string",
+                            "format": "email-or-empty",
+                            "x-expected": "an email address, or '' for none",
+                        },
+                        "domains": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "hostname"},
+                            "uniqueItems": True,
+                            "x-expected": "a list of domain names",
+                        },
+                        "staging": {"type": "boolean"},
+                    }
+                ),
+            }
+        ),
+        "services": _section(
+            {
+                "cull": _section(
+                    {
+                        "enabled": {"type": "boolean"},
+                        "timeout": {"type": "integer", "minimum": 1, "x-expected": "a number of seconds (1 or more)"},
+                        "every": {"type": "integer", "minimum": 0, "x-expected": "a number of seconds (0: half the timeout)"},
+                        "concurrency": {"type": "integer", "minimum": 1, "x-expected": "a whole number of 1 or more"},
+                        "users": {"type": "boolean"},
+                        "max_age": {"type": "integer", "minimum": 0, "x-expected": "a number of seconds (0: no limit)"},
+                        "remove_named_servers": {"type": "boolean"},
+                    }
+                ),
+                # TLJH's jupyterhub-configurator switch; accepted so TLJH files load.
+                "configurator": _section({"enabled": {"type": "boolean"}}),
+            }
+        ),
+    }
+)
+
+
+def build_schema(extra_sections: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The full schema: the built-in keys plus plugins' top-level sections.
+
+    `extra_sections` maps a new top-level key to its JSON Schema. Plugin
+    sections are as strict as ours: a section given as an object without
+    `additionalProperties` gets `additionalProperties: false`.
+    """
+    schema = copy.deepcopy(BASE_SCHEMA)
+    for key, section in (extra_sections or {}).items():
+        if key in schema["properties"]:
+            raise ConfigError(
+                f"a plugin tried to redefine the built-in config key '{key}'",
+                "plugins may only add new top-level keys; rename the plugin's section",
+            )
+        section = copy.deepcopy(dict(section))
+        _make_strict(section)
+        schema["properties"][key] = section
+    return schema
+
+
+def _make_strict(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "object" and "properties" in schema:
+        schema.setdefault("additionalProperties", False)
+        for sub in schema["properties"].values():
+            if isinstance(sub, dict):
+                _make_strict(sub)
+
+
+def lookup(schema: Mapping[str, Any], path: list[str]) -> Mapping[str, Any] | None:
+    """The sub-schema for a key path, or None if the schema has no such key."""
+    node: Mapping[str, Any] = schema
+    for part in path:
+        child = _child(node, part)
+        if child is None:
+            return None
+        node = child
+    return node
+
+
+def _child(node: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    if key in node.get("properties", {}):
+        return node["properties"][key]
+    for pattern, sub in node.get("patternProperties", {}).items():
+        if re.search(pattern, key):
+            return sub
+    extra = node.get("additionalProperties", True if "properties" not in node else False)
+    if extra is False:
+        return None
+    if extra is True:
+        # Free-form mapping (an authenticator's settings): anything goes below.
+        return {} if _allows_object(node) else None
+    return extra
+
+
+def _allows_object(node: Mapping[str, Any]) -> bool:
+    kind = node.get("type")
+    return kind == "object" or (isinstance(kind, list) and "object" in kind)
+
+
+def known_keys(schema: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[str]:
+    """Every named key path in the schema, dotted ('limits.memory'), parents too."""
+    for key, sub in schema.get("properties", {}).items():
+        path = prefix + (key,)
+        yield ".".join(path)
+        yield from known_keys(sub, path)
+
+
+def accepts_type(schema: Mapping[str, Any], json_type: str) -> bool:
+    """Whether a leaf schema allows values of this JSON type at all."""
+    if "enum" in schema:
+        return any(json_type_of(v) == json_type for v in schema["enum"])
+    kind = schema.get("type")
+    if kind is None:
+        return True
+    kinds = kind if isinstance(kind, list) else [kind]
+    return json_type in kinds or (json_type == "integer" and "number" in kinds)
+
+
+def json_type_of(value: Any) -> str:
+    """The JSON Schema type name of a Python value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+

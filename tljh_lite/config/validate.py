@@ -1,0 +1,170 @@
+"""Check a config against the schema and say what is wrong in words a professor reads.
+
+jsonschema finds the problems; this module turns each into one sentence that
+names the key, what it takes and what it got, with "did you mean" for typos.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from ..errors import ConfigError
+from .formats import describe_format, format_checker
+from .schema import known_keys
+
+TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of keys to values",
+    "null": "none",
+}
+
+# Keys that other tools use and that mean nothing here, with what to do instead.
+FOREIGN_KEYS = {
+    "traefik_api": "tljh-lite uses configurable-http-proxy, not traefik; remove the traefik_api section",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    message: str
+    hint: str | None = None
+
+    def as_error(self) -> ConfigError:
+        return ConfigError(self.message, self.hint)
+
+
+def display_key(path: Iterable[Any]) -> str:
+    """['users', 'allowed', 0] -> 'users.allowed[0]'."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def show_value(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+class Checker:
+    """Validates configs against one schema (built once, reused)."""
+
+    def __init__(self, schema: Mapping[str, Any]):
+        self.schema = schema
+        self._validator = Draft202012Validator(schema, format_checker=format_checker())
+        self._known = sorted(set(known_keys(schema)))
+
+    def problems(self, config: Any) -> list[Problem]:
+        found = [self._describe(e) for e in self._validator.iter_errors(_plain(config))]
+        unique = {(p.key, p.message): p for p in found}
+        return sorted(unique.values(), key=lambda p: (p.key, p.message))
+
+    def check(self, config: Any) -> None:
+        """Raise ConfigError naming the first problem, if any."""
+        problems = self.problems(config)
+        if problems:
+            raise with_count(problems[0], len(problems)).as_error()
+
+    def unknown_key(self, dotted: str) -> Problem:
+        """The error for a key path the schema does not have."""
+        return Problem(dotted, f"unknown key {dotted}", self._suggest(dotted, self._known))
+
+    def _describe(self, error: ValidationError) -> Problem:
+        path = list(error.absolute_path)
+        key = display_key(path)
+        if error.validator == "additionalProperties":
+            return self._describe_unknown(error, path)
+        if error.validator == "propertyNames":
+            words = error.schema.get("x-expected") or _expected(error.validator_value)
+            return Problem(key, f"{key} has a key {show_value(error.instance)} that is not {words}")
+        if error.validator == "uniqueItems":
+            return Problem(key, f"{key} lists the same value twice", "remove the duplicate")
+        words = error.schema.get("x-expected") or _expected(error.schema)
+        return Problem(key, f"{key} must be {words}, not {show_value(error.instance)}")
+
+    def _describe_unknown(self, error: ValidationError, path: list[Any]) -> Problem:
+        schema = error.schema
+        allowed = list(schema.get("properties", {}))
+        patterns = list(schema.get("patternProperties", {}))
+        extras = sorted(
+            k for k in error.instance if k not in allowed and not any(re.search(p, k) for p in patterns)
+        )
+        name = extras[0] if extras else "?"
+        dotted = display_key([*path, name])
+        if not path and name in FOREIGN_KEYS:
+            return Problem(dotted, f"unknown key {dotted}", FOREIGN_KEYS[name])
+        hint = self._suggest(name, allowed) if path else None
+        return Problem(dotted, f"unknown key {dotted}", hint or self._suggest(dotted, self._known))
+
+    @staticmethod
+    def _suggest(name: str, candidates: list[str]) -> str | None:
+        match = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+        if match:
+            return f"did you mean {match[0]}?"
+        tops = sorted({c.split(".")[0] for c in candidates})
+        return f"valid keys here: {', '.join(tops)}" if tops else None
+
+
+def with_count(problem: Problem, total: int) -> Problem:
+    if total <= 1:
+        return problem
+    more = f"{total - 1} more problem{'s' if total > 2 else ''}: run tljh-config validate"
+    hint = f"{problem.hint} ({more})" if problem.hint else more
+    return Problem(problem.key, problem.message, hint)
+
+
+def _expected(schema: Any) -> str:
+    if not isinstance(schema, Mapping):
+        return "valid"
+    if "enum" in schema:
+        return "one of " + ", ".join(show_value(v) for v in schema["enum"])
+    if "format" in schema:
+        return describe_format(schema["format"])
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind else []
+    words = " or ".join(TYPE_WORDS.get(k, k) for k in kinds) or "valid"
+    bounds = []
+    if "minimum" in schema:
+        bounds.append(f"at least {schema['minimum']}")
+    if "exclusiveMinimum" in schema:
+        bounds.append(f"more than {schema['exclusiveMinimum']}")
+    if "maximum" in schema:
+        bounds.append(f"at most {schema['maximum']}")
+    return words + (f" ({', '.join(bounds)})" if bounds else "")
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's round-trip types -> plain dict/list/scalars for jsonschema."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    return value

@@ -1,0 +1,53 @@
+"""Where tljh-lite keeps things on a machine (TLJH's layout, so its docs apply).
+
+Paths are a value passed around, never module globals read from the
+environment at import time: tests build a `Paths` rooted in a temporary
+directory, and only `main()` functions look at the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PREFIX = Path("/opt/tljh")
+PREFIX_ENV_VAR = "TLJH_INSTALL_PREFIX"  # TLJH's name for the same setting
+
+
+@dataclass(frozen=True)
+class Paths:
+    prefix: Path = DEFAULT_PREFIX
+
+    @classmethod
+    def from_environ(cls, environ: os._Environ | dict | None = None) -> "Paths":
+        environ = os.environ if environ is None else environ
+        return cls(Path(environ.get(PREFIX_ENV_VAR) or DEFAULT_PREFIX))
+
+    @property
+    def hub_venv(self) -> Path:
+        return self.prefix / "hub"
+
+    @property
+    def user_venv(self) -> Path:
+        return self.prefix / "user"
+
+    @property
+    def config_dir(self) -> Path:
+        return self.prefix / "config"
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.yaml"
+
+    @property
+    def config_d(self) -> Path:
+        return self.config_dir / "jupyterhub_config.d"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.prefix / "state"
+
+    @property
+    def installer_log(self) -> Path:
+        return self.prefix / "installer.log"
