@@ -21,6 +21,8 @@ class TljhError(Exception):
     def one_line(self) -> str:
         return f"{self.message}; {self.hint}" if self.hint else self.message
 
+    __str__ = one_line
+
 
 class ConfigError(TljhError):
     """config.yaml, or an edit to it, is not valid."""

@@ -88,16 +88,19 @@ class Editor:
         return path, schema
 
     def _accept(self, old: Mapping, new: Mapping, summary: str) -> Change:
-        before = set(self.checker.problems(old))
-        after = self.checker.problems(new)
+        before = set(self.checker.schema_problems(old))
+        after = self.checker.schema_problems(new)
         introduced = [p for p in after if p not in before]
         if introduced:
             raise with_count(introduced[0], len(introduced)).as_error()
-        return Change(new, summary, warnings=[_warning(p) for p in after])
+        # Cross-key rules only warn here: tutorials set related keys one at a time.
+        pending = after or self.checker.rule_problems(new)
+        return Change(new, summary, warnings=[_warning(p) for p in pending])
 
 
 def _warning(problem: Problem) -> str:
-    return f"config.yaml still has a problem: {problem.message}"
+    hint = f"; {problem.hint}" if problem.hint else ""
+    return f"config.yaml still has a problem to fix before reload: {problem.message}{hint}"
 
 
 def _only(schema: Mapping[str, Any], json_type: str) -> bool:

@@ -21,7 +21,8 @@ _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 def _hub_username(value: str) -> bool:
     # JupyterHub puts names in URLs and our unix names are derived from them:
     # no whitespace, no control characters, no '/', and not absurdly long.
-    return 0 < len(value) <= 255 and not re.search(r"[\s/\x00-\x1f\x7f]", value)
+    # FirstUseAuthenticator also refuses ',' in names.
+    return 0 < len(value) <= 255 and not re.search(r"[\s/,\x00-\x1f\x7f]", value)
 
 
 def _bind_address(value: str) -> bool:
@@ -40,7 +41,7 @@ def _hostname(value: str) -> bool:
 
 
 FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
-    "hub-username": (_hub_username, "a username (no spaces or '/')"),
+    "hub-username": (_hub_username, "a username (no spaces, ',' or '/')"),
     "unix-group": (
         lambda v: re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", v) is not None,
         "a unix group name (lowercase letters, digits, '_' or '-', at most 32 characters)",

@@ -10,12 +10,13 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from ..errors import ConfigError
+from .defaults import merged
 from .formats import describe_format, format_checker
 from .schema import known_keys
 
@@ -67,17 +68,27 @@ def show_value(value: Any) -> str:
 
 
 class Checker:
-    """Validates configs against one schema (built once, reused)."""
+    """Validates configs against one schema (built once, reused), then cross-key rules."""
 
-    def __init__(self, schema: Mapping[str, Any]):
+    def __init__(self, schema: Mapping[str, Any], rules: Sequence[Callable[[Mapping], list[Problem]]] = ()):
         self.schema = schema
+        self.rules = list(rules)
         self._validator = Draft202012Validator(schema, format_checker=format_checker())
         self._known = sorted(set(known_keys(schema)))
 
     def problems(self, config: Any) -> list[Problem]:
+        """Everything wrong with a config: schema problems, else rule problems."""
+        return self.schema_problems(config) or self.rule_problems(config)
+
+    def schema_problems(self, config: Any) -> list[Problem]:
         found = [self._describe(e) for e in self._validator.iter_errors(_plain(config))]
         unique = {(p.key, p.message): p for p in found}
         return sorted(unique.values(), key=lambda p: (p.key, p.message))
+
+    def rule_problems(self, config: Any) -> list[Problem]:
+        """Cross-key problems of a config that passes the schema."""
+        full = merged(_plain(config))
+        return [problem for rule in self.rules for problem in rule(full)]
 
     def check(self, config: Any) -> None:
         """Raise ConfigError naming the first problem, if any."""
@@ -94,12 +105,12 @@ class Checker:
         key = display_key(path)
         if error.validator == "additionalProperties":
             return self._describe_unknown(error, path)
-        if error.validator == "propertyNames":
-            words = error.schema.get("x-expected") or _expected(error.validator_value)
-            return Problem(key, f"{key} has a key {show_value(error.instance)} that is not {words}")
+        if "propertyNames" in error.relative_schema_path:
+            # The error is about a key's name; its path is the mapping holding it.
+            return Problem(key, f"{key} has a key {show_value(error.instance)} that is not {_expected(error.schema)}")
         if error.validator == "uniqueItems":
             return Problem(key, f"{key} lists the same value twice", "remove the duplicate")
-        words = error.schema.get("x-expected") or _expected(error.schema)
+        words = error.schema.get("x-expected") or _expected(error.schema, only_type=error.validator == "type")
         return Problem(key, f"{key} must be {words}, not {show_value(error.instance)}")
 
     def _describe_unknown(self, error: ValidationError, path: list[Any]) -> Problem:
@@ -113,8 +124,10 @@ class Checker:
         dotted = display_key([*path, name])
         if not path and name in FOREIGN_KEYS:
             return Problem(dotted, f"unknown key {dotted}", FOREIGN_KEYS[name])
-        hint = self._suggest(name, allowed) if path else None
-        return Problem(dotted, f"unknown key {dotted}", hint or self._suggest(dotted, self._known))
+        parent = display_key(path) + "." if path else ""
+        sibling = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = f"did you mean {parent}{sibling[0]}?" if sibling else self._suggest(dotted, self._known)
+        return Problem(dotted, f"unknown key {dotted}", hint)
 
     @staticmethod
     def _suggest(name: str, candidates: list[str]) -> str | None:
@@ -133,12 +146,10 @@ def with_count(problem: Problem, total: int) -> Problem:
     return Problem(problem.key, problem.message, hint)
 
 
-def _expected(schema: Any) -> str:
-    if not isinstance(schema, Mapping):
-        return "valid"
+def _expected(schema: Mapping[str, Any], only_type: bool = False) -> str:
     if "enum" in schema:
         return "one of " + ", ".join(show_value(v) for v in schema["enum"])
-    if "format" in schema:
+    if "format" in schema and not only_type:
         return describe_format(schema["format"])
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind] if kind else []

@@ -1,0 +1,57 @@
+"""Checks that span several keys, which a JSON Schema cannot say clearly.
+
+They run on the merged config (defaults + file). `tljh-config set` only warns
+about them, because TLJH's tutorials set these keys one at a time (enable
+HTTPS first, then add the domain); `validate` and `reload` refuse them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from .validate import Problem
+
+Rule = Callable[[Mapping[str, Any]], list[Problem]]
+
+
+def tls_pair(config: Mapping[str, Any]) -> list[Problem]:
+    tls = config["https"]["tls"]
+    if bool(tls["key"]) != bool(tls["cert"]):
+        return [Problem("https.tls", "https.tls.key and https.tls.cert must be set together", "set both, or unset both")]
+    return []
+
+
+def https_certificate(config: Mapping[str, Any]) -> list[Problem]:
+    https = config["https"]
+    if not https["enabled"]:
+        return []
+    if https["tls"]["key"] and https["tls"]["cert"]:
+        return []
+    letsencrypt = https["letsencrypt"]
+    if not letsencrypt["domains"]:
+        return [
+            Problem(
+                "https.enabled",
+                "https.enabled is true but no certificate is configured",
+                "add-item https.letsencrypt.domains YOUR.DOMAIN (and set https.letsencrypt.email), "
+                "or set https.tls.key and https.tls.cert",
+            )
+        ]
+    if not letsencrypt["email"]:
+        return [
+            Problem(
+                "https.letsencrypt.email",
+                "Let's Encrypt needs https.letsencrypt.email",
+                "set https.letsencrypt.email to an address that gets certificate expiry notices",
+            )
+        ]
+    return []
+
+
+def distinct_ports(config: Mapping[str, Any]) -> list[Problem]:
+    if config["https"]["enabled"] and config["http"]["port"] == config["https"]["port"]:
+        return [Problem("https.port", "http.port and https.port must differ when HTTPS is enabled", "use 80 and 443")]
+    return []
+
+
+BUILT_IN_RULES: list[Rule] = [tls_pair, https_certificate, distinct_ports]
