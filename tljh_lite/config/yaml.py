@@ -37,7 +37,12 @@ def loads(text: str, source: str = "config.yaml") -> CommentedMap:
             "fix the file by hand (sudo nano it), then run tljh-config validate",
         ) from e
     if data is None:
-        return CommentedMap()
+        # Only comments (or nothing): keep the comments for the next edit.
+        empty = CommentedMap()
+        notes = [line[1:].removeprefix(" ") for line in text.splitlines() if line.lstrip().startswith("#")]
+        if notes:
+            empty.yaml_set_start_comment("\n".join(notes))
+        return empty
     if not isinstance(data, CommentedMap):
         raise ConfigError(
             f"{source} must be a mapping of keys to values, not {type(data).__name__}",
@@ -47,9 +52,11 @@ def loads(text: str, source: str = "config.yaml") -> CommentedMap:
 
 
 def dumps(data) -> str:
-    """Serialise config data; an empty mapping is an empty file."""
-    if not data:
-        return ""
+    """Serialise config data; an empty mapping is an empty file (with its comments)."""
     out = io.StringIO()
     _yaml().dump(data, out)
-    return out.getvalue()
+    text = out.getvalue()
+    if not data:
+        # ruamel writes an empty mapping as "{}"; the file just keeps its comments.
+        return "".join(line for line in text.splitlines(keepends=True) if line.strip() != "{}")
+    return text

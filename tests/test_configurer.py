@@ -1,0 +1,134 @@
+"""The configurer's mapping from config.yaml keys to JupyterHub settings."""
+
+from traitlets.config import Config
+import pytest
+
+from tljh_lite.config.defaults import DEFAULTS, merged
+from tljh_lite.configurer import apply, hub_settings, proxy_settings
+
+PY = "/opt/tljh/hub/bin/python3"
+
+
+def settings(config):
+    return hub_settings(merged(config), python=PY)
+
+
+def test_defaults():
+    s = settings({})
+    assert s["JupyterHub"]["base_url"] == "/"
+    assert s["JupyterHub"]["authenticator_class"] == "firstuseauthenticator.FirstUseAuthenticator"
+    assert s["FirstUseAuthenticator"] == {"create_users": False}
+    assert s["Authenticator"] == {"allowed_users": set(), "blocked_users": set(), "admin_users": set()}
+    assert s["Spawner"] == {"default_url": "/lab"}  # no limits unless asked for
+    assert s["UserCreatingSpawner"] == {"user_groups": {}}
+
+
+def test_base_url():
+    assert settings({"base_url": "/jupyter/"})["JupyterHub"]["base_url"] == "/jupyter/"
+
+
+def test_authenticator_class_and_its_traits():
+    s = settings(
+        {
+            "auth": {
+                "type": "oauthenticator.github.GitHubOAuthenticator",
+                "GitHubOAuthenticator": {"client_id": "id", "client_secret": "s", "scope": None},
+            }
+        }
+    )
+    assert s["JupyterHub"]["authenticator_class"] == "oauthenticator.github.GitHubOAuthenticator"
+    assert s["GitHubOAuthenticator"] == {"client_id": "id", "client_secret": "s"}  # none: class default
+
+
+def test_user_lists():
+    s = settings({"users": {"allowed": ["a", "b"], "banned": ["c"], "admin": ["p"]}})
+    assert s["Authenticator"] == {"allowed_users": {"a", "b"}, "blocked_users": {"c"}, "admin_users": {"p"}}
+
+
+def test_extra_user_groups():
+    s = settings({"users": {"extra_user_groups": {"teachers": ["p"], "ta": ["a", "b"]}}})
+    assert s["UserCreatingSpawner"]["user_groups"] == {"teachers": ["p"], "ta": ["a", "b"]}
+
+
+def test_limits():
+    s = settings({"limits": {"memory": "512M", "cpu": 1}})
+    assert s["Spawner"]["mem_limit"] == "512M"
+    assert s["Spawner"]["cpu_limit"] == 1.0 and isinstance(s["Spawner"]["cpu_limit"], float)
+
+
+@pytest.mark.parametrize("app, url", [("jupyterlab", "/lab"), ("classic", "/tree")])
+def test_default_app(app, url):
+    assert settings({"user_environment": {"default_app": app}})["Spawner"]["default_url"] == url
+
+
+def test_idle_culler_defaults_match_the_documented_ones():
+    s = settings({})
+    (service,) = s["JupyterHub"]["services"]
+    assert service["command"] == [
+        PY,
+        "-m",
+        "jupyterhub_idle_culler",
+        "--timeout=3600",
+        "--cull-every=300",
+        "--concurrency=5",
+        "--max-age=0",
+        "--cull-users=False",
+        "--remove-named-servers=False",
+    ]
+    (role,) = s["JupyterHub"]["load_roles"]
+    assert role["services"] == [service["name"]]
+    assert set(role["scopes"]) == {"list:users", "read:users:activity", "read:servers", "delete:servers"}
+
+
+def test_idle_culler_options():
+    cull = {"timeout": 60, "every": 10, "concurrency": 2, "max_age": 7200, "users": True, "remove_named_servers": True}
+    s = settings({"services": {"cull": cull}})
+    command = s["JupyterHub"]["services"][0]["command"]
+    for flag in ["--timeout=60", "--cull-every=10", "--concurrency=2", "--max-age=7200", "--cull-users=True",
+                 "--remove-named-servers=True"]:
+        assert flag in command
+    assert "admin:users" in s["JupyterHub"]["load_roles"][0]["scopes"]  # deleting users needs it
+
+
+def test_idle_culler_off():
+    s = settings({"services": {"cull": {"enabled": False}}})
+    assert s["JupyterHub"]["services"] == [] and s["JupyterHub"]["load_roles"] == []
+
+
+def test_proxy_http():
+    assert proxy_settings(merged({})) == {"ip": "", "port": 80}
+    assert proxy_settings(merged({"http": {"address": "127.0.0.1", "port": 8000}})) == {"ip": "127.0.0.1", "port": 8000}
+
+
+def test_proxy_https_with_own_certificate():
+    config = merged({"https": {"enabled": True, "port": 8443, "tls": {"key": "/k.pem", "cert": "/c.pem"}}})
+    assert proxy_settings(config) == {
+        "ip": "",
+        "port": 8443,
+        "ssl_key": "/k.pem",
+        "ssl_cert": "/c.pem",
+        "redirect_port": 80,
+    }
+
+
+def test_proxy_https_with_letsencrypt():
+    config = merged({"https": {"enabled": True, "letsencrypt": {"email": "p@x.edu", "domains": ["hub.x.edu"]}}})
+    s = proxy_settings(config)
+    assert s["ssl_key"] == "/etc/letsencrypt/live/hub.x.edu/privkey.pem"
+    assert s["ssl_cert"] == "/etc/letsencrypt/live/hub.x.edu/fullchain.pem"
+
+
+def test_apply_puts_settings_on_a_traitlets_config():
+    c = Config()
+    apply(c, settings({"limits": {"memory": "1G"}, "users": {"admin": ["prof"]}}))
+    assert c.Spawner.mem_limit == "1G"
+    assert c.Authenticator.admin_users == {"prof"}
+    assert c.JupyterHub.services[0]["name"] == "cull-idle"
+
+
+def test_hub_settings_do_not_mutate_the_config():
+    config = merged({"users": {"allowed": ["a"]}})
+    snapshot = repr(config)
+    hub_settings(config, python=PY)
+    assert repr(config) == snapshot
+    assert DEFAULTS["users"]["allowed"] == []
