@@ -315,8 +315,6 @@ def _import_rootfs(rootfs: Path, tag: str, info: dict) -> None:
     changes = [
         # systemd reads this to know it runs in a container.
         "ENV container=docker",
-        # The signal systemd takes as "shut down cleanly".
-        "STOPSIGNAL SIGRTMIN+3",
         'CMD ["/lib/systemd/systemd"]',
         f"LABEL {LABEL}.release={info['release']}",
         f"LABEL {LABEL}.debootstrap-started={info['debootstrap_started_utc']}",

@@ -1,0 +1,108 @@
+"""Fixtures for tests that run the real installer in systemd containers.
+
+- `docker_engine` (session): a Docker engine that answers; leftovers of
+  crashed earlier runs are removed.
+- `release` (session, parametrised): each test that uses it runs once per
+  Debian release; `--release bookworm` limits the run.
+- `image` (session): the cached test image of `release`.
+- `containers` (function) / `session_containers` (session): factories whose
+  containers are removed when the scope ends. Start containers only through
+  them: when a test fails, every live container of the factories the test
+  uses (directly or through other fixtures) gets its `diagnostics()` attached
+  to the report. A later session-scoped "installed hub" fixture should take
+  `session_containers`, so its logs show up when its tests fail.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+import harness
+
+log = logging.getLogger(__name__)
+
+_FUNCTION_FACTORY = pytest.StashKey[harness.ContainerFactory]()
+_SESSION_FACTORY = pytest.StashKey[harness.ContainerFactory]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tljh-lite integration")
+    group.addoption(
+        "--release", action="append", choices=harness.RELEASES, default=None,
+        help="Debian release to test on (repeatable; default: all of "
+             f"{', '.join(harness.RELEASES)})",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "release" in metafunc.fixturenames:
+        releases = metafunc.config.getoption("release") or list(harness.RELEASES)
+        # Session scope: session fixtures that depend on `release` (the image,
+        # an installed hub) exist once per release, and pytest groups the tests
+        # by release so only one such set is alive at a time.
+        metafunc.parametrize("release", releases, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def release(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> None:
+    harness.ensure_dockerd()
+    removed = harness.remove_orphaned_containers()
+    if removed:
+        log.warning("removed containers left by earlier runs: %s", removed)
+
+
+@pytest.fixture(scope="session")
+def image(docker_engine: None, release: str) -> str:
+    return harness.ensure_image(release)
+
+
+@pytest.fixture
+def containers(request: pytest.FixtureRequest, docker_engine: None):
+    factory = harness.ContainerFactory()
+    request.node.stash[_FUNCTION_FACTORY] = factory
+    yield factory
+    factory.remove_all()
+
+
+@pytest.fixture(scope="session")
+def session_containers(request: pytest.FixtureRequest, docker_engine: None):
+    factory = harness.ContainerFactory()
+    request.session.stash[_SESSION_FACTORY] = factory
+    yield factory
+    factory.remove_all()
+
+
+def _involved_containers(item: pytest.Item) -> list[harness.Container]:
+    """Live containers of the factories in this test's fixture closure.
+
+    Uses the static fixture closure, not the fixture values, so a container is
+    found even when the fixture that started it failed during setup.
+    """
+    found = []
+    if "containers" in item.fixturenames:
+        factory = item.stash.get(_FUNCTION_FACTORY, None)
+        found += list(factory.live()) if factory else []
+    if "session_containers" in item.fixturenames:
+        factory = item.session.stash.get(_SESSION_FACTORY, None)
+        found += list(factory.live()) if factory else []
+    return found
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.failed:
+        for container in _involved_containers(item):
+            try:
+                text = container.diagnostics()
+            except Exception as e:  # never hide the real failure behind this
+                text = f"collecting diagnostics failed: {e!r}"
+            report.sections.append((f"diagnostics {container.name}", text))
+    return report
