@@ -49,11 +49,14 @@ def test_every_command_leaves_a_valid_file_or_no_change(commands):
         for args in commands:
             before = path.read_bytes()
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                code = main(["--config-path", str(path), *args])
+                try:
+                    code = main(["--config-path", str(path), *args])
+                except SystemExit as e:  # argparse refusing the words (e.g. a value like "-x")
+                    code = e.code
             if code == 0:
                 config = ConfigFile(path).load()
                 assert CHECKER.schema_problems(config) == [], args
                 assert path.read_text().startswith("# the professor's notes\n")
             else:
-                assert code == 1, args
+                assert code in (1, 2), args
                 assert path.read_bytes() == before, args

@@ -10,7 +10,6 @@ something else changed while we were editing it.
 from __future__ import annotations
 
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -19,6 +18,7 @@ from filelock import FileLock, Timeout
 from ruamel.yaml.comments import CommentedMap
 
 from ..errors import ConfigBusyError, ConfigError, PermissionNeededError
+from ..files import atomic_write
 from . import yaml
 
 FILE_MODE = 0o600  # config.yaml may hold OAuth secrets and passwords
@@ -85,47 +85,27 @@ class ConfigFile:
             raise _permission_error(directory, "create") from e
 
     def _write(self, text: str, expected_old: str) -> None:
-        directory = self.path.parent
-        try:
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.", suffix=".tmp")
-        except PermissionError as e:
-            raise _permission_error(self.path, "write") from e
-        try:
-            # mkstemp makes the file 0600 before anything is written to it.
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            self._keep_owner(tmp)
+        def unchanged_since_read() -> None:
             if self.read_text() != expected_old:
                 raise ConfigError(
                     f"{self.path} was changed by something else while tljh-config was editing it",
                     "nothing was written; run the command again",
                 )
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
-        _fsync_dir(directory)
 
-    def _keep_owner(self, tmp: str) -> None:
+        try:
+            atomic_write(self.path, text, FILE_MODE, before_replace=unchanged_since_read, owner=self._owner())
+        except PermissionError as e:
+            raise _permission_error(self.path, "write") from e
+
+    def _owner(self) -> tuple[int, int] | None:
+        """Keep the owner of an existing file (root can change it; others need not)."""
         try:
             st = self.path.stat()
         except FileNotFoundError:
-            return
+            return None
         if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()) and os.geteuid() == 0:
-            os.chown(tmp, st.st_uid, st.st_gid)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+            return st.st_uid, st.st_gid
+        return None
 
 
 def _permission_error(path: Path, action: str) -> PermissionNeededError:
