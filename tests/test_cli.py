@@ -105,16 +105,28 @@ def test_broken_yaml_is_one_line(cli, config_path):
     assert "is not valid YAML at line" in result.err and result.err.count("\n") == 1
 
 
-def test_reload_without_a_hub_says_so(cli):
-    result = cli("reload")
-    assert result.code == 1
-    assert "no hub is installed" in result.err
+@pytest.fixture
+def installed_prefix(monkeypatch, tmp_path):
+    """TLJH_INSTALL_PREFIX in a temporary folder, run as if by root."""
+    monkeypatch.setenv("TLJH_INSTALL_PREFIX", str(tmp_path))
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    return Paths(tmp_path)
 
 
-def test_reload_refuses_an_invalid_config(cli, config_path):
-    cli("set", "https.enabled", "true")
+def test_reload_without_a_hub_says_so(installed_prefix, capsys):
+    assert main(["reload"]) == 1
+    assert "no hub is installed" in capsys.readouterr().err
+
+
+def test_reload_refuses_an_invalid_config(installed_prefix, capsys):
+    assert main(["set", "https.enabled", "true"]) == 0
+    assert main(["reload"]) == 1
+    assert "no certificate is configured" in capsys.readouterr().err
+
+
+def test_reload_applies_only_the_installed_config(cli):
     result = cli("reload")
-    assert result.code == 1 and "no certificate is configured" in result.err
+    assert result.code == 1 and "run it without --config-path" in result.err
 
 
 def test_verbose_shows_the_traceback(config_path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..commands import Runner
 from ..errors import TljhError
+from ..reload import reload
 
 
 def add_parsers(commands, common) -> None:
@@ -10,19 +12,26 @@ def add_parsers(commands, common) -> None:
         "reload",
         parents=[common],
         help="restart the hub (default) or the proxy so config changes take effect",
-        description="Check config.yaml, then restart the hub or the proxy and wait until it answers.",
+        description="Check config.yaml, restart the hub or the proxy, and wait until the hub answers. "
+        "If it does not come back, the last config that worked is restored.",
     )
     sub.add_argument("service", nargs="?", choices=("hub", "proxy"), default="hub")
+    sub.add_argument("--timeout", type=float, default=90, help="seconds to wait for the hub (default 90)")
     sub.set_defaults(run=run)
 
 
 def run(context, args) -> int:
     context.require_access()
-    context.checker.check(context.file.load())  # never restart into a config we know is bad
+    if context.config_path != context.paths.config_file:
+        raise TljhError("reload applies the installed config only", "run it without --config-path")
     hub = context.paths.hub_venv / "bin" / "jupyterhub"
     if not hub.exists():
+        context.checker.check(context.file.load())
         raise TljhError(
             f"no hub is installed under {context.paths.prefix} ({hub} is missing), so there is nothing to reload",
             "install tljh-lite with installer/bootstrap.py; it will use this config",
         )
-    raise TljhError(f"cannot reload the {args.service} yet: this tljh-lite has no service manager")
+    print(f"Restarting the {args.service} and waiting for the hub to answer...", flush=True)
+    version = reload(args.service, context.paths, context.checker, Runner(), args.timeout)
+    print(f"The hub is running with the new config (JupyterHub {version}).")
+    return 0

@@ -1,0 +1,63 @@
+"""What jupyterhub_config.py does: config.yaml's settings plus the fixed ones.
+
+The fixed settings wire the hub to the proxy's unit, the state directory and
+the shared user environment. The configurer's settings (from config.yaml) come
+next, and jupyterhub_config.d/*.py last, so an escape-hatch file wins.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from .config.defaults import merged
+from .config.file import ConfigFile
+from .config.rules import BUILT_IN_RULES
+from .config.schema import build_schema
+from .config.validate import Checker
+from .configurer import apply, hub_settings
+from .paths import Paths
+from .ports import HUB_URL, PROXY_API_URL
+
+
+def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
+    user_bin = paths.user_venv / "bin"
+    return {
+        "JupyterHub": {
+            "hub_bind_url": HUB_URL,
+            "cookie_secret_file": str(paths.state_dir / "jupyterhub_cookie_secret"),
+            "db_url": f"sqlite:///{paths.state_dir / 'jupyterhub.sqlite'}",
+            "spawner_class": "tljh_lite.spawner.UserCreatingSpawner",
+            # Students' servers outlive a hub restart (they are systemd units of their own).
+            "cleanup_servers": False,
+            "cleanup_proxy": False,
+            # Routes lost by a proxy crash come back within a minute (a proxy restart
+            # through systemd restarts the hub, which restores them at once).
+            "last_activity_interval": 60,
+        },
+        # The proxy is its own unit; the token comes from CONFIGPROXY_AUTH_TOKEN.
+        "ConfigurableHTTPProxy": {"should_start": False, "api_url": PROXY_API_URL},
+        "FirstUseAuthenticator": {"dbm_path": str(paths.state_dir / "passwords.dbm")},
+        "SystemdSpawner": {
+            "unit_name_template": "{USERNAME}",
+            "username_template": "{USERNAME}",
+            "default_shell": "/bin/bash",
+            "extra_paths": [str(user_bin)],
+            # Students get their own /tmp and no access to devices.
+            "isolate_tmp": True,
+            "isolate_devices": True,
+        },
+        "Spawner": {"cmd": [str(user_bin / "jupyterhub-singleuser")]},
+    }
+
+
+def configure(c: Any, paths: Paths) -> None:
+    apply(c, fixed_settings(paths))
+    config = ConfigFile(paths.config_file).load()
+    Checker(build_schema(), BUILT_IN_RULES).check(config)
+    apply(c, hub_settings(merged(config), python=sys.executable))
+
+
+def extra_config_files(paths: Paths) -> list[Path]:
+    return sorted(paths.config_d.glob("*.py"))

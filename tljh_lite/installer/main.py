@@ -1,0 +1,143 @@
+"""The installer, run by bootstrap inside the hub environment:
+
+    /opt/tljh/hub/bin/python3 -m tljh_lite.installer --distro debian:12 [--plugin SPEC] ...
+
+with the admins as JSON on stdin. Prints `==>` steps, logs everything else
+to the install log, and ends with the URL and what to do next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from ..commands import CommandError, Runner
+from ..config.defaults import merged
+from ..config.file import ConfigFile
+from ..errors import TljhError
+from ..health import HubNotReady
+from ..lastgood import LastGood
+from ..paths import Paths
+from ..services import Services, local_hub_url
+from ..systemd import Systemd
+from ..users import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
+from .admins import Admin, ensure_admin_passwords, ensure_admins_listed, parse_admins, uses_firstuse
+from .apt import Distro, ensure_apt_packages
+from .progress import Progress
+from .state import ensure_state
+from .sudoers import ensure_sudoers
+from .userenv import ensure_user_env
+
+log = logging.getLogger("tljh_lite")
+HEALTH_TIMEOUT = 120
+PROGRESS_PAGE_UNIT = "tljh-progress-page.service"
+CONFIG_LINK = Path("/usr/bin/tljh-config")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m tljh_lite.installer", description=__doc__)
+    parser.add_argument("--distro", type=Distro.parse, required=True, help="ID:VERSION, e.g. debian:12")
+    parser.add_argument("--plugin", action="extend", nargs="+", default=[], metavar="SPEC")
+    parser.add_argument("--user-requirements-txt-url", metavar="URL")
+    parser.add_argument("--show-progress-page", action="store_true")
+    return parser.parse_args(argv)
+
+
+def setup_logging(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+
+
+def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> list[Admin]:
+    with progress.step("Installing system packages (configurable-http-proxy, git, sudo)"):
+        ensure_apt_packages(runner, args.distro)
+    with progress.step("Setting up the students' environment (JupyterLab, Notebook) in " + str(paths.user_venv)):
+        ensure_user_env(runner, paths, args.user_requirements_txt_url)
+    with progress.step("Preparing state, accounts and admins"):
+        ensure_state(paths)
+        for group in (USERS_GROUP, ADMINS_GROUP):
+            ensure_group(runner, group)
+        ensure_sudoers(runner, SUDOERS_FILE, SUDOERS_TEXT)
+        ensure_admins_listed(paths, admins)
+        config = merged(ConfigFile(paths.config_file).load())
+        passwords_set = ensure_admin_passwords(paths, admins) if uses_firstuse(config) else []
+        _link(CONFIG_LINK, paths.hub_venv / "bin" / "tljh-config")
+    with progress.step("Starting the proxy and the hub"):
+        Systemd(runner).stop(PROGRESS_PAGE_UNIT)  # it held port 80 during the install
+        restarted, version = Services(paths, runner).apply(config, HEALTH_TIMEOUT)
+        LastGood(paths).save()
+        log.info("restarted %s; JupyterHub %s answers", restarted or "nothing", version)
+        progress.say(f"    JupyterHub {version} is answering" + ("" if restarted else " (nothing needed a restart)"))
+    return passwords_set
+
+
+def _link(link: Path, target: Path) -> None:
+    if link.is_symlink() and os.readlink(link) == str(target):
+        return
+    tmp = link.with_name(f".{link.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(target)
+    os.replace(tmp, link)
+
+
+def summary(paths: Paths, admins: list[Admin], passwords_set: list[Admin], elapsed: float) -> str:
+    config = merged(ConfigFile(paths.config_file).load())
+    url = local_hub_url(config).replace("127.0.0.1", "<this machine's address>")
+    lines = [f"Installation successful ({elapsed:.0f} s).", "", f"Your hub: {url}"]
+    for admin in admins:
+        if admin in passwords_set and admin.generated:
+            lines.append(f"Admin: {admin.name}, password: {admin.password}  (shown only once: write it down)")
+        elif admin in passwords_set:
+            lines.append(f"Admin: {admin.name}, with the password you gave")
+        else:
+            lines.append(f"Admin: {admin.name} (password unchanged)")
+    lines += [
+        "",
+        "Next steps:",
+        "  1. Log in as the admin and add students:  sudo tljh-config add-item users.allowed STUDENT",
+        "     then: sudo tljh-config reload   (each student sets a password at first login)",
+        "  2. Set memory per student:  sudo tljh-config set limits.memory 1G && sudo tljh-config reload",
+        "  3. Add course packages:  sudo /opt/tljh/user/bin/pip install PACKAGE   (or --plugin on a re-run)",
+        f"Install log: {paths.installer_log}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    paths = Paths.from_environ()
+    log_path = Path(os.environ.get("TLJH_LITE_LOG") or paths.installer_log)
+    setup_logging(log_path)
+    started = float(os.environ.get("TLJH_LITE_STARTED_AT") or 0) or None
+    progress = Progress(started)
+    try:
+        admins = parse_admins(sys.stdin.read() if not sys.stdin.isatty() else "")
+        passwords_set = install(args, admins, paths, progress, Runner())
+    except CommandError as e:
+        print(f"error: {e.one_line()}", file=sys.stderr)
+        print(e.last_lines(), file=sys.stderr)
+        print(f"The full log is in {log_path}", file=sys.stderr)
+        return 1
+    except HubNotReady as e:
+        print(f"error: {e.one_line()}", file=sys.stderr)
+        print(e.evidence, file=sys.stderr)
+        return 1
+    except TljhError as e:
+        print(f"error: {e.one_line()}", file=sys.stderr)
+        print(f"The full log is in {log_path}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
+    progress.say("")
+    progress.say(summary(paths, admins, passwords_set, progress.elapsed()))
+    return 0

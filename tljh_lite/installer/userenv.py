@@ -1,0 +1,56 @@
+"""The environment every student's server runs in: /opt/tljh/user.
+
+Root owns it and students cannot write to it, so its bytecode is compiled at
+install time (servers start faster). It is rebuilt only when what we asked
+for changes.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import shutil
+
+from ..commands import Runner
+from ..files import write_if_changed
+from ..paths import Paths
+
+USER_PACKAGES = [
+    "notebook",
+    "jupyterlab",
+    "ipykernel",
+    "ipywidgets",
+    "nbgitpuller",
+    "jupyter-resource-usage",
+]
+
+
+def user_requirements(hub_jupyterhub_version: str, extra: list[str]) -> list[str]:
+    # The single-user server must speak the hub's JupyterHub version.
+    return [*USER_PACKAGES, f"jupyterhub=={hub_jupyterhub_version}", *extra]
+
+
+def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, extra: list[str] = ()) -> bool:
+    """Create and fill the user venv; False if it was already as asked."""
+    uv = str(paths.hub_venv / "bin" / "uv")
+    python = paths.user_venv / "bin" / "python3"
+    wanted = user_requirements(importlib.metadata.version("jupyterhub"), list(extra))
+    command = [uv, "pip", "install", "--python", str(python), "--compile-bytecode", *wanted]
+    if requirements_url:
+        command += ["-r", requirements_url]
+    stamp = paths.state_dir / "user-env.json"
+    stamp_text = json.dumps(command) + "\n"
+    if python.exists() and not requirements_url and stamp.exists() and stamp.read_text() == stamp_text:
+        return False
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+    if not python.exists():
+        system_python = shutil.which("python3", path="/usr/bin:/usr/local/bin:/bin") or "python3"
+        runner.run([uv, "venv", "--seed", "--python", system_python, str(paths.user_venv)], env=env)
+    runner.run(
+        command,
+        env=env,
+        hint="the user environment could not be installed (the error is above; check --user-requirements-txt-url)",
+    )
+    write_if_changed(stamp, stamp_text, 0o600)
+    return True

@@ -1,0 +1,46 @@
+"""The spawner: SystemdSpawner, plus a unix account per student made on first start.
+
+The class keeps TLJH's name, UserCreatingSpawner, so `jupyterhub_config.d`
+snippets and tutorials written for TLJH (`c.UserCreatingSpawner...`) apply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from systemdspawner import SystemdSpawner
+from traitlets import Dict, List, Unicode
+
+from .commands import Runner
+from .unixname import unix_username
+from .users import ADMINS_GROUP, USERS_GROUP, ensure_user, set_groups
+
+
+class UserCreatingSpawner(SystemdSpawner):
+    user_groups = Dict(
+        key_trait=Unicode(),
+        value_trait=List(Unicode()),
+        config=True,
+        help="unix group -> hub users to add to it when their server starts (users.extra_user_groups)",
+    )
+
+    def _expand_user_vars(self, string: str) -> str:
+        # {USERNAME} in unit and account names is the unix account, jupyter-<name>.
+        return string.format(USERNAME=unix_username(self.user.name), USERID=self.user.id)
+
+    async def start(self):
+        name = unix_username(self.user.name)
+        await asyncio.to_thread(self._ensure_account, name)
+        # NoNewPrivileges=yes would make sudo impossible, so only admins go without it.
+        self.disable_user_sudo = not self.user.admin
+        return await super().start()
+
+    def _ensure_account(self, name: str) -> None:
+        runner = Runner()
+        created = ensure_user(runner, name)
+        wanted = {USERS_GROUP} | {g for g, members in self.user_groups.items() if self.user.name in members}
+        if self.user.admin:
+            wanted.add(ADMINS_GROUP)
+        set_groups(runner, name, wanted, managed=[USERS_GROUP, ADMINS_GROUP, *self.user_groups])
+        if created:
+            self.log.info("Created unix account %s for %s", name, self.user.name)

@@ -1,0 +1,54 @@
+"""Unix accounts for students and admins, and the groups that give admins sudo."""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+from pathlib import Path
+from typing import Iterable
+
+from .commands import Runner
+
+USERS_GROUP = "jupyterhub-users"
+ADMINS_GROUP = "jupyterhub-admins"
+SUDOERS_FILE = Path("/etc/sudoers.d/jupyterhub-admins")
+SUDOERS_TEXT = f"""\
+# Written by tljh-lite: hub admins may run anything as root from their
+# notebook server's terminal (they have no unix password).
+%{ADMINS_GROUP} ALL = (ALL) NOPASSWD: ALL
+"""
+
+
+def ensure_user(runner: Runner, name: str) -> bool:
+    """Create the unix account if it is missing; True if it was created.
+
+    The home directory is private (0700): students cannot read each other's work.
+    """
+    try:
+        pwd.getpwnam(name)
+        return False
+    except KeyError:
+        pass
+    runner.run(["useradd", "--create-home", "--shell", "/bin/bash", "--user-group", name])
+    os.chmod(pwd.getpwnam(name).pw_dir, 0o700)
+    return True
+
+
+def set_groups(runner: Runner, name: str, wanted: Iterable[str], managed: Iterable[str]) -> None:
+    """Make `name` a member of exactly the `wanted` groups among the `managed` ones."""
+    wanted = set(wanted)
+    for group in sorted(set(managed) | wanted):
+        ensure_group(runner, group)
+        members = grp.getgrnam(group).gr_mem
+        if group in wanted and name not in members:
+            runner.run(["gpasswd", "--add", name, group])
+        elif group not in wanted and name in members:
+            runner.run(["gpasswd", "--delete", name, group])
+
+
+def ensure_group(runner: Runner, group: str) -> None:
+    try:
+        grp.getgrnam(group)
+    except KeyError:
+        runner.run(["groupadd", "--force", group])
