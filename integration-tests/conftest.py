@@ -95,9 +95,10 @@ def _involved_containers(item: pytest.Item) -> list[harness.Container]:
     return found
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(hookwrapper=True)  # old-style wrapper: works with pytest 7 too
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    report = yield
+    outcome = yield
+    report = outcome.get_result()
     if report.failed:
         for container in _involved_containers(item):
             try:
@@ -105,4 +106,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             except Exception as e:  # never hide the real failure behind this
                 text = f"collecting diagnostics failed: {e!r}"
             report.sections.append((f"diagnostics {container.name}", text))
-    return report

@@ -16,6 +16,8 @@ Network rule: container ports are published on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import json
 import logging
@@ -32,12 +34,11 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 import docker
 import docker.errors
-import filelock
 import requests
 
 log = logging.getLogger(__name__)
@@ -118,10 +119,32 @@ def _run(cmd: Sequence[str], **kwargs) -> subprocess.CompletedProcess:
     return proc
 
 
-def _lock(name: str, timeout: float) -> filelock.FileLock:
-    """An inter-process lock, so parallel pytest runs don't race each other."""
+@contextlib.contextmanager
+def _lock(name: str, timeout: float) -> Iterator[None]:
+    """An inter-process lock, so parallel pytest runs don't race each other.
+
+    fcntl (stdlib) rather than the filelock package keeps the harness's
+    dependencies to `docker` and pytest. The kernel drops the lock when the
+    holder dies, so a crashed run cannot leave it stuck.
+    """
     STATE_DIR.mkdir(parents=True, exist_ok=True)
-    return filelock.FileLock(STATE_DIR / f"{name}.lock", timeout=timeout)
+    path = STATE_DIR / f"{name}.lock"
+    deadline = time.monotonic() + timeout
+    with open(path, "w") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise HarnessError(
+                        f"{path} still locked by another process after {timeout:g} s"
+                    ) from None
+                time.sleep(1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --------------------------------------------------------------------------
@@ -451,6 +474,7 @@ class Container:
         Raises ContainerCommandError on a non-zero exit (with `check`) or a
         timeout (always).
         """
+        __tracebackhide__ = True  # pytest: show the caller, not this function
         argv = ["sh", "-c", cmd] if isinstance(cmd, str) else list(cmd)
         docker_cmd = ["docker", "exec", "-i"]
         if user:
@@ -557,25 +581,34 @@ class Container:
         )
 
     def memory_limit(self) -> int | None:
-        """The memory limit (bytes) of the container's cgroup, read from inside.
+        """The memory limit (bytes) that applies to PID 1, read from inside.
 
-        Handles cgroup v1 (memory.limit_in_bytes) and v2 (memory.max); None
-        means unlimited.
+        systemd moves itself into `init.scope` below the container's cgroup,
+        and docker's limit sits on the container's cgroup, so this takes the
+        smallest limit along the path up to the root. Handles cgroup v1
+        (memory.limit_in_bytes; hybrid hosts like this one) and v2
+        (memory.max). None means unlimited.
         """
-        cgroups = self.read_file("/proc/1/cgroup")
-        for line in cgroups.splitlines():
-            _, controllers, path = line.split(":", 2)
-            if "memory" in controllers.split(","):
-                value = self.read_file(
-                    f"/sys/fs/cgroup/memory{path}/memory.limit_in_bytes").strip()
-                # v1 says "unlimited" with a huge page-rounded number.
-                return int(value) if int(value) < 2**62 else None
-        for line in cgroups.splitlines():
-            if line.startswith("0::"):
-                value = self.read_file(
-                    f"/sys/fs/cgroup{line[3:]}/memory.max").strip()
-                return None if value == "max" else int(value)
-        raise HarnessError(f"no memory cgroup in {self.name}:\n{cgroups}")
+        cgroups = self.read_file("/proc/1/cgroup").splitlines()
+        v1 = [line.split(":", 2)[2] for line in cgroups
+              if "memory" in line.split(":", 2)[1].split(",")]
+        if v1:
+            base, path, filename = "/sys/fs/cgroup/memory", v1[0], "memory.limit_in_bytes"
+        else:
+            v2 = [line[3:] for line in cgroups if line.startswith("0::")]
+            if not v2:
+                raise HarnessError(f"no memory cgroup in {self.name}: {cgroups}")
+            base, path, filename = "/sys/fs/cgroup", v2[0], "memory.max"
+        limits = []
+        current = PurePosixPath(path)
+        for directory in (current, *current.parents):
+            result = self.exec(["cat", f"{base}{directory}/{filename}".replace("//", "/")],
+                               check=False)
+            value = result.stdout.strip()
+            # v1 says "unlimited" with a huge page-rounded number, v2 with "max".
+            if result.exit_code == 0 and value.isdigit() and int(value) < 2**62:
+                limits.append(int(value))
+        return min(limits, default=None)
 
     def diagnostics(self) -> str:
         """Status and recent journal of the hub's units, for failed tests."""

@@ -58,12 +58,12 @@ def setup_logging(path: Path) -> None:
 
 
 def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> list[Admin]:
+    ensure_state(paths)
     with progress.step("Installing system packages (configurable-http-proxy, git, sudo)"):
         ensure_apt_packages(runner, args.distro)
     with progress.step("Setting up the students' environment (JupyterLab, Notebook) in " + str(paths.user_venv)):
         ensure_user_env(runner, paths, args.user_requirements_txt_url)
-    with progress.step("Preparing state, accounts and admins"):
-        ensure_state(paths)
+    with progress.step("Preparing accounts and admins"):
         for group in (USERS_GROUP, ADMINS_GROUP):
             ensure_group(runner, group)
         ensure_sudoers(runner, SUDOERS_FILE, SUDOERS_TEXT)
@@ -138,6 +138,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug: one line here, the traceback in the log
+        log.exception("unexpected error")
+        print(f"error: unexpected {e!r}; the traceback is in {log_path}; please report it", file=sys.stderr)
+        return 1
     progress.say("")
     progress.say(summary(paths, admins, passwords_set, progress.elapsed()))
     return 0
