@@ -70,12 +70,15 @@ class Services:
         for unit in (PROXY_UNIT, HUB_UNIT):
             self.systemd.enable(unit)
         restarted = []
-        proxy_stale = self._stale(PROXY_UNIT)
-        if proxy_stale:
-            self.systemd.restart(PROXY_UNIT)  # the hub Requires= it, so systemd restarts the hub too
-            restarted += [PROXY_UNIT, HUB_UNIT]
-        elif self._stale(HUB_UNIT):
+        hub_stale, hub_running = self._stale(HUB_UNIT), self.systemd.is_active(HUB_UNIT)
+        if self._stale(PROXY_UNIT):
+            self.systemd.restart(PROXY_UNIT)
+            restarted.append(PROXY_UNIT)
+            # The hub Requires= the proxy: systemd restarts a running hub with it.
+            hub_stale = hub_stale and not hub_running
+        if hub_stale:
             self.systemd.restart(HUB_UNIT)
+        if hub_stale or restarted:
             restarted.append(HUB_UNIT)
         version = self.wait(config, timeout)
         self.record()
