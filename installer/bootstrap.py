@@ -1,0 +1,948 @@
+#!/usr/bin/env python3
+"""Install tljh-lite on this machine: a JupyterHub for a class, run by systemd.
+
+    curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof:PASSWORD
+
+This script only gets the machine far enough to run the real installer: it
+checks the machine before touching anything, makes the hub's Python
+environment under the prefix (/opt/tljh), installs tljh-lite and JupyterHub
+into it with uv, and hands over to `python -m tljh_lite.installer`.
+
+It uses the standard library only, keeps to syntax that older Pythons can
+parse (so they reach the "Python is too old" check instead of a SyntaxError),
+and calls main() on its last line only, so a truncated download does nothing.
+Only main() reads the environment; everything else takes its inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import os
+import pathlib
+import re
+import secrets
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import traceback
+
+DEFAULT_PREFIX = "/opt/tljh"
+DEFAULT_SOURCE = "tljh-lite"
+DISTRIBUTION = "tljh-lite"
+EXTRA = "hub"
+
+MIN_PYTHON = (3, 10)
+SUPPORTED_RELEASES = {"debian": (12,), "ubuntu": (22, 4)}  # ID -> oldest VERSION_ID
+SUPPORTED_TEXT = "Debian 12 or newer, or Ubuntu 22.04 or newer"
+MIN_MEMORY_MIB = 700
+MIN_DISK_BYTES = 2 * 1024**3
+HTTP_PORT = 80
+PROXY_UNIT = "configurable-http-proxy"
+PROGRESS_UNIT = "tljh-progress-page"
+MIN_PASSWORD_LENGTH = 8
+FAILED_OUTPUT_LINES = 20
+
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+CA_SOURCE_VARS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PIP_CERT")
+# Every tool a child may run reads one of these (uv and Python's ssl:
+# SSL_CERT_FILE; requests: REQUESTS_CA_BUNDLE; pip: PIP_CERT; node and npm).
+CA_EXPORT_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "NODE_EXTRA_CA_CERTS", "npm_config_cafile")
+
+# Seconds each command may take before we give up and say so.
+TIMEOUTS = {"probe": 60, "apt-update": 600, "apt-install": 900, "venv": 300, "pip": 600, "uv": 1200}
+
+# Served by `python3 -c PROGRESS_PAGE_CODE LOGFILE` as a transient systemd unit
+# until the installer stops it to start the proxy on port 80.
+PROGRESS_PAGE_CODE = r'''
+import html
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LINES = 40
+
+
+def tail(path, lines=LINES):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - 65536))
+            data = f.read()
+    except OSError:
+        return []
+    return data.decode("utf-8", "replace").splitlines()[-lines:]
+
+
+def render(path):
+    log = html.escape("\n".join(tail(path)))
+    return (
+        "<!doctype html><html><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"refresh\" content=\"5\">"
+        "<title>Installing JupyterHub</title>"
+        "<style>body{font-family:sans-serif;margin:2em}"
+        "pre{background:#f4f4f4;padding:1em;overflow-x:auto}</style></head><body>"
+        "<h1>JupyterHub is being installed</h1>"
+        "<p>This page refreshes itself. The hub will answer here when the installation is done.</p>"
+        "<pre>" + log + "</pre></body></html>"
+    ).encode("utf-8")
+
+
+class Page(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.answer(True)
+
+    def do_HEAD(self):
+        self.answer(False)
+
+    def answer(self, with_body):
+        body = render(sys.argv[1])
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+if __name__ == "__main__":
+    ThreadingHTTPServer(("", int(sys.argv[2]) if len(sys.argv) > 2 else 80), Page).serve_forever()
+'''
+
+
+# ---------------------------------------------------------------- errors
+
+
+class BootstrapError(Exception):
+    """An expected failure, reported as one line: what is wrong; what to do."""
+
+    def __init__(self, message: str, hint: str | None = None, output: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.output = output or []  # the last lines a failed command printed
+
+    def one_line(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+    __str__ = one_line
+
+
+class PreflightFailed(Exception):
+    """One or more preflight checks failed; nothing was changed."""
+
+    def __init__(self, problems: list[BootstrapError]):
+        super().__init__(f"{len(problems)} preflight check(s) failed")
+        self.problems = problems
+
+
+# ---------------------------------------------------------------- arguments
+
+
+class Admin:
+    """An admin account to create: --admin NAME[:PASSWORD]."""
+
+    def __init__(self, name: str, password: str, generated: bool):
+        self.name = name
+        self.password = password
+        self.generated = generated
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "password": self.password, "generated": self.generated}
+
+    def __repr__(self) -> str:  # never show the password, not even in a traceback
+        return f"Admin({self.name!r}, generated={self.generated})"
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters, 96 bits
+
+
+def bad_name_reason(name: str) -> str | None:
+    if not name:
+        return "is empty"
+    for char in name:
+        if char.isspace():
+            return "contains a space"
+        if char in ",/:":
+            return f"contains '{char}'"
+        if ord(char) < 32 or ord(char) == 127:
+            return "contains a control character"
+    return None
+
+
+def parse_admin(text: str) -> Admin:
+    """NAME or NAME:PASSWORD, split on the first ':' (a password may contain ':').
+
+    The error never repeats the password: argparse would print it, and the
+    terminal (or a screen share) would show it.
+    """
+    name, colon, password = text.partition(":")
+    reason = bad_name_reason(name)
+    if reason:
+        raise argparse.ArgumentTypeError(
+            f"admin name {name!r} {reason}; give a name like prof (letters, digits, '-', '_', '.')"
+        )
+    if not colon:
+        return Admin(name, generate_password(), generated=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise argparse.ArgumentTypeError(
+            f"the password for admin {name} is shorter than {MIN_PASSWORD_LENGTH} characters; "
+            f"give a longer one, or give just --admin {name} to have one generated"
+        )
+    return Admin(name, password, generated=False)
+
+
+def unique(items: list[str]) -> list[str]:
+    """items without repeats, in the order first seen."""
+    return list(dict.fromkeys(items))
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.exit(2, f"error: {message}; see {self.prog} --help\n")
+
+
+def build_parser(environ) -> ArgumentParser:
+    default_source = environ.get("TLJH_LITE_SOURCE") or DEFAULT_SOURCE
+    parser = ArgumentParser(
+        prog="bootstrap.py",
+        description="Install tljh-lite, a JupyterHub for a class, on this Debian or Ubuntu machine.",
+        epilog="Usual use: curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof:PASSWORD",
+    )
+    parser.add_argument(
+        "--admin", metavar="NAME[:PASSWORD]", type=parse_admin, action="append", default=[],
+        help="an admin account to create (repeatable); without :PASSWORD a strong password is generated and shown at the end",
+    )
+    parser.add_argument(
+        "--plugin", metavar="SPEC", nargs="+", action="extend", default=[],
+        help="a plugin to install, as a pip requirement (repeatable; several may follow one --plugin)",
+    )
+    parser.add_argument(
+        "--user-requirements-txt-url", metavar="URL",
+        help="a requirements.txt to install into the students' environment",
+    )
+    parser.add_argument(
+        "--show-progress-page", action="store_true",
+        help="serve a page on port 80 that shows the install's progress until the hub takes over",
+    )
+    parser.add_argument(
+        "--source", metavar="SPEC", default=default_source,
+        help="what to install: a checkout directory, a wheel, a URL or a requirement like tljh-lite==0.2 "
+        f"(default: $TLJH_LITE_SOURCE, else {DEFAULT_SOURCE}; now: {default_source})",
+    )
+    parser.add_argument(
+        "--preflight-only", "--dry-run", dest="preflight_only", action="store_true",
+        help="only check this machine and print the plan; change nothing",
+    )
+    return parser
+
+
+def parse_args(argv: list[str] | None, environ) -> argparse.Namespace:
+    parser = build_parser(environ)
+    args = parser.parse_args(argv)
+    args.plugin = unique(args.plugin)
+    names = [admin.name for admin in args.admin]
+    repeated = [name for name in unique(names) if names.count(name) > 1]
+    if repeated:
+        parser.error(f"argument --admin: {repeated[0]} is given more than once; give each admin once")
+    return args
+
+
+# ---------------------------------------------------------------- --source
+
+URL_PATTERN = re.compile(r"^(https?|file|git\+[a-z]+)://", re.IGNORECASE)
+LOCAL_ARCHIVES = (".whl", ".tar.gz", ".zip")
+DIRECT_REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@")
+REQUIREMENT_PATTERN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s*\[([^\]]*)\])?(.*)$", re.DOTALL)
+
+
+def normalize_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def looks_like_path(spec: str) -> bool:
+    # A bare "tljh-lite" is a requirement even if a directory of that name is
+    # here, and so is "tljh-lite @ URL" although it contains '/'.
+    if DIRECT_REFERENCE_PATTERN.match(spec):
+        return False
+    return spec in (".", "..") or spec.startswith(("/", "./", "../", "~")) or "/" in spec or spec.endswith(LOCAL_ARCHIVES)
+
+
+def local_path(spec: str, cwd: str) -> str:
+    return os.path.abspath(os.path.join(cwd, os.path.expanduser(spec.strip())))
+
+
+def path_requirement(spec: str, cwd: str) -> str:
+    path = local_path(spec, cwd)
+    if os.path.isdir(path):
+        if not any(os.path.exists(os.path.join(path, f)) for f in ("pyproject.toml", "setup.py")):
+            raise BootstrapError(f"--source {spec} is a directory without pyproject.toml", "give a checkout of tljh-lite")
+    elif not os.path.isfile(path):
+        raise BootstrapError(f"--source {spec} does not exist", "give a checkout directory, a wheel, a URL or a requirement")
+    return f"{DISTRIBUTION}[{EXTRA}] @ {pathlib.Path(path).as_uri()}"
+
+
+def spec_requirement(spec: str) -> str:
+    match = REQUIREMENT_PATTERN.match(spec)
+    rest = match.group(3).rstrip() if match else ""
+    if not match or normalize_name(match.group(1)) != DISTRIBUTION or (rest and rest.lstrip()[0] not in "=<>!~@;("):
+        raise BootstrapError(
+            f"--source {spec!r} is not tljh-lite",
+            "give a checkout directory, a wheel, a URL, or a requirement such as tljh-lite==0.2",
+        )
+    extras = [e.strip() for e in (match.group(2) or "").split(",") if e.strip()]
+    extras = unique([EXTRA] + extras)
+    return f"{match.group(1)}[{','.join(extras)}]{rest}"
+
+
+def source_requirement(spec: str, cwd: str) -> str:
+    """Turn --source into a requirement for uv that includes the hub extra."""
+    spec = spec.strip()
+    if URL_PATTERN.match(spec):
+        return f"{DISTRIBUTION}[{EXTRA}] @ {spec}"
+    if looks_like_path(spec):
+        return path_requirement(spec, cwd)
+    return spec_requirement(spec)
+
+
+def is_checkout(spec: str, cwd: str) -> bool:
+    """--source names a directory: its code changes while its version stays the same."""
+    spec = spec.strip()
+    return not URL_PATTERN.match(spec) and looks_like_path(spec) and os.path.isdir(local_path(spec, cwd))
+
+
+# ---------------------------------------------------------------- preflight checks
+# Each takes plain values (file texts, numbers, probes) and raises BootstrapError.
+
+
+def check_root(euid: int) -> None:
+    if euid != 0:
+        raise BootstrapError(
+            "this installer must run as root",
+            "pipe it into 'sudo python3 -' (curl -L URL/installer/bootstrap.py | sudo python3 - --admin NAME)",
+        )
+
+
+def check_python(version: tuple) -> None:
+    if tuple(version[:2]) < MIN_PYTHON:
+        found = ".".join(str(v) for v in version[:3])
+        raise BootstrapError(
+            f"Python {found} is too old, tljh-lite needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer",
+            f"use {SUPPORTED_TEXT}, whose python3 is new enough",
+        )
+
+
+def parse_os_release(text: str) -> dict:
+    """KEY=value lines, values optionally quoted (os-release(5))."""
+    fields = {}
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if not sep or key.startswith("#"):
+            continue
+        try:
+            value = " ".join(shlex.split(value))
+        except ValueError:
+            value = value.strip("\"'")
+        fields[key] = value
+    return fields
+
+
+def parse_version(text: str) -> tuple | None:
+    try:
+        return tuple(int(part) for part in text.split("."))
+    except ValueError:
+        return None
+
+
+def check_os(os_release: str | None) -> str:
+    """Return ID:VERSION_ID (e.g. debian:12) of a supported release."""
+    if os_release is None:
+        raise BootstrapError("cannot read /etc/os-release to tell which Linux this is", f"use {SUPPORTED_TEXT}")
+    fields = parse_os_release(os_release)
+    distro, version_id = fields.get("ID", ""), fields.get("VERSION_ID", "")
+    name = fields.get("PRETTY_NAME") or fields.get("NAME") or "this system"
+    oldest = SUPPORTED_RELEASES.get(distro)
+    version = parse_version(version_id)
+    if oldest is None or version is None or version < oldest:
+        found = f"ID={distro or 'missing'}, VERSION_ID={version_id or 'missing'}"
+        raise BootstrapError(f"{name} is not supported ({found})", f"use {SUPPORTED_TEXT}")
+    return f"{distro}:{version_id}"
+
+
+def check_systemd(run_systemd_exists: bool, pid1_comm: str | None) -> None:
+    comm = (pid1_comm or "").strip()
+    if not run_systemd_exists or comm != "systemd":
+        found = f"PID 1 is {comm!r}" if comm else "PID 1 is unknown"
+        raise BootstrapError(
+            f"systemd is not running this machine ({found})",
+            "tljh-lite runs the hub and every student's server as systemd services: "
+            "use a VM, or a container started with systemd as its init",
+        )
+
+
+def parse_memtotal_kib(meminfo: str) -> int | None:
+    match = re.search(r"^MemTotal:\s+(\d+)\s*kB", meminfo or "", re.MULTILINE)
+    return int(match.group(1)) if match else None
+
+
+def check_memory(meminfo: str | None) -> None:
+    kib = parse_memtotal_kib(meminfo or "")
+    if kib is None:
+        raise BootstrapError("cannot read MemTotal from /proc/meminfo", "run this on a normal Linux machine or VM")
+    mib = kib // 1024
+    if mib < MIN_MEMORY_MIB:
+        raise BootstrapError(
+            f"this machine has {mib} MiB of memory, tljh-lite needs at least {MIN_MEMORY_MIB} MiB",
+            "use a machine with 1 GiB or more",
+        )
+
+
+def nearest_existing(path: str, exists=os.path.exists) -> str:
+    """path, or its closest parent that exists (where the prefix will be created)."""
+    path = os.path.abspath(path)
+    while not exists(path) and path != os.path.dirname(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def free_bytes(statvfs) -> int:
+    return statvfs.f_bavail * statvfs.f_frsize  # what a non-reserved writer may use
+
+
+def check_disk(free: int, where: str, prefix: str) -> None:
+    if free < MIN_DISK_BYTES:
+        raise BootstrapError(
+            f"only {free / 1024**3:.1f} GiB is free on {where} (which will hold {prefix}), tljh-lite needs "
+            f"{MIN_DISK_BYTES // 1024**3} GiB",
+            "free some space or grow the disk",
+        )
+
+
+def listening_inodes(proc_net_tcp: str, port: int) -> set[str]:
+    """Socket inodes listening on port, from the text of /proc/net/tcp or tcp6."""
+    inodes = set()
+    for line in proc_net_tcp.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 10:
+            continue
+        local, state, inode = fields[1], fields[3], fields[9]
+        if state == "0A" and local.rsplit(":", 1)[-1].upper() == f"{port:04X}":
+            inodes.add(inode)
+    return inodes
+
+
+def unit_from_cgroup(cgroup: str) -> str | None:
+    """The systemd service a process belongs to, from /proc/PID/cgroup."""
+    for line in (cgroup or "").splitlines():
+        path = line.split(":", 2)[-1]
+        services = [part for part in path.split("/") if part.endswith(".service")]
+        if services:
+            return services[-1]
+    return None
+
+
+def describe_holder(comm: str, pid: int, unit: str | None) -> str:
+    return f"{comm} (pid {pid}, {unit})" if unit else f"{comm} (pid {pid})"
+
+
+def check_port(port: int, can_bind, ours_active, holder) -> None:
+    """The port must be free, or held by our own proxy (or a progress page left
+    by a failed run). The probes are callables, so systemctl and /proc are only
+    asked when the port is taken."""
+    if can_bind(port) or ours_active():
+        return
+    who = holder(port)  # (description, unit) or None
+    if who is None:
+        raise BootstrapError(
+            f"port {port} is in use by another program, and the hub needs it",
+            f"find it with: ss -ltnp 'sport = :{port}', stop it, and run this again",
+        )
+    description, unit = who
+    stop = f"stop it with: systemctl disable --now {unit}" if unit else "stop that program"
+    raise BootstrapError(f"port {port} is in use by {description}, and the hub needs it", f"{stop}, and run this again")
+
+
+def check_prefix(prefix: str) -> None:
+    if not os.path.isabs(prefix):
+        raise BootstrapError(f"TLJH_INSTALL_PREFIX={prefix} is not an absolute path", f"give one like {DEFAULT_PREFIX}")
+
+
+# ---------------------------------------------------------------- the real machine
+
+
+class Machine:
+    """What preflight reads from the real system; tests pass a subclass with fakes."""
+
+    def euid(self) -> int:
+        return os.geteuid()
+
+    def python_version(self) -> tuple:
+        return tuple(sys.version_info[:3])
+
+    def read(self, path: str) -> str | None:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def os_release(self) -> str | None:
+        text = self.read("/etc/os-release")
+        return text if text is not None else self.read("/usr/lib/os-release")
+
+    def free_bytes(self, path: str) -> int:
+        return free_bytes(os.statvfs(path))
+
+    def can_bind(self, port: int) -> bool:
+        families = [(socket.AF_INET, "0.0.0.0")] + ([(socket.AF_INET6, "::")] if socket.has_ipv6 else [])
+        for family, address in families:
+            try:
+                sock = socket.socket(family, socket.SOCK_STREAM)
+            except OSError:
+                continue  # no IPv6 on this machine
+            try:
+                # Without SO_REUSEADDR, connections in TIME_WAIT would look like a listener.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind((address, port))
+            except OSError as e:
+                if e.errno == errno.EADDRINUSE:
+                    return False  # any other error says nothing about who holds the port
+            finally:
+                sock.close()
+        return True
+
+    def port_answers(self, port: int, timeout: float = 3.0) -> bool:
+        """Whether something accepts connections on localhost:port within timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return True
+            except OSError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.1)
+
+    def unit_active(self, unit: str) -> bool:
+        try:
+            result = subprocess.run(
+                ["systemctl", "is-active", "--quiet", unit],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                timeout=TIMEOUTS["probe"],
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return result.returncode == 0
+
+    def port_holder(self, port: int):
+        """(description, systemd unit or None) of a process listening on port, or None."""
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            inodes |= listening_inodes(self.read(table) or "", port)
+        targets = {f"socket:[{inode}]" for inode in inodes}
+        for pid in sorted(int(p) for p in os.listdir("/proc") if p.isdigit()) if targets else []:
+            if self._holds_socket(pid, targets):
+                comm = (self.read(f"/proc/{pid}/comm") or "?").strip()
+                unit = unit_from_cgroup(self.read(f"/proc/{pid}/cgroup") or "")
+                return describe_holder(comm, pid, unit), unit
+        return None
+
+    def _holds_socket(self, pid: int, targets: set) -> bool:
+        fd_dir = f"/proc/{pid}/fd"
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            return False
+        for fd in fds:
+            try:
+                if os.readlink(f"{fd_dir}/{fd}") in targets:
+                    return True
+            except OSError:
+                continue
+        return False
+
+
+def preflight(machine: Machine, prefix: str, source: str, cwd: str) -> tuple[str, str]:
+    """Check everything before any change; return (ID:VERSION_ID, requirement).
+
+    Root comes first and alone: without it the other probes (binding port 80)
+    cannot be trusted. The rest are all run, so one run names every problem.
+    """
+    try:
+        check_root(machine.euid())
+    except BootstrapError as e:
+        raise PreflightFailed([e])
+    problems = []
+    results = {}
+
+    def attempt(key, check, *args):
+        try:
+            results[key] = check(*args)
+        except BootstrapError as e:
+            problems.append(e)
+
+    attempt("distro", lambda: check_os(machine.os_release()))
+    attempt("systemd", lambda: check_systemd(machine.exists("/run/systemd/system"), machine.read("/proc/1/comm")))
+    attempt("python", lambda: check_python(machine.python_version()))
+    attempt("memory", lambda: check_memory(machine.read("/proc/meminfo")))
+    attempt("prefix", check_prefix, prefix)
+    if os.path.isabs(prefix):
+        where = nearest_existing(prefix, machine.exists)
+        attempt("disk", lambda: check_disk(machine.free_bytes(where), where, prefix))
+    def ours():
+        return machine.unit_active(PROXY_UNIT) or machine.unit_active(PROGRESS_UNIT)
+
+    attempt("port", check_port, HTTP_PORT, machine.can_bind, ours, machine.port_holder)
+    attempt("requirement", source_requirement, source, cwd)
+    if problems:
+        raise PreflightFailed(problems)
+    return results["distro"], results["requirement"]
+
+
+# ---------------------------------------------------------------- CA bundles
+
+
+def ca_bundle_env(environ, exists=os.path.isfile) -> dict:
+    """The variables that make every child trust the same CA bundle.
+
+    A campus TLS proxy's CA is in the system bundle (or a file the professor
+    names), but pip, uv and npm each ship their own roots unless told.
+    """
+    candidates = [environ.get(var) for var in CA_SOURCE_VARS] + [SYSTEM_CA_BUNDLE]
+    for path in candidates:
+        if path and exists(path):
+            return {var: path for var in CA_EXPORT_VARS}
+    return {}
+
+
+def ignored_ca_settings(environ, exists=os.path.isfile) -> list[str]:
+    return [f"{var}={environ[var]}" for var in CA_SOURCE_VARS if environ.get(var) and not exists(environ[var])]
+
+
+# ---------------------------------------------------------------- running things
+
+
+class Layout:
+    """Where things go under the prefix (TLJH's layout)."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.hub = os.path.join(prefix, "hub")
+        self.hub_python = os.path.join(self.hub, "bin", "python3")
+        self.uv = os.path.join(self.hub, "bin", "uv")
+        self.log = os.path.join(prefix, "installer.log")
+
+
+class Reporter:
+    """The terminal side: `==>` headings with seconds since start, warnings."""
+
+    def __init__(self, started_at: float, log=None, clock=time.time):
+        self.started_at = started_at
+        self.log = log
+        self.clock = clock
+
+    def step(self, text: str) -> None:
+        line = f"==> [{self.clock() - self.started_at:5.1f}s] {text}"
+        print(line, flush=True)
+        if self.log is not None:
+            self.log.write_line(line)
+
+    def warn(self, text: str) -> None:
+        print(f"warning: {text}", file=sys.stderr, flush=True)
+        if self.log is not None:
+            self.log.write_line(f"warning: {text}")
+
+
+def open_private_log(path: str) -> int:
+    """Open the log for appending, made 0600 before anything is written to it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
+
+
+class Log:
+    def __init__(self, path: str):
+        self.path = path
+        self.fd = open_private_log(path)
+
+    def write_line(self, text: str) -> None:
+        os.write(self.fd, (text.rstrip("\n") + "\n").encode("utf-8", "replace"))
+
+    def size(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def lines_since(self, offset: int, count: int) -> list[str]:
+        with open(self.path, "rb") as f:
+            f.seek(offset)
+            return f.read().decode("utf-8", "replace").splitlines()[-count:]
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def show_command(cmd: list[str]) -> str:
+    """cmd as one line for the log and for errors (program text passed with -c is elided)."""
+    return shlex.join("<program text>" if "\n" in arg else arg for arg in cmd)
+
+
+class Runner:
+    """The one seam that runs commands: output to the log, failures as BootstrapError."""
+
+    def __init__(self, log: Log, env: dict):
+        self.log = log
+        self.env = env
+
+    def run(self, cmd: list[str], timeout: float, check: bool = True, extra_env: dict | None = None) -> int:
+        self.log.write_line(f"$ {show_command(cmd)}")
+        offset = self.log.size()
+        env = dict(self.env, **(extra_env or {}))
+        try:
+            code = subprocess.run(
+                cmd, stdin=subprocess.DEVNULL, stdout=self.log.fd, stderr=subprocess.STDOUT, env=env, timeout=timeout
+            ).returncode
+        except subprocess.TimeoutExpired:
+            raise self._failure(cmd, f"did not finish in {timeout:.0f} s", offset)
+        except OSError as e:
+            raise BootstrapError(f"cannot run {cmd[0]}: {e.strerror}", f"the log is {self.log.path}")
+        failure = self._failure(cmd, f"failed with exit code {code}", offset) if check and code != 0 else None
+        self.log.write_line(f"[exit {code}]")
+        if failure:
+            raise failure
+        return code
+
+    def _failure(self, cmd: list[str], what: str, offset: int) -> BootstrapError:
+        output = self.log.lines_since(offset, FAILED_OUTPUT_LINES)
+        return BootstrapError(f"{show_command(cmd)} {what}", f"the full log is {self.log.path}", output)
+
+    def hand_over(self, cmd: list[str], stdin_text: str, env: dict) -> int:
+        """Run cmd attached to the terminal, with stdin_text as its standard input."""
+        self.log.write_line(f"$ {show_command(cmd)}  (output on the terminal)")
+        try:
+            return subprocess.run(cmd, input=stdin_text, text=True, env=env).returncode
+        except OSError as e:
+            raise BootstrapError(f"cannot run {cmd[0]}: {e.strerror}", f"the log is {self.log.path}")
+
+
+# ---------------------------------------------------------------- the steps
+
+
+def ensure_venv_support(runner: Runner, reporter: Reporter, python: str) -> None:
+    if runner.run([python, "-c", "import ensurepip, venv"], TIMEOUTS["probe"], check=False) == 0:
+        return
+    reporter.step("Installing python3-venv")
+    apt_env = {"DEBIAN_FRONTEND": "noninteractive"}
+    runner.run(["apt-get", "update"], TIMEOUTS["apt-update"], extra_env=apt_env)
+    runner.run(["apt-get", "install", "-y", "python3-venv"], TIMEOUTS["apt-install"], extra_env=apt_env)
+
+
+def ensure_hub_venv(runner: Runner, reporter: Reporter, layout: Layout, python: str, exists) -> None:
+    if exists(layout.hub_python):
+        reporter.step(f"Keeping the hub environment {layout.hub}")
+        return
+    reporter.step(f"Creating the hub environment {layout.hub}")
+    runner.run([python, "-m", "venv", layout.hub], TIMEOUTS["venv"])
+
+
+def install_hub_packages(
+    runner: Runner, reporter: Reporter, layout: Layout, requirement: str, checkout: bool, exists
+) -> None:
+    if not exists(layout.uv):
+        reporter.step("Installing uv")
+        pip = [layout.hub_python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
+        runner.run(pip + ["uv"], TIMEOUTS["pip"])
+    reporter.step("Installing tljh-lite and JupyterHub into the hub environment")
+    runner.run(uv_install_command(layout, requirement, checkout), TIMEOUTS["uv"])
+
+
+def uv_install_command(layout: Layout, requirement: str, checkout: bool) -> list[str]:
+    # A re-run must upgrade in place: uv keeps an installed package that still
+    # satisfies the requirement, so name tljh-lite explicitly. A checkout keeps
+    # its version number while its code changes, so rebuild it every time.
+    refresh = "--reinstall-package" if checkout else "--upgrade-package"
+    return [
+        layout.uv, "pip", "install", "--python", layout.hub_python, "--compile-bytecode",
+        refresh, DISTRIBUTION, requirement,
+    ]
+
+
+def installer_command(layout: Layout, distro: str, args: argparse.Namespace) -> list[str]:
+    cmd = [layout.hub_python, "-m", "tljh_lite.installer", "--distro", distro]
+    for spec in args.plugin:
+        cmd += ["--plugin", spec]
+    if args.user_requirements_txt_url:
+        cmd += ["--user-requirements-txt-url", args.user_requirements_txt_url]
+    if args.show_progress_page:
+        cmd.append("--show-progress-page")
+    return cmd
+
+
+def installer_stdin(admins: list[Admin]) -> str:
+    """Admins go on stdin, never on a command line where `ps` shows passwords."""
+    return json.dumps({"admins": [admin.as_json() for admin in admins]})
+
+
+def installer_env(base: dict, layout: Layout, started_at: float, ca_env: dict) -> dict:
+    env = dict(base)
+    env.update(ca_env)
+    env["TLJH_INSTALL_PREFIX"] = layout.prefix
+    env["TLJH_LITE_STARTED_AT"] = repr(started_at)
+    env["TLJH_LITE_LOG"] = layout.log
+    return env
+
+
+def progress_page_command(python: str, log_path: str) -> list[str]:
+    return ["systemd-run", f"--unit={PROGRESS_UNIT}", "--collect", python, "-c", PROGRESS_PAGE_CODE, log_path]
+
+
+def start_progress_page(runner: Runner, reporter: Reporter, machine: Machine, python: str, log_path: str) -> bool:
+    """Start the page on port 80; on any trouble warn and go on (it is a nicety)."""
+    try:
+        stop_progress_page(runner)  # one left by a failed run would hold the unit name and the port
+        if not machine.can_bind(HTTP_PORT):
+            reporter.warn(f"port {HTTP_PORT} is in use (by the hub, on a re-run), so there is no progress page this time")
+            return False
+        reporter.step(f"Starting a progress page on port {HTTP_PORT}")
+        started = runner.run(progress_page_command(python, log_path), TIMEOUTS["probe"], check=False) == 0
+    except BootstrapError:
+        started = False
+    if not (started and machine.port_answers(HTTP_PORT)):
+        reporter.warn(f"the progress page did not start (see journalctl -u {PROGRESS_UNIT}); going on without it")
+        return False
+    return True
+
+
+def stop_progress_page(runner: Runner) -> None:
+    try:
+        runner.run(["systemctl", "stop", PROGRESS_UNIT], TIMEOUTS["probe"], check=False)
+    except BootstrapError:
+        pass  # never hide the error that brought us here
+
+
+def make_prefix_and_log(layout: Layout) -> Log:
+    try:
+        if not os.path.isdir(layout.prefix):
+            os.makedirs(layout.prefix, mode=0o755)
+            os.chmod(layout.prefix, 0o755)  # makedirs' mode is filtered by the umask
+        return Log(layout.log)
+    except OSError as e:
+        raise BootstrapError(
+            f"cannot create {e.filename or layout.log}: {e.strerror}",
+            f"make {layout.prefix} a writable directory, or set TLJH_INSTALL_PREFIX to another place",
+        )
+
+
+class Plan:
+    """What this run will do, settled by preflight before anything changes."""
+
+    def __init__(self, args: argparse.Namespace, layout: Layout, distro: str, requirement: str, checkout: bool):
+        self.args = args
+        self.layout = layout
+        self.distro = distro
+        self.requirement = requirement
+        self.checkout = checkout
+
+    def describe(self) -> list[str]:
+        args = self.args
+        admins = ", ".join(f"{a.name} (password {'generated' if a.generated else 'given'})" for a in args.admin)
+        lines = [
+            f"Installing tljh-lite on {self.distro} into {self.layout.prefix}",
+            f"    from: {self.requirement}",
+            f"    admins: {admins or 'none'}",
+            f"    plugins: {', '.join(args.plugin) or 'none'}",
+        ]
+        if args.user_requirements_txt_url:
+            lines.append(f"    students' requirements: {args.user_requirements_txt_url}")
+        return lines
+
+
+def install_steps(plan: Plan, runner: Runner, reporter: Reporter, installer_environ: dict, exists=os.path.exists) -> int:
+    """Everything after preflight, through one runner; returns the installer's exit code."""
+    python = sys.executable  # the Python preflight checked is the one that makes the venv
+    ensure_venv_support(runner, reporter, python)
+    ensure_hub_venv(runner, reporter, plan.layout, python, exists)
+    install_hub_packages(runner, reporter, plan.layout, plan.requirement, plan.checkout, exists)
+    reporter.step("Handing over to the tljh-lite installer")
+    cmd = installer_command(plan.layout, plan.distro, plan.args)
+    code = runner.hand_over(cmd, installer_stdin(plan.args.admin), installer_environ)
+    runner.log.write_line(f"[installer exit {code}]")
+    return code
+
+
+def install(plan: Plan, environ, machine: Machine, started_at: float) -> int:
+    layout = plan.layout
+    ca_env = ca_bundle_env(environ)
+    log = make_prefix_and_log(layout)
+    reporter = Reporter(started_at, log)
+    log.write_line(f"=== tljh-lite bootstrap, {time.strftime('%Y-%m-%d %H:%M:%S %z')} ===")
+    for line in plan.describe():  # no passwords: only names and whether they were generated
+        log.write_line(line)
+    for setting in ignored_ca_settings(environ):
+        reporter.warn(f"{setting} names a file that does not exist; ignoring it")
+    runner = Runner(log, dict(environ, **ca_env))
+    page = plan.args.show_progress_page and start_progress_page(runner, reporter, machine, sys.executable, log.path)
+    try:
+        return install_steps(plan, runner, reporter, installer_env(environ, layout, started_at, ca_env))
+    finally:
+        if page:
+            stop_progress_page(runner)  # the installer stops it before the proxy; this covers failures
+        log.close()
+
+
+# ---------------------------------------------------------------- main
+
+
+def report_failure(error: BootstrapError) -> None:
+    for line in error.output:
+        print(f"    {line}", file=sys.stderr)
+    print(f"error: {error.one_line()}", file=sys.stderr, flush=True)
+
+
+def run(args, environ, machine: Machine, started_at: float, cwd: str) -> int:
+    layout = Layout(environ.get("TLJH_INSTALL_PREFIX") or DEFAULT_PREFIX)
+    distro, requirement = preflight(machine, layout.prefix, args.source, cwd)
+    plan = Plan(args, layout, distro, requirement, is_checkout(args.source, cwd))
+    lines = plan.describe()
+    if args.preflight_only:
+        print("\n".join(lines + ["preflight passed"]), flush=True)
+        return 0
+    Reporter(started_at).step(lines[0])
+    print("\n".join(lines[1:]), flush=True)
+    return install(plan, environ, machine, started_at)
+
+
+def main(argv: list[str] | None = None, environ=None, machine: Machine | None = None) -> int:
+    started_at = time.time()
+    environ = os.environ if environ is None else environ
+    args = parse_args(argv, environ)
+    try:
+        return run(args, environ, machine or Machine(), started_at, os.getcwd())
+    except PreflightFailed as e:
+        for problem in e.problems:
+            report_failure(problem)
+        return 1
+    except BootstrapError as e:
+        report_failure(e)
+        return 1
+    except KeyboardInterrupt:
+        print("error: cancelled", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug: one line, and the traceback for the report
+        traceback.print_exc()
+        print(f"error: unexpected {e!r}; please report it with the traceback above", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

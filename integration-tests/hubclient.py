@@ -1,0 +1,147 @@
+"""A student's or professor's browser, as HTTP: log in through the form, start a
+server, and run code in a real kernel through the Jupyter REST and websocket APIs.
+
+Used from the host against a container's port published on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from urllib.parse import urlparse
+
+import requests
+import websocket
+
+USER_AGENT = "tljh-lite-integration-tests"  # constant: JupyterHub ties the anonymous xsrf token to it
+
+
+class HubError(AssertionError):
+    pass
+
+
+class HubClient:
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/") + "/"
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.username: str | None = None
+
+    def url(self, path: str) -> str:
+        return self.base_url + path.lstrip("/")
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.session.get(self.url(path), timeout=kwargs.pop("timeout", 30), **kwargs)
+
+    def api_version(self) -> str:
+        response = self.get("hub/api")
+        response.raise_for_status()
+        return response.json()["version"]
+
+    def login(self, username: str, password: str) -> bool:
+        """Submit the real login form; True if the hub let us in."""
+        form = self.get("hub/login")
+        form.raise_for_status()
+        match = re.search(r'name="_xsrf"\s+value="([^"]+)"', form.text)
+        data = {"username": username, "password": password}
+        if match:
+            data["_xsrf"] = match.group(1)
+        response = self.session.post(self.url("hub/login"), data=data, allow_redirects=False, timeout=30)
+        ok = response.status_code == 302 and "jupyterhub-session-id" in self.session.cookies
+        if ok:
+            self.username = username
+            self.get("hub/home")  # refreshes the _xsrf cookie for the new session
+        return ok
+
+    def _xsrf(self, path: str) -> str:
+        for cookie in self.session.cookies:
+            if cookie.name == "_xsrf" and path.startswith(cookie.path):
+                return cookie.value
+        return ""
+
+    def start_server(self, timeout: float = 120) -> None:
+        """Ask the hub for our server and wait until it is ready."""
+        name = self.username
+        response = self.session.post(
+            self.url(f"hub/api/users/{name}/server"),
+            headers={"X-XSRFToken": self._xsrf("/hub/")},
+            timeout=30,
+        )
+        if response.status_code not in (201, 202, 400):  # 400: already running
+            raise HubError(f"starting {name}'s server: {response.status_code} {response.text[:300]}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            model = self.get(f"hub/api/users/{name}", headers={"X-XSRFToken": self._xsrf("/hub/")}).json()
+            server = model.get("servers", {}).get("")
+            if server and server.get("ready"):
+                return
+            time.sleep(0.5)
+        raise HubError(f"{name}'s server was not ready within {timeout} s")
+
+    def open_server(self) -> requests.Response:
+        """Visit /user/<name>/ as a browser would (OAuth redirects included)."""
+        response = self.get(f"user/{self.username}/")
+        response.raise_for_status()
+        return response
+
+    def run_code(self, code: str, timeout: float = 60) -> str:
+        """Start a kernel, execute code over the websocket, return what it printed or returned."""
+        prefix = f"/user/{self.username}/"
+        headers = {"X-XSRFToken": self._xsrf(prefix)}
+        response = self.session.post(self.url(f"user/{self.username}/api/kernels"), json={"name": "python3"},
+                                     headers=headers, timeout=60)
+        if response.status_code != 201:
+            raise HubError(f"starting a kernel: {response.status_code} {response.text[:300]}")
+        kernel_id = response.json()["id"]
+        try:
+            return self._execute(kernel_id, code, timeout)
+        finally:
+            self.session.delete(self.url(f"user/{self.username}/api/kernels/{kernel_id}"), headers=headers, timeout=30)
+
+    def _execute(self, kernel_id: str, code: str, timeout: float) -> str:
+        parsed = urlparse(self.base_url)
+        scheme = "wss" if parsed.scheme == "https" else "ws"
+        ws_url = f"{scheme}://{parsed.netloc}{parsed.path}user/{self.username}/api/kernels/{kernel_id}/channels"
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.session.cookies)
+        ws = websocket.create_connection(ws_url, cookie=cookie, header=[f"User-Agent: {USER_AGENT}"], timeout=timeout)
+        try:
+            msg_id = uuid.uuid4().hex
+            ws.send(json.dumps(_execute_request(msg_id, code)))
+            outputs: list[str] = []
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                msg = json.loads(ws.recv())
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "stream":
+                    outputs.append(content["text"])
+                elif kind in ("execute_result", "display_data"):
+                    outputs.append(content["data"].get("text/plain", ""))
+                elif kind == "error":
+                    raise HubError(f"kernel error: {content['ename']}: {content['evalue']}")
+                elif kind == "status" and content["execution_state"] == "idle":
+                    return "".join(outputs).strip()
+            raise HubError(f"no answer from the kernel within {timeout} s")
+        finally:
+            ws.close()
+
+
+def _execute_request(msg_id: str, code: str) -> dict:
+    return {
+        "header": {
+            "msg_id": msg_id,
+            "username": "test",
+            "session": uuid.uuid4().hex,
+            "msg_type": "execute_request",
+            "version": "5.3",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True},
+        "buffers": [],
+        "channel": "shell",
+    }
