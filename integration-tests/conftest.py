@@ -106,3 +106,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             except Exception as e:  # never hide the real failure behind this
                 text = f"collecting diagnostics failed: {e!r}"
             report.sections.append((f"diagnostics {container.name}", text))
+
+
+@pytest.fixture(scope="session")
+def hub(session_containers: harness.ContainerFactory, image: str):
+    """tljh-lite installed with bootstrap in a fresh container limited to 900 MB (one per release)."""
+    from installed import install
+
+    return install(session_containers, image)

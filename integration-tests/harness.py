@@ -399,12 +399,15 @@ class Container:
     @classmethod
     def start(cls, image: str, *, systemd: bool = True, memory: str | None = None,
               port: int | None = None, name: str | None = None,
-              ca_bundle: Path | None = HOST_CA_BUNDLE) -> Container:
+              ca_bundle: Path | None = HOST_CA_BUNDLE, host_port: int | None = None,
+              keep: bool = False) -> Container:
         """Start a container from `image`.
 
         memory: a docker memory limit such as "900m".
         port: a container TCP port to publish on 127.0.0.1; docker picks a free
-            host port, available afterwards as `host_port`.
+            host port (or uses `host_port`), available afterwards as `host_port`.
+        keep: not a test container: no test label, so test runs never remove it
+            (for `try-it.sh`).
         """
         client = docker_client()
         name = name or f"{NAME_PREFIX}{uuid.uuid4().hex[:10]}"
@@ -412,12 +415,12 @@ class Container:
         if memory:
             kwargs["mem_limit"] = memory
         if port:
-            kwargs["ports"] = {f"{port}/tcp": ("127.0.0.1", None)}
+            kwargs["ports"] = {f"{port}/tcp": ("127.0.0.1", host_port)}
         command = ["/lib/systemd/systemd"] if systemd else ["sleep", "infinity"]
         log.info("starting container %s from %s", name, image)
         raw = client.containers.run(
             image, command, name=name, hostname=name[:63], detach=True,
-            labels={LABEL: "1", LABEL_PID: str(os.getpid())}, **kwargs,
+            labels={} if keep else {LABEL: "1", LABEL_PID: str(os.getpid())}, **kwargs,
         )
         container = cls(raw, systemd=systemd, host_port=None)
         try:

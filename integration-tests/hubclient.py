@@ -89,6 +89,8 @@ class HubClient:
     def run_code(self, code: str, timeout: float = 60) -> str:
         """Start a kernel, execute code over the websocket, return what it printed or returned."""
         prefix = f"/user/{self.username}/"
+        if not self._xsrf(prefix):
+            self.open_server()  # as a browser would: this logs us in to the server and sets its _xsrf
         headers = {"X-XSRFToken": self._xsrf(prefix)}
         response = self.session.post(self.url(f"user/{self.username}/api/kernels"), json={"name": "python3"},
                                      headers=headers, timeout=60)

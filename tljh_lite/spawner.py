@@ -31,8 +31,12 @@ class UserCreatingSpawner(SystemdSpawner):
     async def start(self):
         name = unix_username(self.user.name)
         await asyncio.to_thread(self._ensure_account, name)
-        # NoNewPrivileges=yes would make sudo impossible, so only admins go without it.
-        self.disable_user_sudo = not self.user.admin
+        if self.user.admin:
+            # Admins use sudo from their terminal. NoNewPrivileges=yes forbids it, and
+            # so does PrivateDevices=yes, which implies NoNewPrivileges for units with
+            # a User= (systemd.exec(5), PrivateDevices=).
+            self.disable_user_sudo = False
+            self.isolate_devices = False
         return await super().start()
 
     def _ensure_account(self, name: str) -> None:

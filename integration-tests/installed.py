@@ -1,0 +1,87 @@
+"""A hub installed the way a professor installs it: bootstrap piped into `sudo python3 -`."""
+
+from __future__ import annotations
+
+import subprocess
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import harness
+from hubclient import HubClient
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+SOURCE_IN_CONTAINER = "/srv/tljh-lite"
+ADMIN = "prof"
+ADMIN_PASSWORD = "correct:horse:battery"  # ':' inside on purpose
+INSTALL_MEMORY = "900m"  # the install must fit a 1 GB VM
+
+
+def copy_checkout(container: harness.Container, dest: str = SOURCE_IN_CONTAINER) -> None:
+    """The checkout under test (tracked and new files, nothing ignored) into the container."""
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=CHECKOUT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tljh-lite"
+        with tarfile.open(Path(tmp) / "src.tar", "w") as tar:
+            for name in filter(None, files):
+                if (CHECKOUT / name).exists():
+                    tar.add(CHECKOUT / name, arcname=name)
+        tree.mkdir()
+        with tarfile.open(Path(tmp) / "src.tar") as tar:
+            tar.extractall(tree, filter="data")
+        container.copy_in(tree, dest)
+
+
+def bootstrap_command(*args: str) -> str:
+    """What the README tells a professor to run, with the checkout as the source."""
+    return f"cat {SOURCE_IN_CONTAINER}/installer/bootstrap.py | sudo python3 - --source {SOURCE_IN_CONTAINER} " + " ".join(
+        f"'{a}'" for a in args
+    )
+
+
+@dataclass
+class InstalledHub:
+    container: harness.Container
+    install_output: str
+    install_seconds: float
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.container.host_port}/"
+
+    def client(self) -> HubClient:
+        return HubClient(self.url)
+
+    def admin(self) -> HubClient:
+        client = self.client()
+        assert client.login(ADMIN, ADMIN_PASSWORD)
+        return client
+
+    def sh(self, command: str, **kwargs) -> harness.ExecResult:
+        return self.container.exec(command, **kwargs)
+
+    def tljh_config(self, *args: str, check: bool = True) -> harness.ExecResult:
+        return self.container.exec(["tljh-config", *args], check=check, timeout=180)
+
+    def bootstrap(self, *args: str, check: bool = True) -> tuple[harness.ExecResult, float]:
+        start = time.monotonic()
+        result = self.container.exec(bootstrap_command(*args), check=check, timeout=900)
+        return result, time.monotonic() - start
+
+    def unit_property(self, unit: str, name: str) -> str:
+        return self.sh(f"systemctl show --value -p {name} {unit}").stdout.strip()
+
+
+def install(factory: harness.ContainerFactory, image: str, memory: str | None = INSTALL_MEMORY) -> InstalledHub:
+    container = factory.start(image, memory=memory, port=80)
+    container.wait_for_systemd()
+    copy_checkout(container)
+    hub = InstalledHub(container, "", 0.0)
+    result, seconds = hub.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}")
+    hub.install_output, hub.install_seconds = result.stdout + result.stderr, seconds
+    return hub

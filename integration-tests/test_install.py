@@ -1,0 +1,216 @@
+"""The installed hub, tested from the outside as a professor and students use it.
+
+One hub per Debian release (the `hub` fixture: bootstrap piped into
+`sudo python3 -` in a fresh systemd container limited to 900 MB). Tests run in
+file order; each puts back what it changes.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from hubclient import HubClient
+from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
+
+STUDENT, STUDENT_PASSWORD = "alice", "alice-first-password"
+OTHER, OTHER_PASSWORD = "bob", "bob-first-password"
+
+
+def student(hub: InstalledHub, name: str = STUDENT, password: str = STUDENT_PASSWORD) -> HubClient:
+    client = hub.client()
+    assert client.login(name, password), f"{name} could not log in"
+    return client
+
+
+def wait_for_hub(hub: InstalledHub, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            hub.client().api_version()
+            return
+        except Exception:
+            time.sleep(0.5)
+    raise AssertionError("the hub did not answer after a restart")
+
+
+def test_install_succeeds_with_steps_and_next_steps(hub):
+    out = hub.install_output
+    assert "Installation successful" in out
+    assert out.count("==> [") >= 4
+    assert "Next steps:" in out and f"Admin: {ADMIN}" in out
+    assert ADMIN_PASSWORD not in out  # a password given on the command line is not echoed
+    assert "Traceback" not in out
+
+
+def test_the_install_fit_in_900_megabytes(hub):
+    assert hub.container.memory_limit() == 900 * 1024 * 1024
+
+
+def test_hub_answers_through_the_proxy_on_port_80(hub):
+    version = hub.client().api_version()
+    assert version.split(".")[0] in ("5", "6")
+    assert hub.sh("curl -s http://127.0.0.1:80/hub/api").stdout.strip().startswith('{"version"')
+    assert hub.unit_property("configurable-http-proxy", "ActiveState") == "active"
+    assert hub.unit_property("jupyterhub", "ActiveState") == "active"
+
+
+def test_secrets_are_root_only_and_not_on_command_lines(hub):
+    assert hub.sh("stat -c %a /opt/tljh/state").stdout.strip() == "700"
+    for secret in ("proxy.env", "jupyterhub_cookie_secret"):
+        assert hub.sh(f"stat -c %a /opt/tljh/state/{secret}").stdout.strip() == "600"
+    token = hub.sh("cut -d= -f2 /opt/tljh/state/proxy.env").stdout.strip()
+    command_lines = hub.sh("cat /proc/[0-9]*/cmdline | tr '\\0' ' '", check=False).stdout
+    assert token and token not in command_lines
+    assert hub.sh("stat -c %a /opt/tljh/installer.log").stdout.strip() == "600"
+    assert hub.sh("stat -c %a /opt/tljh/config/config.yaml").stdout.strip() == "600"
+
+
+def test_admin_logs_in_through_the_form_and_a_wrong_password_is_refused(hub):
+    assert hub.client().login(ADMIN, ADMIN_PASSWORD)
+    assert not hub.client().login(ADMIN, "not-the-password")
+    assert not hub.client().login("mallory", "whatever-password")  # not allowed: create_users is off
+
+
+def test_an_allowed_student_runs_code_in_her_own_server(hub):
+    result = hub.tljh_config("add-item", "users.allowed", STUDENT)
+    assert "added 'alice' to users.allowed" in result.stdout
+    reload = hub.tljh_config("reload")
+    assert "running with the new config" in reload.stdout
+
+    alice = student(hub)
+    alice.start_server()
+    assert hub.unit_property("jupyter-alice", "ActiveState") == "active"
+    assert hub.unit_property("jupyter-alice", "User") == hub.sh("id -u jupyter-alice").stdout.strip()
+    assert alice.open_server().url.endswith("/user/alice/lab")
+    assert alice.run_code("5 * 4") == "20"
+    assert alice.run_code("import getpass; print(getpass.getuser())") == "jupyter-alice"
+
+
+def test_limits_and_default_app_reach_the_students_unit(hub):
+    for args in (("limits.memory", "256M"), ("limits.cpu", "0.5"), ("user_environment.default_app", "classic")):
+        hub.tljh_config("set", *args)
+    hub.tljh_config("reload")
+    try:
+        alice = student(hub)
+        _restart_server(hub, alice)
+        assert hub.unit_property("jupyter-alice", "MemoryMax") == str(256 * 1024 * 1024)
+        assert hub.unit_property("jupyter-alice", "CPUQuotaPerSecUSec") == "500ms"
+        assert alice.open_server().url.endswith("/user/alice/tree")
+    finally:
+        for key in ("limits.memory", "limits.cpu", "user_environment.default_app"):
+            hub.tljh_config("unset", key)
+        hub.tljh_config("reload")
+        _restart_server(hub, student(hub))
+    assert hub.unit_property("jupyter-alice", "MemoryMax") == "infinity"
+
+
+def _restart_server(hub: InstalledHub, client: HubClient) -> None:
+    client.session.delete(client.url(f"hub/api/users/{client.username}/server"),
+                          headers={"X-XSRFToken": client._xsrf("/hub/")}, timeout=60)
+    deadline = time.monotonic() + 60
+    while hub.unit_property(f"jupyter-{client.username}", "ActiveState") == "active":
+        assert time.monotonic() < deadline, "the server did not stop"
+        time.sleep(0.5)
+    client.start_server()
+
+
+def test_students_are_isolated_and_only_admins_sudo(hub):
+    hub.tljh_config("add-item", "users.allowed", OTHER)
+    hub.tljh_config("reload")
+    bob = student(hub, OTHER, OTHER_PASSWORD)
+    bob.start_server()
+    bob.run_code("open('/home/jupyter-bob/secret.txt', 'w').write('bob only')")
+
+    alice = student(hub)
+    alice.start_server()
+    probe = (
+        "import os, subprocess\n"
+        "def readable(p):\n"
+        "    try:\n"
+        "        os.listdir(p) if os.path.isdir(p) else open(p).read()\n"
+        "        return 'yes'\n"
+        "    except PermissionError:\n"
+        "        return 'no'\n"
+        "print(readable('/home/jupyter-bob'), readable('/home/jupyter-bob/secret.txt'),"
+        " readable('/opt/tljh/state'), readable('/opt/tljh/config/config.yaml'),"
+        " subprocess.run(['sudo', '-n', 'true'], capture_output=True).returncode)"
+    )
+    assert alice.run_code(probe) == "no no no no 1"
+    assert "jupyterhub-admins" not in hub.sh("id jupyter-alice").stdout
+
+    admin = hub.admin()
+    admin.start_server()
+    as_root = "import subprocess; print(subprocess.run(['sudo', '-n', *{}], capture_output=True, text=True).stdout)"
+    assert admin.run_code(as_root.format(["id", "-u"])) == "0"
+    assert admin.run_code(as_root.format(["cat", "/home/jupyter-bob/secret.txt"])) == "bob only"
+
+
+def test_a_hub_restart_keeps_student_servers_running_and_reachable(hub):
+    alice = student(hub)
+    alice.start_server()
+    pid_before = hub.unit_property("jupyter-alice", "MainPID")
+    hub.sh("systemctl restart jupyterhub")
+    wait_for_hub(hub)
+    assert hub.unit_property("jupyter-alice", "MainPID") == pid_before
+    assert alice.run_code("6 * 7") == "42"  # through the proxy, with her existing login
+
+
+def test_a_proxy_restart_brings_routes_back(hub):
+    alice = student(hub)
+    alice.start_server()
+    hub.sh("systemctl restart configurable-http-proxy")
+    wait_for_hub(hub)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            assert alice.run_code("1 + 1") == "2"
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def test_a_config_that_breaks_the_hub_is_rolled_back_by_reload(hub):
+    hub.container.write_file("/opt/tljh/config/jupyterhub_config.d/broken.py", "this is not python\n")
+    result = hub.tljh_config("reload", check=False)
+    assert result.exit_code == 1
+    err = result.stderr.strip()
+    assert err.count("\n") == 0, err
+    assert "did not start with the new config" in err and "NameError" in err
+    assert "last config that worked is restored" in err
+    # the hub serves again, with the snippet moved aside (not lost)
+    assert hub.client().api_version()
+    assert hub.sh("ls /opt/tljh/config/jupyterhub_config.d/").stdout.strip() == ""
+    assert "config.d-broken.py" in hub.sh("ls /opt/tljh/config/rejected/*/").stdout
+    assert student(hub).run_code("2 + 2") == "4"
+
+
+def test_a_bad_value_never_reaches_the_file(hub):
+    before = hub.sh("sha256sum /opt/tljh/config/config.yaml").stdout
+    result = hub.tljh_config("set", "limits.memroy", "1G", check=False)
+    assert result.exit_code == 1 and "did you mean limits.memory?" in result.stderr
+    assert hub.sh("sha256sum /opt/tljh/config/config.yaml").stdout == before
+
+
+def test_running_bootstrap_again_changes_nothing_and_keeps_everything(hub):
+    alice = student(hub)
+    alice.start_server()
+    alice.run_code("open('/home/jupyter-alice/homework.txt', 'w').write('my work')")
+    hub_pid = hub.unit_property("jupyterhub", "MainPID")
+    server_pid = hub.unit_property("jupyter-alice", "MainPID")
+
+    result, seconds = hub.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}")
+    out = result.stdout + result.stderr
+    assert "Installation successful" in out
+    assert "nothing needed a restart" in out
+    print(f"re-run took {seconds:.1f} s")
+
+    assert hub.unit_property("jupyterhub", "MainPID") == hub_pid
+    assert hub.unit_property("jupyter-alice", "MainPID") == server_pid
+    assert hub.sh("cat /home/jupyter-alice/homework.txt").stdout == "my work"
+    assert "alice" in hub.tljh_config("get", "users.allowed").stdout
+    assert hub.client().login(ADMIN, ADMIN_PASSWORD)
+    assert alice.run_code("open('/home/jupyter-alice/homework.txt').read()") == "'my work'"
