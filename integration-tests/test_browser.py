@@ -1,0 +1,68 @@
+"""A real browser: Debian's Chromium, driven by Playwright, logs in, opens
+JupyterLab, runs a cell and sees its output. The screenshot is kept in
+integration-tests/artifacts/ as evidence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from installed import ADMIN, ADMIN_PASSWORD
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# Flags from shared/ENVIRONMENT.md: no sandbox as root, no network chatter.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+NOTEBOOK = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {}, "outputs": [],
+               "source": "print('answer:', 6 * 7)"}],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def put_notebook(hub, name: str) -> None:
+    admin = hub.admin()
+    admin.start_server()
+    admin.open_server()
+    prefix = f"/user/{ADMIN}/"
+    response = admin.session.put(
+        admin.url(f"user/{ADMIN}/api/contents/{name}"),
+        json={"type": "notebook", "content": NOTEBOOK},
+        headers={"X-XSRFToken": admin._xsrf(prefix)},
+        timeout=30,
+    )
+    assert response.status_code in (200, 201), response.text
+
+
+def test_a_browser_logs_in_and_runs_a_cell_in_jupyterlab(hub, release):
+    put_notebook(hub, "browser-test.ipynb")
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot = ARTIFACTS / f"jupyterlab-{release}.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(hub.url + "hub/login")
+            page.fill("input[name=username]", ADMIN)
+            page.fill("input[name=password]", ADMIN_PASSWORD)
+            page.press("input[name=password]", "Enter")
+            page.wait_for_url(f"**/user/{ADMIN}/**", timeout=60_000)
+
+            page.goto(hub.url + f"user/{ADMIN}/lab/tree/browser-test.ipynb")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            page.click(".jp-Notebook .jp-Cell .cm-content")
+            page.keyboard.press("Shift+Enter")
+            output = page.wait_for_selector(".jp-OutputArea-output:has-text('answer: 42')", timeout=90_000)
+            assert "answer: 42" in output.inner_text()
+            page.screenshot(path=str(screenshot))
+        finally:
+            browser.close()
+    assert screenshot.stat().st_size > 10_000
