@@ -63,6 +63,8 @@ def test_a_browser_logs_in_and_runs_a_cell_in_jupyterlab(hub, release):
             output = page.wait_for_selector(".jp-OutputArea-output:has-text('answer: 42')", timeout=90_000)
             assert "answer: 42" in output.inner_text()
             page.screenshot(path=str(screenshot))
+            # the news pop-up is switched off for students (overrides.json in the user venv)
+            assert page.locator("text=Would you like to get notified").count() == 0
         finally:
             browser.close()
     assert screenshot.stat().st_size > 10_000

@@ -34,4 +34,4 @@ def test_an_unsupported_release_is_refused_with_one_line(containers, image):
     )
     _out, err = refused(container)
     lines = [line for line in err.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1 and "Debian 11" in lines[0], err
+    assert len(lines) == 1 and "Debian GNU/Linux 11 (bullseye) is not supported" in lines[0], err

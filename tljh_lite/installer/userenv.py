@@ -26,6 +26,20 @@ USER_PACKAGES = [
 ]
 
 
+# JupyterLab's defaults for every student, unless an admin wrote their own:
+# no pop-up asking to fetch Jupyter news, no update checks against the internet.
+LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+
+def ensure_lab_overrides(paths: Paths) -> bool:
+    target = paths.user_venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    if target.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_if_changed(target, json.dumps(LAB_OVERRIDES, indent=2) + "\n")
+    return True
+
+
 def user_requirements(hub_jupyterhub_version: str, extra: list[str]) -> list[str]:
     # The single-user server must speak the hub's JupyterHub version.
     return [*USER_PACKAGES, f"jupyterhub=={hub_jupyterhub_version}", *extra]
@@ -53,4 +67,5 @@ def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, 
         hint="the user environment could not be installed (the error is above; check --user-requirements-txt-url)",
     )
     write_if_changed(stamp, stamp_text, 0o600)
+    ensure_lab_overrides(paths)
     return True
