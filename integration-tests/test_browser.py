@@ -57,10 +57,16 @@ def test_a_browser_logs_in_and_runs_a_cell_in_jupyterlab(hub, release):
             page.wait_for_url(f"**/user/{ADMIN}/**", timeout=60_000)
 
             page.goto(hub.url + f"user/{ADMIN}/lab/tree/browser-test.ipynb")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            page.click(".jp-Notebook .jp-Cell .cm-content")
-            page.keyboard.press("Shift+Enter")
-            output = page.wait_for_selector(".jp-OutputArea-output:has-text('answer: 42')", timeout=90_000)
+            try:
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+                # Wait for the kernel before running: the status bar says Idle.
+                page.wait_for_selector(".jp-StatusBar-TextItem:has-text('Idle')", timeout=90_000)
+                page.click(".jp-Notebook .jp-Cell .cm-content")
+                page.keyboard.press("Shift+Enter")
+                output = page.wait_for_selector(".jp-OutputArea-output:has-text('answer: 42')", timeout=60_000)
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / f"jupyterlab-{release}-failed.png"))
+                raise
             assert "answer: 42" in output.inner_text()
             page.screenshot(path=str(screenshot))
             # the news pop-up is switched off for students (overrides.json in the user venv)

@@ -214,3 +214,24 @@ def test_running_bootstrap_again_changes_nothing_and_keeps_everything(hub):
     assert "alice" in hub.tljh_config("get", "users.allowed").stdout
     assert hub.client().login(ADMIN, ADMIN_PASSWORD)
     assert alice.run_code("open('/home/jupyter-alice/homework.txt').read()") == "'my work'"
+
+
+def test_the_idle_culler_runs_as_a_hub_service(hub):
+    command = hub.sh("pgrep -af jupyterhub_idle_culler").stdout
+    assert "--timeout=3600" in command and "--cull-every=300" in command
+
+
+def test_user_requirements_are_installed_and_a_broken_list_fails_cleanly(hub):
+    hub.container.write_file("/srv/requirements.txt", "six\n")
+    result, _ = hub.bootstrap("--user-requirements-txt-url", "file:///srv/requirements.txt")
+    assert "Installation successful" in result.stdout
+    assert student(hub).run_code("import six; print(six.__name__)") == "six"
+
+    hub_pid = hub.unit_property("jupyterhub", "MainPID")
+    hub.container.write_file("/srv/broken.txt", "this-package-does-not-exist-tljh-lite==1.0\n")
+    result, _ = hub.bootstrap("--user-requirements-txt-url", "file:///srv/broken.txt", check=False)
+    assert result.exit_code == 1
+    assert "this-package-does-not-exist-tljh-lite" in result.stderr  # the installer's own error, shown
+    assert "Traceback" not in result.stderr
+    assert hub.unit_property("jupyterhub", "MainPID") == hub_pid  # nothing was touched
+    assert hub.client().api_version()
