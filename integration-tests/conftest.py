@@ -114,3 +114,15 @@ def hub(session_containers: harness.ContainerFactory, image: str):
     from installed import install
 
     return install(session_containers, image)
+
+
+PLUGINS = ["plugins/tljh-lite-test-plugin", "plugins/tljh-lite-shared-folders"]
+
+
+@pytest.fixture(scope="session")
+def plugin_hub(session_containers: harness.ContainerFactory, image: str):
+    """tljh-lite installed with both plugins of plugins/, given as two --plugin flags."""
+    from installed import SOURCE_IN_CONTAINER, install
+
+    args = [arg for plugin in PLUGINS for arg in ("--plugin", f"{SOURCE_IN_CONTAINER}/{plugin}")]
+    return install(session_containers, image, extra_args=args)

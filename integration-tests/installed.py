@@ -77,11 +77,13 @@ class InstalledHub:
         return self.sh(f"systemctl show --value -p {name} {unit}").stdout.strip()
 
 
-def install(factory: harness.ContainerFactory, image: str, memory: str | None = INSTALL_MEMORY) -> InstalledHub:
+def install(
+    factory: harness.ContainerFactory, image: str, memory: str | None = INSTALL_MEMORY, extra_args: list[str] = ()
+) -> InstalledHub:
     container = factory.start(image, memory=memory, port=80)
     container.wait_for_systemd()
     copy_checkout(container)
     hub = InstalledHub(container, "", 0.0)
-    result, seconds = hub.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}")
+    result, seconds = hub.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}", *extra_args)
     hub.install_output, hub.install_seconds = result.stdout + result.stderr, seconds
     return hub

@@ -12,6 +12,7 @@ from tljh_lite.installer.apt import (
 )
 
 from fakes import RecordingRunner
+from tljh_lite.builtin import APT_PACKAGES
 
 
 def test_distro_parsing():
@@ -54,7 +55,7 @@ def dpkg(installed):
 
 def test_nothing_to_do_runs_no_apt_command():
     runner = RecordingRunner({("dpkg-query",): dpkg([PROXY_PACKAGE, "git", "sudo"])})
-    assert ensure_apt_packages(runner, Distro("debian", "12")) == []
+    assert ensure_apt_packages(runner, Distro("debian", "12"), APT_PACKAGES) == []
     assert [c[0] for c in runner.calls] == ["dpkg-query"]
 
 
@@ -65,7 +66,7 @@ def test_ubuntu_plan_runs_universe_update_install():
             ("apt-cache", "policy"): Result([], 0, f"{PROXY_PACKAGE}:\n  Candidate: 4.5.3\n", ""),
         }
     )
-    ensure_apt_packages(runner, Distro("ubuntu", "24.04"), extra=["htop"])
+    ensure_apt_packages(runner, Distro("ubuntu", "24.04"), [*APT_PACKAGES, "htop"])
     commands = [c for c in runner.calls if c[0] != "dpkg-query"]
     assert ["add-apt-repository", "-y", "universe"] in commands
     assert commands[-1] == install_command([PROXY_PACKAGE, "git", "htop"])
@@ -79,6 +80,6 @@ def test_debian_without_the_proxy_package_installs_it_with_npm():
             ("apt-cache", "policy"): Result([], 0, f"{PROXY_PACKAGE}:\n  Candidate: (none)\n", ""),
         }
     )
-    ensure_apt_packages(runner, Distro("debian", "12"))
+    ensure_apt_packages(runner, Distro("debian", "12"), APT_PACKAGES)
     assert install_command(["nodejs", "npm"]) in runner.calls
     assert runner.calls[-1] == ["npm", "install", "--global", "configurable-http-proxy"]

@@ -24,12 +24,12 @@ def test_admins_come_as_json_on_stdin():
         parse_admins("{nope")
 
 
-def test_admins_are_added_to_config_once(tmp_path):
+def test_admins_are_added_to_config_once(tmp_path, checker):
     paths = Paths(tmp_path)
     paths.config_dir.mkdir()
     paths.config_file.write_text("# mine\nusers:\n  admin:\n  - prof\n")
-    ensure_admins_listed(paths, [Admin("prof"), Admin("ta")])
-    ensure_admins_listed(paths, [Admin("prof"), Admin("ta")])
+    ensure_admins_listed(paths, [Admin("prof"), Admin("ta")], checker)
+    ensure_admins_listed(paths, [Admin("prof"), Admin("ta")], checker)
     assert paths.config_file.read_text() == "# mine\nusers:\n  admin:\n  - prof\n  - ta\n"
 
 

@@ -11,11 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config.defaults import merged
+from .config.checker import config_checker
 from .config.file import ConfigFile
-from .config.rules import BUILT_IN_RULES
-from .config.schema import build_schema
-from .config.validate import Checker
 from .configurer import apply, hub_settings
 from .paths import Paths
 from .ports import HUB_URL, PROXY_API_URL
@@ -53,10 +50,16 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
 
 
 def configure(c: Any, paths: Paths) -> None:
+    """Fixed settings, then config.yaml's, then plugins' tljh_custom_jupyterhub_config."""
+    from .plugins import installed_plugins
+
+    pm = installed_plugins()
+    checker = config_checker(pm)
     apply(c, fixed_settings(paths))
     config = ConfigFile(paths.config_file).load()
-    Checker(build_schema(), BUILT_IN_RULES).check(config)
-    apply(c, hub_settings(merged(config), python=sys.executable))
+    checker.check(config)
+    apply(c, hub_settings(checker.merged(config), python=sys.executable))
+    pm.hook.tljh_custom_jupyterhub_config(c=c)
 
 
 def extra_config_files(paths: Paths) -> list[Path]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from .commands import Runner
-from .config.defaults import merged
 from .config.file import ConfigFile
 from .config.validate import Checker
 from .errors import TljhError
@@ -29,7 +28,7 @@ def reason_from_journal(journal: str) -> str:
 
 
 def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90) -> str:
-    config = merged(_checked(paths, checker))
+    config = checker.merged(_checked(paths, checker))
     services = Services(paths, runner)
     last_good = LastGood(paths)
     try:
@@ -39,7 +38,7 @@ def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout
         if not last_good.exists():
             raise TljhError(f"the hub did not come back: {reason}", failure.hint) from failure
         rejected = last_good.restore()
-        services.restart(UNITS[service], merged(ConfigFile(paths.config_file).load()), timeout)
+        services.restart(UNITS[service], checker.merged(ConfigFile(paths.config_file).load()), timeout)
         raise TljhError(
             f"the hub did not start with the new config ({failure.message}): {reason}",
             f"the last config that worked is restored and the hub is running; your changed files are in {rejected}",

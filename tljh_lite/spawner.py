@@ -12,6 +12,7 @@ from systemdspawner import SystemdSpawner
 from traitlets import Dict, List, Unicode
 
 from .commands import Runner
+from .plugins import installed_plugins
 from .unixname import unix_username
 from .users import ADMINS_GROUP, USERS_GROUP, ensure_user, set_groups
 
@@ -48,3 +49,4 @@ class UserCreatingSpawner(SystemdSpawner):
         set_groups(runner, name, wanted, managed=[USERS_GROUP, ADMINS_GROUP, *self.user_groups])
         if created:
             self.log.info("Created unix account %s for %s", name, self.user.name)
+            installed_plugins().hook.tljh_new_user_create(username=name)

@@ -8,8 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..config.file import ConfigFile
-from ..config.rules import BUILT_IN_RULES
-from ..config.schema import build_schema
+from ..config.checker import config_checker
 from ..config.validate import Checker
 from ..errors import PermissionNeededError
 from ..paths import Paths
@@ -26,8 +25,7 @@ class Context:
 
     @cached_property
     def checker(self) -> Checker:
-        # Plugins' config sections join the schema here (see issue: plugins).
-        return Checker(build_schema(), BUILT_IN_RULES)
+        return config_checker()  # installed plugins' keys are validated too
 
     def require_access(self) -> None:
         """The installed config is root's; a file of your own needs no root."""

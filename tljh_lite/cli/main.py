@@ -14,11 +14,11 @@ from typing import NoReturn, Sequence
 
 from ..errors import TljhError
 from ..paths import Paths
-from . import edit, reload, show, validate
+from . import edit, plugins, reload, show, validate
 from .context import Context
 
 PROG = "tljh-config"
-SUBCOMMANDS = (show, edit, validate, reload)
+SUBCOMMANDS = (show, edit, validate, reload, plugins)
 
 
 class ArgumentParser(argparse.ArgumentParser):

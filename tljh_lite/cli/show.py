@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from ..config import yaml
-from ..config.defaults import merged
 from ..config.edit import MISSING, get_item
 from ..config.schema import lookup
 from ..config.validate import show_value
@@ -41,7 +40,7 @@ def run_get(context, args) -> int:
     path = parse_key(args.key)
     if lookup(context.checker.schema, path) is None:
         raise context.checker.unknown_key(args.key).as_error()
-    value = get_item(merged(context.file.load()), path)
+    value = get_item(context.checker.merged(context.file.load()), path)
     if value is MISSING:
         print("none (not set)")
     elif isinstance(value, (dict, list)):

@@ -77,6 +77,26 @@ def remove_item(config: Mapping, path: list[str], value: Any) -> CommentedMap:
     return new
 
 
+def synced(config: Mapping, target: Mapping) -> CommentedMap:
+    """A copy of config whose contents equal target, keeping the comments of keys that stay.
+
+    For changes made to a plain dict (by a plugin's tljh_config_post_install).
+    """
+    new = _copy(config)
+    _sync_into(new, target)
+    return new
+
+
+def _sync_into(node: CommentedMap, target: Mapping) -> None:
+    for key in [k for k in node if k not in target]:
+        del node[key]
+    for key, value in target.items():
+        if isinstance(value, Mapping) and isinstance(node.get(key), Mapping):
+            _sync_into(node[key], value)
+        elif key not in node or type(node[key]) is not type(value) or node[key] != value:
+            node[key] = _to_commented(value)
+
+
 def _copy(config: Mapping) -> CommentedMap:
     if isinstance(config, CommentedMap):
         return copy.deepcopy(config)

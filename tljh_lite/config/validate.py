@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from ..errors import ConfigError
-from .defaults import merged
+from .defaults import DEFAULTS, merged
 from .formats import describe_format, format_checker
 from .schema import known_keys
 
@@ -70,9 +70,15 @@ def show_value(value: Any) -> str:
 class Checker:
     """Validates configs against one schema (built once, reused), then cross-key rules."""
 
-    def __init__(self, schema: Mapping[str, Any], rules: Sequence[Callable[[Mapping], list[Problem]]] = ()):
+    def __init__(
+        self,
+        schema: Mapping[str, Any],
+        rules: Sequence[Callable[[Mapping], list[Problem]]] = (),
+        defaults: Mapping[str, Any] = DEFAULTS,
+    ):
         self.schema = schema
         self.rules = list(rules)
+        self.defaults = defaults
         self._validator = Draft202012Validator(schema, format_checker=format_checker())
         self._known = sorted(set(known_keys(schema)))
 
@@ -81,14 +87,18 @@ class Checker:
         return self.schema_problems(config) or self.rule_problems(config)
 
     def schema_problems(self, config: Any) -> list[Problem]:
-        found = [self._describe(e) for e in self._validator.iter_errors(_plain(config))]
+        found = [self._describe(e) for e in self._validator.iter_errors(plain(config))]
         unique = {(p.key, p.message): p for p in found}
         return sorted(unique.values(), key=lambda p: (p.key, p.message))
 
     def rule_problems(self, config: Any) -> list[Problem]:
         """Cross-key problems of a config that passes the schema."""
-        full = merged(_plain(config))
+        full = self.merged(config)
         return [problem for rule in self.rules for problem in rule(full)]
+
+    def merged(self, config: Any) -> dict[str, Any]:
+        """The config in effect: defaults (plugins' included) overlaid with the file's."""
+        return merged(plain(config), self.defaults)
 
     def check(self, config: Any) -> None:
         """Raise ConfigError naming the first problem, if any."""
@@ -164,12 +174,12 @@ def _expected(schema: Mapping[str, Any], only_type: bool = False) -> str:
     return words + (f" ({', '.join(bounds)})" if bounds else "")
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """ruamel's round-trip types -> plain dict/list/scalars for jsonschema."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):

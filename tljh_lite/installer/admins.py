@@ -9,8 +9,6 @@ from typing import Any, Mapping
 
 from ..config.editor import Editor
 from ..config.file import ConfigFile
-from ..config.rules import BUILT_IN_RULES
-from ..config.schema import build_schema
 from ..config.validate import Checker
 from ..errors import TljhError
 from ..paths import Paths
@@ -36,9 +34,9 @@ def parse_admins(text: str) -> list[Admin]:
         raise TljhError(f"the admin list from bootstrap is not valid JSON: {e}", "run installer/bootstrap.py again") from e
 
 
-def ensure_admins_listed(paths: Paths, admins: list[Admin]) -> None:
+def ensure_admins_listed(paths: Paths, admins: list[Admin], checker: Checker) -> None:
     """users.admin in config.yaml, edited the way `tljh-config add-item` does."""
-    editor = Editor(Checker(build_schema(), BUILT_IN_RULES))
+    editor = Editor(checker)
 
     def add(config):
         for admin in admins:

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from ..commands import Runner
 
 PROXY_PACKAGE = "node-configurable-http-proxy"
-# git for nbgitpuller; sudo for admins' terminals.
-REQUIRED = [PROXY_PACKAGE, "git", "sudo"]
 NPM_FALLBACK = ["nodejs", "npm"]
 APT_ENV = {"DEBIAN_FRONTEND": "noninteractive"}
 
@@ -65,10 +63,10 @@ def installed_packages(runner: Runner) -> set[str]:
     return {line.split()[0] for line in result.stdout.splitlines() if line.split()[1:2] == ["ii"]}
 
 
-def ensure_apt_packages(runner: Runner, distro: Distro, extra: list[str] = ()) -> list[str]:
-    """Install what is missing; returns what was installed (nothing on a re-run)."""
+def ensure_apt_packages(runner: Runner, distro: Distro, wanted: list[str]) -> list[str]:
+    """Install what is missing of `wanted`; returns what was installed (nothing on a re-run)."""
     env = {**os.environ, **APT_ENV}
-    missing = missing_packages([*REQUIRED, *extra], installed_packages(runner))
+    missing = missing_packages(wanted, installed_packages(runner))
     if not missing:
         return []
     for command in universe_commands(distro, shutil.which("add-apt-repository") is not None):

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..commands import CommandError, Runner
-from ..config.defaults import merged
+from ..config.checker import config_checker
 from ..config.file import ConfigFile
 from ..errors import TljhError
 from ..health import HubNotReady
@@ -26,6 +26,8 @@ from ..systemd import Systemd
 from ..users import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
 from .admins import Admin, ensure_admin_passwords, ensure_admins_listed, parse_admins, uses_firstuse
 from .apt import Distro, ensure_apt_packages
+from ..plugins import collect, plugin_manager
+from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins, pip_install_into
 from .progress import Progress
 from .state import ensure_state
 from .sudoers import ensure_sudoers
@@ -58,17 +60,35 @@ def setup_logging(path: Path) -> None:
 
 
 def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> list[Admin]:
+    """Every step, in order. Plugins are installed and loaded first, so a broken
+    one stops the install before anything else changes."""
     ensure_state(paths)
-    with progress.step("Installing system packages (configurable-http-proxy, git, sudo)"):
-        ensure_apt_packages(runner, args.distro)
-    with progress.step("Setting up the students' environment (JupyterLab, Notebook) in " + str(paths.user_venv)):
-        ensure_user_env(runner, paths, args.user_requirements_txt_url)
-    with progress.step("Preparing accounts and admins"):
+    hub_python = str(paths.hub_venv / "bin" / "python3")
+    if args.plugin:
+        with progress.step(f"Installing plugins: {', '.join(args.plugin)}"):
+            install_plugins(runner, paths, args.plugin)
+    pm = plugin_manager()
+    checker = config_checker(pm)
+    for warning in conda_warnings(pm):
+        progress.say(warning)
+
+    with progress.step("Installing system packages"):
+        ensure_apt_packages(runner, args.distro, collect(pm.hook.tljh_extra_apt_packages()))
+    hub_packages = collect(pm.hook.tljh_extra_hub_pip_packages())
+    if hub_packages:
+        with progress.step("Installing plugins' packages into the hub environment"):
+            pip_install_into(runner, paths, hub_python, hub_packages, hint="a plugin's hub package failed to install")
+    with progress.step(f"Setting up the students' environment in {paths.user_venv}"):
+        ensure_user_env(runner, paths, args.user_requirements_txt_url, collect(pm.hook.tljh_extra_user_pip_packages()))
+    with progress.step("Preparing accounts, admins and config"):
         for group in (USERS_GROUP, ADMINS_GROUP):
             ensure_group(runner, group)
         ensure_sudoers(runner, SUDOERS_FILE, SUDOERS_TEXT)
-        ensure_admins_listed(paths, admins)
-        config = merged(ConfigFile(paths.config_file).load())
+        ensure_admins_listed(paths, admins, checker)
+        apply_config_hooks(pm, paths, checker)
+        config_text = ConfigFile(paths.config_file).load()
+        checker.check(config_text)
+        config = checker.merged(config_text)
         passwords_set = ensure_admin_passwords(paths, admins) if uses_firstuse(config) else []
         _link(CONFIG_LINK, paths.hub_venv / "bin" / "tljh-config")
     with progress.step("Starting the proxy and the hub"):
@@ -77,6 +97,9 @@ def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner:
         LastGood(paths).save()
         log.info("restarted %s; JupyterHub %s answers", restarted or "nothing", version)
         progress.say(f"    JupyterHub {version} is answering" + ("" if restarted else " (nothing needed a restart)"))
+    if pm.hook.tljh_post_install.get_hookimpls():
+        with progress.step("Running plugins' post-install steps"):
+            call_each(pm, "tljh_post_install", progress.say)
     return passwords_set
 
 
@@ -90,7 +113,7 @@ def _link(link: Path, target: Path) -> None:
 
 
 def summary(paths: Paths, admins: list[Admin], passwords_set: list[Admin], elapsed: float) -> str:
-    config = merged(ConfigFile(paths.config_file).load())
+    config = config_checker().merged(ConfigFile(paths.config_file).load())
     url = local_hub_url(config).replace("127.0.0.1", "<this machine's address>")
     lines = [f"Installation successful ({elapsed:.0f} s).", "", f"Your hub: {url}"]
     for admin in admins:

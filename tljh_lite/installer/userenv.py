@@ -16,15 +16,6 @@ from ..commands import Runner
 from ..files import write_if_changed
 from ..paths import Paths
 
-USER_PACKAGES = [
-    "notebook",
-    "jupyterlab",
-    "ipykernel",
-    "ipywidgets",
-    "nbgitpuller",
-    "jupyter-resource-usage",
-]
-
 
 # JupyterLab's defaults for every student, unless an admin wrote their own:
 # no pop-up asking to fetch Jupyter news, no update checks against the internet.
@@ -40,16 +31,16 @@ def ensure_lab_overrides(paths: Paths) -> bool:
     return True
 
 
-def user_requirements(hub_jupyterhub_version: str, extra: list[str]) -> list[str]:
+def user_requirements(hub_jupyterhub_version: str, packages: list[str]) -> list[str]:
     # The single-user server must speak the hub's JupyterHub version.
-    return [*USER_PACKAGES, f"jupyterhub=={hub_jupyterhub_version}", *extra]
+    return [*packages, f"jupyterhub=={hub_jupyterhub_version}"]
 
 
-def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, extra: list[str] = ()) -> bool:
-    """Create and fill the user venv; False if it was already as asked."""
+def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, packages: list[str]) -> bool:
+    """Create and fill the user venv with `packages`; False if it was already as asked."""
     uv = str(paths.hub_venv / "bin" / "uv")
     python = paths.user_venv / "bin" / "python3"
-    wanted = user_requirements(importlib.metadata.version("jupyterhub"), list(extra))
+    wanted = user_requirements(importlib.metadata.version("jupyterhub"), packages)
     command = [uv, "pip", "install", "--python", str(python), "--compile-bytecode", *wanted]
     if requirements_url:
         command += ["-r", requirements_url]

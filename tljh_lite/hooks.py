@@ -1,0 +1,136 @@
+"""The hook specifications plugins implement: TLJH's hooks, and the ones tljh-lite adds.
+
+Plugins are Python packages with an entry point in the group `tljh` (TLJH's
+group, so TLJH plugins load unchanged) and functions marked with `hookimpl`:
+
+    from tljh_lite.hooks import hookimpl      # or TLJH's: from tljh.hooks import hookimpl
+
+    @hookimpl
+    def tljh_extra_user_pip_packages():
+        return ["pandas", "matplotlib"]
+
+The pluggy project name is TLJH's ("tljh") so both markers are the same.
+Hooks are called with keyword arguments. Install-time hooks run in this
+order on every bootstrap run: apt packages, hub pip packages, user pip
+packages (and the conda hooks, which only warn), config post-install, a hub
+restart if anything it reads changed, then post-install. The hub calls
+`tljh_custom_jupyterhub_config` when it starts and `tljh_new_user_create`
+when it makes a student's unix account.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+PROJECT = "tljh"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def tljh_extra_apt_packages() -> list[str]:
+    """Debian/Ubuntu packages the plugin needs on the machine.
+
+    Fires: at install, first of the install hooks, before anything else is
+    installed for plugins. Returns: a list of package names (installed with
+    apt-get, all plugins' lists in one command). Must not mutate anything.
+    """
+
+
+@hookspec
+def tljh_extra_hub_pip_packages() -> list[str]:
+    """pip requirements to install into the hub's environment (/opt/tljh/hub).
+
+    Fires: at install, after the apt packages. Returns: a list of requirement
+    specifiers (e.g. "jupyterhub-ltiauthenticator>=1.6"), for authenticators,
+    spawner helpers or hub services the plugin configures.
+    """
+
+
+@hookspec
+def tljh_extra_user_pip_packages() -> list[str]:
+    """pip requirements to install into the students' environment (/opt/tljh/user).
+
+    Fires: at install, after the hub packages. Returns: a list of requirement
+    specifiers: the course's libraries (e.g. "pandas", "nbgrader").
+    """
+
+
+@hookspec
+def tljh_extra_user_conda_packages() -> list[str]:
+    """Conda packages for the students' environment (TLJH compatibility).
+
+    tljh-lite has no conda: every package returned is reported in a warning
+    naming the plugin, and not installed; the install goes on. Offer the same
+    packages from tljh_extra_user_pip_packages instead.
+    """
+
+
+@hookspec
+def tljh_extra_user_conda_channels() -> list[str]:
+    """Conda channels (TLJH compatibility); reported in a warning, not used."""
+
+
+@hookspec
+def tljh_custom_jupyterhub_config(c: Any) -> None:
+    """Change the hub's configuration.
+
+    Fires: every time the hub starts (in jupyterhub_config.py), after the
+    settings from config.yaml and before jupyterhub_config.d/*.py. Gets: `c`,
+    the traitlets config object; mutate it (e.g. c.JupyterHub.template_vars).
+    Returns nothing.
+    """
+
+
+@hookspec
+def tljh_config_post_install(config: dict) -> None:
+    """Change config.yaml at install time.
+
+    Fires: at install, after the packages, before the hub is (re)started.
+    Gets: `config`, the contents of config.yaml as a dict; mutate it in place.
+    The result is validated like any edit (a plugin's own keys need
+    `tljh_lite_config_schema`) and written atomically only if it changed.
+    """
+
+
+@hookspec
+def tljh_post_install() -> None:
+    """Last step of every install, after the hub answers with the new config.
+
+    Fires: at install, as root. For setting up folders, files, services.
+    Returns nothing. Must be idempotent: it runs on every bootstrap run.
+    """
+
+
+@hookspec
+def tljh_new_user_create(username: str) -> None:
+    """A student's unix account was just created.
+
+    Fires: in the hub, as root, when a user's server starts for the first
+    time, after the account and its home exist, before the server starts.
+    Gets: `username`, the unix account name (e.g. "jupyter-alice", as TLJH
+    passes it). Returns nothing.
+    """
+
+
+@hookspec
+def tljh_lite_config_schema() -> dict[str, dict]:
+    """Config keys of the plugin's own, validated by tljh-config like built-in keys.
+
+    Fires: whenever config.yaml is validated (tljh-config, the installer, the
+    hub). Returns: {top-level key: JSON Schema of its value}, e.g.
+    {"shared_folders": {"type": "object", "properties": {...}}}. Sections are
+    strict (unknown keys rejected). A plugin cannot redefine a built-in key.
+    (tljh-lite's addition; TLJH has no such hook.)
+    """
+
+
+@hookspec
+def tljh_lite_config_defaults() -> dict[str, Any]:
+    """Default values for the plugin's own config keys: {top-level key: value}.
+
+    Fires: whenever the merged config (defaults + file) is computed; `tljh-config
+    get` shows them. (tljh-lite's addition.)
+    """

@@ -1,0 +1,80 @@
+"""The install steps that come from plugins, in the documented hook order."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+from typing import Callable
+
+import pluggy
+
+from ..commands import CommandError, Runner
+from ..config.edit import synced
+from ..config.file import ConfigFile
+from ..config.validate import Checker, plain
+from ..paths import Paths
+from ..plugins import PluginError, per_plugin
+
+
+def pip_install_into(runner: Runner, paths: Paths, python: str, requirements: list[str], hint: str) -> None:
+    uv = str(paths.hub_venv / "bin" / "uv")
+    runner.run([uv, "pip", "install", "--python", python, "--compile-bytecode", *requirements], hint=hint)
+
+
+def install_plugins(runner: Runner, paths: Paths, specs: list[str]) -> None:
+    """Install each --plugin SPEC into the hub environment; a failure names the plugin."""
+    for spec in specs:
+        try:
+            pip_install_into(runner, paths, str(paths.hub_venv / "bin" / "python3"), [spec], hint="")
+        except CommandError as e:
+            raise PluginError(
+                f"plugin {spec} could not be installed: {_last_line(e)}",
+                "check the name or path given to --plugin; nothing else was changed",
+            ) from e
+    importlib.invalidate_caches()  # so their entry points are found in this process
+
+
+def _last_line(error: CommandError) -> str:
+    lines = [line.strip() for line in error.result.output.splitlines() if line.strip()]
+    interesting = [line for line in lines if "error" in line.lower() or "not found" in line.lower()]
+    return (interesting or lines or ["no output"])[-1]
+
+
+def conda_warnings(pm: pluggy.PluginManager) -> list[str]:
+    """TLJH plugins may ask for conda packages; there is no conda here, so say so, by name."""
+    warnings = []
+    for hook, what in (("tljh_extra_user_conda_packages", "conda package"), ("tljh_extra_user_conda_channels", "conda channel")):
+        for plugin, items in per_plugin(pm, hook):
+            for item in items or []:
+                warnings.append(
+                    f"warning: plugin {plugin} asks for the {what} {item!r}; tljh-lite has no conda, so it is not "
+                    f"installed (a pip package of the same name may be added with tljh_extra_user_pip_packages)"
+                )
+    return warnings
+
+
+def apply_config_hooks(pm: pluggy.PluginManager, paths: Paths, checker: Checker) -> bool:
+    """Run tljh_config_post_install plugin by plugin; write config.yaml if it changed.
+
+    A plugin whose change makes the config invalid is named, and nothing is written.
+    """
+
+    def change(config):
+        plain = plain(config)
+        before = set(checker.schema_problems(plain))
+        for impl in reversed(pm.hook.tljh_config_post_install.get_hookimpls()):
+            impl.function(config=plain)
+            introduced = [p for p in checker.schema_problems(plain) if p not in before]
+            if introduced:
+                raise PluginError(
+                    f"plugin {impl.plugin_name} made config.yaml invalid: {introduced[0].message}",
+                    "report it to the plugin's authors; config.yaml was not changed",
+                )
+        return config if plain == plain(config) else synced(config, copy.deepcopy(plain))
+
+    return ConfigFile(paths.config_file).update(change)
+
+
+def call_each(pm: pluggy.PluginManager, hook_name: str, say: Callable[[str], None]) -> None:
+    for plugin, _ in per_plugin(pm, hook_name):
+        say(f"    {hook_name}: {plugin} done")
