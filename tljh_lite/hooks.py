@@ -70,7 +70,11 @@ def tljh_extra_user_conda_packages() -> list[str]:
 
 @hookspec
 def tljh_extra_user_conda_channels() -> list[str]:
-    """Conda channels (TLJH compatibility); reported in a warning, not used."""
+    """Conda channels for the students' environment (TLJH compatibility).
+
+    Every channel returned is reported in a warning naming the plugin and is
+    not used: tljh-lite has no conda. The install goes on.
+    """
 
 
 @hookspec

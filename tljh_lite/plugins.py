@@ -60,9 +60,9 @@ def installed_plugins() -> pluggy.PluginManager:
 
 
 def per_plugin(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-    """Call a hook's implementations one by one: [(plugin name, result)], in pluggy's order."""
+    """Call a hook's implementations one by one, built-in first: [(plugin name, result)]."""
     results = []
-    for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+    for impl in getattr(pm.hook, hook_name).get_hookimpls():  # registration order
         results.append((impl.plugin_name, impl.function(**kwargs)))
     return results
 
@@ -127,10 +127,10 @@ def _entry_point_dists():
         yield entry_point.name, getattr(entry_point, "dist", None)
 
 
-def collect(results: Iterable[list[Any] | None]) -> list[Any]:
-    """One list from every plugin's list, in order, without duplicates."""
+def collect(pm: pluggy.PluginManager, hook_name: str) -> list[Any]:
+    """One list from every plugin's list, built-in first then in install order, without duplicates."""
     out: list[Any] = []
-    for result in results:
+    for _plugin, result in per_plugin(pm, hook_name):
         for item in result or []:
             if item not in out:
                 out.append(item)

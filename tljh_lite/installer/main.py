@@ -73,13 +73,13 @@ def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner:
         progress.say(warning)
 
     with progress.step("Installing system packages"):
-        ensure_apt_packages(runner, args.distro, collect(pm.hook.tljh_extra_apt_packages()))
-    hub_packages = collect(pm.hook.tljh_extra_hub_pip_packages())
+        ensure_apt_packages(runner, args.distro, collect(pm, "tljh_extra_apt_packages"))
+    hub_packages = collect(pm, "tljh_extra_hub_pip_packages")
     if hub_packages:
         with progress.step("Installing plugins' packages into the hub environment"):
             pip_install_into(runner, paths, hub_python, hub_packages, hint="a plugin's hub package failed to install")
     with progress.step(f"Setting up the students' environment in {paths.user_venv}"):
-        ensure_user_env(runner, paths, args.user_requirements_txt_url, collect(pm.hook.tljh_extra_user_pip_packages()))
+        ensure_user_env(runner, paths, args.user_requirements_txt_url, collect(pm, "tljh_extra_user_pip_packages"))
     with progress.step("Preparing accounts, admins and config"):
         for group in (USERS_GROUP, ADMINS_GROUP):
             ensure_group(runner, group)

@@ -60,17 +60,17 @@ def apply_config_hooks(pm: pluggy.PluginManager, paths: Paths, checker: Checker)
     """
 
     def change(config):
-        plain = plain(config)
-        before = set(checker.schema_problems(plain))
-        for impl in reversed(pm.hook.tljh_config_post_install.get_hookimpls()):
-            impl.function(config=plain)
-            introduced = [p for p in checker.schema_problems(plain) if p not in before]
+        edited = plain(config)
+        before = set(checker.schema_problems(edited))
+        for impl in pm.hook.tljh_config_post_install.get_hookimpls():
+            impl.function(config=edited)
+            introduced = [p for p in checker.schema_problems(edited) if p not in before]
             if introduced:
                 raise PluginError(
                     f"plugin {impl.plugin_name} made config.yaml invalid: {introduced[0].message}",
                     "report it to the plugin's authors; config.yaml was not changed",
                 )
-        return config if plain == plain(config) else synced(config, copy.deepcopy(plain))
+        return config if edited == plain(config) else synced(config, copy.deepcopy(edited))
 
     return ConfigFile(paths.config_file).update(change)
 

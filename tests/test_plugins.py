@@ -1,0 +1,196 @@
+"""The plugin layer: loading, hook order, errors that name the plugin, schema extension."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from tljh_lite import hooks
+from tljh_lite.config import yaml
+from tljh_lite.config.checker import config_checker
+from tljh_lite.errors import ConfigError
+from tljh_lite.installer.main import parse_args
+from tljh_lite.installer.plugin_steps import apply_config_hooks, conda_warnings
+from tljh_lite.paths import Paths
+from tljh_lite.plugins import BUILTIN_NAME, PluginError, collect, describe, per_plugin, plugin_manager
+
+ROOT = Path(__file__).parent.parent
+TEST_PLUGIN = ROOT / "plugins" / "tljh-lite-test-plugin" / "tljh_lite_test_plugin.py"
+HOOK_NAMES = sorted(name for name, f in inspect.getmembers(hooks, inspect.isfunction) if name.startswith("tljh_"))
+
+
+class FakeEntryPoint:
+    def __init__(self, name, module=None, error=None):
+        self.name, self.module, self.error, self.dist = name, module, error, None
+
+    def load(self):
+        if self.error:
+            raise self.error
+        return self.module
+
+
+def module(name: str, **functions) -> types.ModuleType:
+    mod = types.ModuleType(name)
+    for fname, f in functions.items():
+        setattr(mod, fname, hooks.hookimpl(f))
+    return mod
+
+
+def load_test_plugin() -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location("tljh_lite_test_plugin", TEST_PLUGIN)
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    return plugin
+
+
+def test_every_hook_is_documented_with_when_it_fires():
+    assert len(HOOK_NAMES) == 11
+    for name in HOOK_NAMES:
+        doc = inspect.getdoc(getattr(hooks, name)) or ""
+        assert len(doc) > 80, f"{name} needs a docstring"
+        assert "Fires" in doc or "tljh-lite has no conda" in doc or "TLJH compatibility" in doc, name
+
+
+def test_every_hook_is_implemented_by_the_test_plugin_and_tested():
+    plugin = load_test_plugin()
+    assert sorted(n for n in dir(plugin) if n.startswith("tljh_")) == HOOK_NAMES
+    test_sources = "".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
+    test_sources += "".join(p.read_text() for p in (ROOT / "integration-tests").glob("test_*.py"))
+    for name in HOOK_NAMES:
+        assert name in test_sources, f"no test mentions {name}"
+
+
+def test_every_hook_is_listed_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name in HOOK_NAMES:
+        assert f"`{name}" in readme, name
+
+
+def test_tljh_style_plugins_use_the_same_marker():
+    from tljh.hooks import hookimpl
+
+    assert hookimpl.project_name == hooks.PROJECT == "tljh"
+
+
+def test_builtin_behaviour_is_a_plugin():
+    pm = plugin_manager(entry_points=[])
+    assert pm.get_plugin(BUILTIN_NAME) is not None
+    assert "node-configurable-http-proxy" in collect(pm, "tljh_extra_apt_packages")
+    assert "jupyterlab" in collect(pm, "tljh_extra_user_pip_packages")
+
+
+def test_plugins_add_to_the_lists_in_a_defined_order_without_duplicates():
+    first = module("first", tljh_extra_user_pip_packages=lambda: ["pandas", "jupyterlab"])
+    second = module("second", tljh_extra_user_pip_packages=lambda: ["altair", "pandas"])
+    pm = plugin_manager([FakeEntryPoint("first", first), FakeEntryPoint("second", second)])
+    packages = collect(pm, "tljh_extra_user_pip_packages")
+    assert packages[:6] == ["notebook", "jupyterlab", "ipykernel", "ipywidgets", "nbgitpuller", "jupyter-resource-usage"]
+    assert packages[6:] == ["pandas", "altair"]
+    assert [name for name, _ in per_plugin(pm, "tljh_extra_user_pip_packages")] == [BUILTIN_NAME, "first", "second"]
+
+
+def test_a_plugin_that_cannot_be_imported_is_one_line_naming_it():
+    with pytest.raises(PluginError) as raised:
+        plugin_manager([FakeEntryPoint("broken", error=ModuleNotFoundError("No module named 'missingdep'"))])
+    line = raised.value.one_line()
+    assert "plugin 'broken' could not be imported: ModuleNotFoundError: No module named 'missingdep'" in line
+    assert "\n" not in line
+
+
+def test_a_misspelt_hook_is_an_error_naming_the_plugin():
+    typo = module("typo", tljh_extra_user_pip_package=lambda: ["x"])
+    with pytest.raises(PluginError, match="plugin 'typo' implements a hook that does not exist"):
+        plugin_manager([FakeEntryPoint("typo", typo)])
+
+
+def test_only_named_plugins_load_when_asked():
+    a, b = module("a"), module("b")
+    pm = plugin_manager([FakeEntryPoint("a", a), FakeEntryPoint("b", b)], only="b")
+    assert [name for name, _ in pm.list_name_plugin()] == [BUILTIN_NAME, "b"]
+
+
+def test_conda_hooks_warn_naming_plugin_and_package():
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_test_plugin", load_test_plugin())])
+    warnings = conda_warnings(pm)
+    assert any("plugin tljh_lite_test_plugin" in w and "'hypothetical-conda-only-package'" in w for w in warnings)
+    assert any("'conda-forge'" in w for w in warnings)
+
+
+def test_plugin_schema_keys_are_validated_like_built_in_ones():
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_test_plugin", load_test_plugin())])
+    checker = config_checker(pm)
+    assert checker.problems({"test_plugin": {"greeting": "hi"}}) == []
+    with pytest.raises(ConfigError, match="did you mean test_plugin.greeting"):
+        checker.check({"test_plugin": {"greting": "hi"}})
+    with pytest.raises(ConfigError, match="test_plugin.greeting must be text"):
+        checker.check({"test_plugin": {"greeting": 5}})
+    assert checker.merged({})["test_plugin"] == {"post_install_config": False, "greeting": "hello"}
+    without = config_checker(plugin_manager(entry_points=[]))
+    with pytest.raises(ConfigError, match="unknown key test_plugin"):
+        without.check({"test_plugin": {}})
+
+
+def test_config_post_install_changes_are_validated_and_written_with_comments(tmp_path):
+    paths = Paths(tmp_path)
+    paths.config_dir.mkdir()
+    paths.config_file.write_text("# mine\nlimits:\n  memory: 1G  # enough\n")
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_test_plugin", load_test_plugin())])
+    assert apply_config_hooks(pm, paths, config_checker(pm)) is True
+    text = paths.config_file.read_text()
+    assert text.startswith("# mine\nlimits:\n  memory: 1G  # enough\n")
+    assert yaml.loads(text)["test_plugin"] == {"post_install_config": True}
+    assert apply_config_hooks(pm, paths, config_checker(pm)) is False  # idempotent: nothing written
+
+
+def test_a_plugin_that_breaks_the_config_is_named_and_nothing_is_written(tmp_path):
+    paths = Paths(tmp_path)
+    paths.config_dir.mkdir()
+    paths.config_file.write_text("limits:\n  memory: 1G\n")
+
+    def tljh_config_post_install(config):
+        config["limits"]["memory"] = "lots"
+
+    pm = plugin_manager([FakeEntryPoint("clumsy", module("clumsy", tljh_config_post_install=tljh_config_post_install))])
+    with pytest.raises(PluginError, match="plugin clumsy made config.yaml invalid: limits.memory must be"):
+        apply_config_hooks(pm, paths, config_checker(pm))
+    assert paths.config_file.read_text() == "limits:\n  memory: 1G\n"
+
+
+def test_two_plugins_cannot_claim_the_same_key():
+    schema = lambda: {"same": {"type": "object"}}  # noqa: E731
+    pm = plugin_manager([FakeEntryPoint("a", module("a", tljh_lite_config_schema=schema)),
+                         FakeEntryPoint("b", module("b", tljh_lite_config_schema=schema))])
+    with pytest.raises(PluginError, match="two plugins define the config key 'same'"):
+        config_checker(pm)
+
+
+def test_tljh_custom_jupyterhub_config_and_new_user_hooks_are_called_with_keywords():
+    seen = {}
+    plugin = module(
+        "watcher",
+        tljh_custom_jupyterhub_config=lambda c: seen.setdefault("c", c),
+        tljh_new_user_create=lambda username: seen.setdefault("user", username),
+        tljh_post_install=lambda: seen.setdefault("post", True),
+    )
+    pm = plugin_manager([FakeEntryPoint("watcher", plugin)])
+    pm.hook.tljh_custom_jupyterhub_config(c="config")
+    pm.hook.tljh_new_user_create(username="jupyter-alice")
+    pm.hook.tljh_post_install()
+    assert seen == {"c": "config", "user": "jupyter-alice", "post": True}
+
+
+def test_describe_lists_versions_and_hooks():
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_test_plugin", load_test_plugin())])
+    infos = describe(pm)
+    assert infos[0].name == BUILTIN_NAME and infos[0].distribution == "tljh-lite"
+    assert infos[1].name == "tljh_lite_test_plugin" and infos[1].hooks == HOOK_NAMES
+
+
+def test_plugin_flags_repeat_and_take_several_specs():
+    args = parse_args(["--distro", "debian:12", "--plugin", "a", "b", "--plugin", "c"])
+    assert args.plugin == ["a", "b", "c"]
