@@ -18,6 +18,7 @@ def test_both_plugins_were_installed_and_are_listed(plugin_hub):
 
 
 def test_conda_hooks_only_warn_naming_the_plugin(plugin_hub):
+    """tljh_extra_user_conda_packages and tljh_extra_user_conda_channels."""
     out = plugin_hub.install_output
     assert "plugin tljh_lite_test_plugin asks for the conda package 'hypothetical-conda-only-package'" in out
     assert "conda channel 'conda-forge'" in out
