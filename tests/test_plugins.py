@@ -122,6 +122,7 @@ def test_conda_hooks_warn_naming_plugin_and_package():
 
 
 def test_plugin_schema_keys_are_validated_like_built_in_ones():
+    """tljh_lite_config_schema adds keys; tljh_lite_config_defaults gives their defaults."""
     pm = plugin_manager([FakeEntryPoint("tljh_lite_test_plugin", load_test_plugin())])
     checker = config_checker(pm)
     assert checker.problems({"test_plugin": {"greeting": "hi"}}) == []
