@@ -217,8 +217,9 @@ def test_running_bootstrap_again_changes_nothing_and_keeps_everything(hub):
 
 
 def test_the_idle_culler_runs_as_a_hub_service(hub):
-    command = hub.sh("pgrep -af jupyterhub_idle_culler").stdout
-    assert "--timeout=3600" in command and "--cull-every=300" in command
+    processes = hub.sh("for p in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $p; echo; done", check=False).stdout
+    (culler,) = [line for line in processes.splitlines() if "jupyterhub_idle_culler" in line]
+    assert "--timeout=3600" in culler and "--cull-every=300" in culler
 
 
 def test_user_requirements_are_installed_and_a_broken_list_fails_cleanly(hub):
