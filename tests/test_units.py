@@ -35,3 +35,13 @@ def test_proxy_unit_for_https_and_a_chosen_address():
     text = proxy_unit(PATHS, "/usr/bin/configurable-http-proxy", proxy_settings(config))
     assert "--ip=10.0.0.5 --port=443" in text
     assert "--ssl-key=/k --ssl-cert=/c --redirect-port=80" in text
+
+
+def test_public_url_leaves_out_default_ports():
+    from tljh_lite.services import local_hub_url, public_url
+
+    assert public_url(merged({})) == "http://<this machine's address>/"
+    assert public_url(merged({"http": {"port": 8000}, "base_url": "/j/"})) == "http://<this machine's address>:8000/j/"
+    https = merged({"https": {"enabled": True, "letsencrypt": {"email": "a@b.edu", "domains": ["hub.b.edu"]}}})
+    assert public_url(https) == "https://hub.b.edu/"
+    assert local_hub_url(https) == "https://127.0.0.1:443/"

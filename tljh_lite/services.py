@@ -45,6 +45,15 @@ def local_hub_url(config: Mapping[str, Any]) -> str:
     return f"{scheme}://127.0.0.1:{settings['port']}{config['base_url']}"
 
 
+def public_url(config: Mapping[str, Any]) -> str:
+    """How students reach the hub, for the professor to read (default ports left out)."""
+    settings = proxy_settings(config)
+    scheme = "https" if "ssl_key" in settings else "http"
+    port = "" if settings["port"] == {"http": 80, "https": 443}[scheme] else f":{settings['port']}"
+    host = config["https"]["letsencrypt"]["domains"][0] if config["https"]["letsencrypt"]["domains"] else "<this machine's address>"
+    return f"{scheme}://{host}{port}{config['base_url']}"
+
+
 class Services:
     def __init__(self, paths: Paths, runner: Runner, unit_dir: Path = UNIT_DIR):
         self.paths = paths
@@ -146,4 +155,4 @@ def installed_versions() -> str:
     return "\n".join(f"{name}=={version}" for name, version in sorted(names.items()))
 
 
-__all__ = ["Services", "HubNotReady", "find_proxy_binary", "local_hub_url"]
+__all__ = ["Services", "HubNotReady", "find_proxy_binary", "local_hub_url", "public_url"]

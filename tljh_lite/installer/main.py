@@ -21,12 +21,12 @@ from ..errors import TljhError
 from ..health import HubNotReady
 from ..lastgood import LastGood
 from ..paths import Paths
-from ..services import Services, local_hub_url
+from ..services import Services, public_url
 from ..systemd import Systemd
 from ..users import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
+from ..plugins import collect, plugin_manager
 from .admins import Admin, ensure_admin_passwords, ensure_admins_listed, parse_admins, uses_firstuse
 from .apt import Distro, ensure_apt_packages
-from ..plugins import collect, plugin_manager
 from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins, pip_install_into
 from .progress import Progress
 from .state import ensure_state
@@ -59,7 +59,7 @@ def setup_logging(path: Path) -> None:
     log.setLevel(logging.DEBUG)
 
 
-def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> list[Admin]:
+def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> tuple[list[Admin], str]:
     """Every step, in order. Plugins are installed and loaded first, so a broken
     one stops the install before anything else changes."""
     ensure_state(paths)
@@ -86,9 +86,9 @@ def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner:
         ensure_sudoers(runner, SUDOERS_FILE, SUDOERS_TEXT)
         ensure_admins_listed(paths, admins, checker)
         apply_config_hooks(pm, paths, checker)
-        config_text = ConfigFile(paths.config_file).load()
-        checker.check(config_text)
-        config = checker.merged(config_text)
+        file_config = ConfigFile(paths.config_file).load()
+        checker.check(file_config)
+        config = checker.merged(file_config)
         passwords_set = ensure_admin_passwords(paths, admins) if uses_firstuse(config) else []
         _link(CONFIG_LINK, paths.hub_venv / "bin" / "tljh-config")
     with progress.step("Starting the proxy and the hub"):
@@ -100,7 +100,7 @@ def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner:
     if pm.hook.tljh_post_install.get_hookimpls():
         with progress.step("Running plugins' post-install steps"):
             call_each(pm, "tljh_post_install", progress.say)
-    return passwords_set
+    return passwords_set, public_url(config)
 
 
 def _link(link: Path, target: Path) -> None:
@@ -112,9 +112,7 @@ def _link(link: Path, target: Path) -> None:
     os.replace(tmp, link)
 
 
-def summary(paths: Paths, admins: list[Admin], passwords_set: list[Admin], elapsed: float) -> str:
-    config = config_checker().merged(ConfigFile(paths.config_file).load())
-    url = local_hub_url(config).replace("127.0.0.1", "<this machine's address>")
+def summary(paths: Paths, admins: list[Admin], passwords_set: list[Admin], url: str, elapsed: float) -> str:
     lines = [f"Installation successful ({elapsed:.0f} s).", "", f"Your hub: {url}"]
     for admin in admins:
         if admin in passwords_set and admin.generated:
@@ -144,7 +142,7 @@ def main(argv=None) -> int:
     progress = Progress(started)
     try:
         admins = parse_admins(sys.stdin.read() if not sys.stdin.isatty() else "")
-        passwords_set = install(args, admins, paths, progress, Runner())
+        passwords_set, url = install(args, admins, paths, progress, Runner())
     except CommandError as e:
         print(f"error: {e.one_line()}", file=sys.stderr)
         print(e.last_lines(), file=sys.stderr)
@@ -166,5 +164,5 @@ def main(argv=None) -> int:
         print(f"error: unexpected {e!r}; the traceback is in {log_path}; please report it", file=sys.stderr)
         return 1
     progress.say("")
-    progress.say(summary(paths, admins, passwords_set, progress.elapsed()))
+    progress.say(summary(paths, admins, passwords_set, url, progress.elapsed()))
     return 0
