@@ -24,7 +24,9 @@ class Context:
         return ConfigFile(self.config_path)
 
     @cached_property
-    def checker(self) -> Checker:
+    def checker(self):
+        from ..config.checker import config_checker  # jsonschema and plugins: only when needed
+
         return config_checker()  # installed plugins' keys are validated too
 
     def require_access(self) -> None:

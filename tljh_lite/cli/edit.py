@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from ..config.editor import Change, Editor
-
-# name -> (Editor method, takes a VALUE, help)
+# name -> (Editor method, takes a VALUE, help). Modules doing the work are
+# imported when a command runs, so `--help` and `show` start fast.
 OPERATIONS = {
-    "set": (Editor.set, True, "set KEY to a single VALUE, e.g. set limits.memory 1G"),
-    "unset": (Editor.unset, False, "remove KEY from config.yaml, so it takes its default"),
-    "add-item": (Editor.add_item, True, "add VALUE to the list KEY, e.g. add-item users.admin prof"),
-    "remove-item": (Editor.remove_item, True, "remove VALUE from the list KEY"),
+    "set": ("set", True, "set KEY to a single VALUE, e.g. set limits.memory 1G"),
+    "unset": ("unset", False, "remove KEY from config.yaml, so it takes its default"),
+    "add-item": ("add_item", True, "add VALUE to the list KEY, e.g. add-item users.admin prof"),
+    "remove-item": ("remove_item", True, "remove VALUE from the list KEY"),
 }
 
 RELOAD_HINT = "Run 'sudo tljh-config reload' to apply the change."
@@ -31,14 +30,16 @@ def add_parsers(commands, common) -> None:
 
 
 def run(context, args) -> int:
+    from ..config.editor import Editor
+
     context.require_access()
     method, takes_value, _help = OPERATIONS[args.operation]
-    editor = Editor(context.checker)
+    operation = getattr(Editor(context.checker), method)
     values = [args.value] if takes_value else []
-    outcome: list[Change] = []
+    outcome = []
 
     def change(config):
-        result = method(editor, config, args.key, *values)
+        result = operation(config, args.key, *values)
         outcome.append(result)
         return result.config if result.changed else config
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..plugins import describe, plugin_manager
 
 
 def add_parsers(commands, common) -> None:
@@ -16,6 +15,8 @@ def add_parsers(commands, common) -> None:
 
 
 def run(context, args) -> int:
+    from ..plugins import describe, plugin_manager
+
     infos = describe(plugin_manager())
     for info in infos:
         print(f"{info.name}  ({info.distribution} {info.version})")

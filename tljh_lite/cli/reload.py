@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from ..commands import Runner
 from ..errors import TljhError
-from ..reload import reload
 
 
 def add_parsers(commands, common) -> None:
@@ -31,6 +29,9 @@ def run(context, args) -> int:
             f"no hub is installed under {context.paths.prefix} ({hub} is missing), so there is nothing to reload",
             "install tljh-lite with installer/bootstrap.py; it will use this config",
         )
+    from ..commands import Runner
+    from ..reload import reload
+
     print(f"Restarting the {args.service} and waiting for the hub to answer...", flush=True)
     version = reload(args.service, context.paths, context.checker, Runner(), args.timeout)
     print(f"The hub is running with the new config (JupyterHub {version}).")
