@@ -121,8 +121,10 @@ PLUGINS = ["plugins/tljh-lite-test-plugin", "plugins/tljh-lite-shared-folders"]
 
 @pytest.fixture(scope="session")
 def plugin_hub(session_containers: harness.ContainerFactory, image: str):
-    """tljh-lite installed with both plugins of plugins/, given as two --plugin flags."""
+    """tljh-lite installed with both plugins of plugins/, given as two --plugin flags,
+    and with --show-progress-page (watched from the host during the install)."""
     from installed import SOURCE_IN_CONTAINER, install
 
     args = [arg for plugin in PLUGINS for arg in ("--plugin", f"{SOURCE_IN_CONTAINER}/{plugin}")]
+    args.append("--show-progress-page")
     return install(session_containers, image, extra_args=args)

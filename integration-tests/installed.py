@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import requests
 
 import harness
 from hubclient import HubClient
@@ -49,6 +52,7 @@ class InstalledHub:
     container: harness.Container
     install_output: str
     install_seconds: float
+    progress_page_seen: bool = False
 
     @property
     def url(self) -> str:
@@ -84,6 +88,32 @@ def install(
     container.wait_for_systemd()
     copy_checkout(container)
     hub = InstalledHub(container, "", 0.0)
-    result, seconds = hub.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}", *extra_args)
+    with ProgressPageWatcher(hub.url) as watcher:
+        result, seconds = hub.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}", *extra_args)
     hub.install_output, hub.install_seconds = result.stdout + result.stderr, seconds
+    hub.progress_page_seen = watcher.seen
     return hub
+
+
+class ProgressPageWatcher:
+    """Polls port 80 during an install, as a professor refreshing the page would."""
+
+    def __init__(self, url: str):
+        self.url, self.seen, self._stop = url, False, threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> "ProgressPageWatcher":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.3):
+            try:
+                if "JupyterHub is being installed" in requests.get(self.url, timeout=2).text:
+                    self.seen = True
+            except requests.RequestException:
+                pass

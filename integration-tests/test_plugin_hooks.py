@@ -97,3 +97,9 @@ def test_a_plugin_that_cannot_be_imported_stops_the_install_naming_it(plugin_hub
         assert plugin_hub.unit_property("jupyterhub", "MainPID") == hub_pid
     finally:
         plugin_hub.sh("/opt/tljh/hub/bin/uv pip uninstall --python /opt/tljh/hub/bin/python3 broken-plugin")
+
+
+def test_the_progress_page_was_served_during_the_install_and_gave_way_to_the_hub(plugin_hub):
+    assert plugin_hub.progress_page_seen
+    assert plugin_hub.sh("systemctl is-active tljh-progress-page", check=False).stdout.strip() != "active"
+    assert plugin_hub.client().api_version()
