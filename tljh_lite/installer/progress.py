@@ -28,7 +28,7 @@ class Progress:
     @contextmanager
     def step(self, title: str) -> Iterator[None]:
         start = time.time()
-        self.say(f"==> [{self.elapsed():6.1f}s] {title}")
+        self.say(f"==> [{self.elapsed():5.1f}s] {title}")  # as bootstrap prints its own
         yield
         self.timings.append((title, time.time() - start))
         log.info("step %r took %.1fs", title, time.time() - start)
