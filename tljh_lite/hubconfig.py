@@ -46,7 +46,9 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
             "isolate_devices": True,
         },
         "Spawner": {"cmd": [str(user_bin / "jupyterhub-singleuser")]},
+        "UserCreatingSpawner": {"new_user_hooks_dir": str(paths.state_dir / "new-user-hooks")},
     }
+
 
 
 def configure(c: Any, paths: Paths) -> None:

@@ -7,6 +7,7 @@ snippets and tutorials written for TLJH (`c.UserCreatingSpawner...`) apply.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from systemdspawner import SystemdSpawner
 from traitlets import Dict, List, Unicode
@@ -23,6 +24,12 @@ class UserCreatingSpawner(SystemdSpawner):
         value_trait=List(Unicode()),
         config=True,
         help="unix group -> hub users to add to it when their server starts (users.extra_user_groups)",
+    )
+
+    new_user_hooks_dir = Unicode(
+        "/opt/tljh/state/new-user-hooks",
+        config=True,
+        help="where a marker per account records that plugins' tljh_new_user_create ran",
     )
 
     def _expand_user_vars(self, string: str) -> str:
@@ -49,4 +56,11 @@ class UserCreatingSpawner(SystemdSpawner):
         set_groups(runner, name, wanted, managed=[USERS_GROUP, ADMINS_GROUP, *self.user_groups])
         if created:
             self.log.info("Created unix account %s for %s", name, self.user.name)
+        # Plugins' new-user hooks run once per account, and again at the next
+        # start if they failed (a marker records success), so a plugin error
+        # never leaves an account half set up for good.
+        markers = Path(self.new_user_hooks_dir)
+        if created or (markers.exists() and not (markers / name).exists()):
             installed_plugins().hook.tljh_new_user_create(username=name)
+            markers.mkdir(mode=0o700, parents=True, exist_ok=True)
+            (markers / name).touch()

@@ -20,12 +20,18 @@ def config_checker(pm=None) -> Checker:
 
 
 def load_config(paths=None) -> dict:
-    """config.yaml in effect (defaults, plugins' defaults included, overlaid with the file).
+    """config.yaml in effect, checked: defaults (plugins' included) overlaid with the file.
 
-    For plugins: `from tljh_lite.config.checker import load_config`.
+    For plugins: `from tljh_lite.config.checker import load_config`. Raises
+    ConfigError if the file is invalid, so a hand-edited bad value never
+    reaches a plugin unchecked.
     """
     from ..paths import Paths
+    from ..plugins import installed_plugins
     from .file import ConfigFile
 
     paths = paths or Paths.from_environ()
-    return config_checker().merged(ConfigFile(paths.config_file).load())
+    checker = config_checker(installed_plugins())
+    config = ConfigFile(paths.config_file).load()
+    checker.check(config)
+    return checker.merged(config)
