@@ -4,10 +4,8 @@ integration-tests/artifacts/ as evidence."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import sync_playwright
 
 from installed import ADMIN, ADMIN_PASSWORD

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
 from hubclient import HubClient
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub

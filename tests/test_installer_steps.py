@@ -5,7 +5,6 @@ import stat
 
 import pytest
 
-from tljh_lite.config.file import ConfigFile
 from tljh_lite.errors import TljhError
 from tljh_lite.installer.admins import Admin, ensure_admins_listed, parse_admins
 from tljh_lite.installer.state import ensure_state

@@ -8,8 +8,6 @@ from functools import cached_property
 from pathlib import Path
 
 from ..config.file import ConfigFile
-from ..config.checker import config_checker
-from ..config.validate import Checker
 from ..errors import PermissionNeededError
 from ..paths import Paths
 
