@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tljh_lite.config.defaults import DEFAULTS
 from tljh_lite.config.schema import BASE_SCHEMA, known_keys
-from tljh_lite.config.validate import show_value
+from tljh_lite.config.values import show_value
 
 DOCS = Path(__file__).parent.parent / "docs" / "config.md"
 

@@ -7,7 +7,7 @@ import sys
 from ..config import yaml
 from ..config.edit import MISSING, get_item
 from ..config.schema import lookup
-from ..config.validate import show_value
+from ..config.values import show_value
 from ..config.values import parse_key
 
 

@@ -15,7 +15,8 @@ from typing import Any, Mapping
 from ..errors import ConfigError
 from . import edit
 from .schema import accepts_type, json_type_of, lookup
-from .validate import Checker, Problem, show_value, with_count
+from .validate import Checker, Problem, with_count
+from .values import show_value
 from .values import parse_key, parse_value
 
 

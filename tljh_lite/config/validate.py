@@ -7,7 +7,6 @@ names the key, what it takes and what it got, with "did you mean" for typos.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -19,6 +18,7 @@ from ..errors import ConfigError
 from .defaults import DEFAULTS, merged
 from .formats import describe_format, format_checker
 from .schema import known_keys
+from .values import show_value
 
 TYPE_WORDS = {
     "string": "text",
@@ -52,19 +52,6 @@ def display_key(path: Iterable[Any]) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
-
-
-def show_value(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value)
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return repr(value)
 
 
 class Checker:
