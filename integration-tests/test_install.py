@@ -235,3 +235,16 @@ def test_user_requirements_are_installed_and_a_broken_list_fails_cleanly(hub):
     assert "Traceback" not in result.stderr
     assert hub.unit_property("jupyterhub", "MainPID") == hub_pid  # nothing was touched
     assert hub.client().api_version()
+
+
+def test_reload_proxy_applies_a_new_http_port(hub):
+    hub.tljh_config("set", "http.port", "8081")
+    try:
+        result = hub.tljh_config("reload", "proxy")
+        assert "running with the new config" in result.stdout
+        assert hub.sh("curl -s http://127.0.0.1:8081/hub/api").stdout.startswith('{"version"')
+        assert "--port=8081" in hub.sh("systemctl cat configurable-http-proxy").stdout
+    finally:
+        hub.tljh_config("unset", "http.port")
+        hub.tljh_config("reload", "proxy")
+    assert hub.client().api_version()
