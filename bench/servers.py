@@ -21,6 +21,7 @@ waits are bounded (--timeout per burst).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import threading
@@ -62,11 +63,16 @@ class Stack:
 
 
 def start_raw(image: str) -> Stack:
-    container = harness.Container.start(image, port=80)
+    with removed_on_failure(harness.Container.start(image, port=80)) as container:
+        return _setup_raw(container)
+
+
+def _setup_raw(container: harness.Container) -> Stack:
     container.wait_for_systemd()
     container.exec("apt-get update -q && apt-get install -y -q --no-install-recommends node-configurable-http-proxy",
                    timeout=900)
-    container.exec("python3 -m venv /srv/raw && /srv/raw/bin/pip install -q uv && /srv/raw/bin/uv pip install -q "
+    container.exec("export SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt; "
+                   "python3 -m venv /srv/raw && /srv/raw/bin/pip install -q uv && /srv/raw/bin/uv pip install -q "
                    "--python /srv/raw/bin/python3 jupyterhub jupyterhub-systemdspawner jupyterlab", timeout=1200)
     container.write_file("/srv/raw/jupyterhub_config.py", RAW_CONFIG)
     container.exec("systemd-run --unit raw-hub --working-directory /srv/raw -E PATH=/srv/raw/bin:/usr/bin:/bin "
@@ -77,7 +83,20 @@ def start_raw(image: str) -> Stack:
 
 
 def start_tljh_lite(image: str) -> Stack:
-    container = harness.Container.start(image, port=80)
+    with removed_on_failure(harness.Container.start(image, port=80)) as container:
+        return _setup_tljh_lite(container)
+
+
+@contextlib.contextmanager
+def removed_on_failure(container: harness.Container):
+    try:
+        yield container
+    except BaseException:
+        container.remove()
+        raise
+
+
+def _setup_tljh_lite(container: harness.Container) -> Stack:
     container.wait_for_systemd()
     copy_checkout(container)
     hub = InstalledHub(container, "", 0)
@@ -207,7 +226,7 @@ def main() -> int:
     image = harness.ensure_image(args.release)
     results = {}
     for start in (start_raw, start_tljh_lite):
-        stack = start(image)
+        stack = start(image)  # each start removes its container if it fails
         try:
             results[stack.name] = measure(stack, args.runs, args.burst, args.timeout)
         finally:
