@@ -45,7 +45,15 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
             "isolate_tmp": True,
             "isolate_devices": True,
         },
-        "Spawner": {"cmd": [str(user_bin / "jupyterhub-singleuser")]},
+        "Spawner": {
+            "cmd": [str(user_bin / "jupyterhub-singleuser")],
+            # A class logging in at once on a small machine: every server needs
+            # a few CPU-seconds to start, so the last of 50 on 2 cores may take
+            # minutes. Wait for it instead of showing the student an error page
+            # (JupyterHub's defaults are 60 s to start and 30 s to answer).
+            "start_timeout": 600,
+            "http_timeout": 600,
+        },
         "UserCreatingSpawner": {"new_user_hooks_dir": str(paths.state_dir / "new-user-hooks")},
     }
 

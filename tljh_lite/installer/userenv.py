@@ -22,6 +22,20 @@ from ..paths import Paths
 LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
 
 
+# Installed as a dependency of a dependency (jupyter_events -> jsonschema's
+# format extras) and imported by jsonschema at start-up, where it builds an
+# Earley parser for RFC 3987: 0.6 CPU-seconds of every student's server start,
+# for a check ("iri" strings) that nothing in the server uses. jsonschema
+# works without it (it skips that format). Measured with python -X importtime.
+UNUSED_SLOW_IMPORTS = ["rfc3987-syntax"]
+
+
+def remove_unused_slow_imports(runner: Runner, paths: Paths, env: dict) -> None:
+    uv = str(paths.hub_venv / "bin" / "uv")
+    python = str(paths.user_venv / "bin" / "python3")
+    runner.run([uv, "pip", "uninstall", "--python", python, *UNUSED_SLOW_IMPORTS], env=env, check=False)
+
+
 def ensure_lab_overrides(paths: Paths) -> bool:
     target = paths.user_venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     if target.exists():
@@ -57,6 +71,7 @@ def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, 
         env=env,
         hint="the user environment could not be installed (the error is above; check --user-requirements-txt-url)",
     )
+    remove_unused_slow_imports(runner, paths, env)
     write_if_changed(stamp, stamp_text, 0o600)
     ensure_lab_overrides(paths)
     return True
