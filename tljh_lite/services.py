@@ -19,7 +19,7 @@ from .commands import Runner
 from .configurer import proxy_settings
 from .errors import TljhError
 from .files import write_if_changed
-from .health import HubNotReady, wait_for_hub
+from .health import wait_for_hub
 from .paths import Paths
 from .systemd import Systemd
 from .units import HUB_UNIT, PROXY_UNIT, hub_unit, proxy_env_file, proxy_unit
@@ -154,5 +154,3 @@ def installed_versions() -> str:
     names = {(d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()}
     return "\n".join(f"{name}=={version}" for name, version in sorted(names.items()))
 
-
-__all__ = ["Services", "HubNotReady", "find_proxy_binary", "local_hub_url", "public_url"]
