@@ -128,7 +128,7 @@ def one_student(stack: Stack, name: str) -> float:
     client = HubClient(stack.url)
     if not client.login(name, stack.password):
         raise RuntimeError(f"{name} could not log in to {stack.name}")
-    client.start_server(timeout=600)
+    client.start_server(timeout=600, poll=1.0)
     page = client.open_server()
     if "/lab" not in page.url or page.status_code != 200:
         raise RuntimeError(f"{name} got {page.status_code} {page.url}")

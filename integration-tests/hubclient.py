@@ -61,7 +61,7 @@ class HubClient:
                 return cookie.value
         return ""
 
-    def start_server(self, timeout: float = 120) -> None:
+    def start_server(self, timeout: float = 120, poll: float = 0.5) -> None:
         """Ask the hub for our server and wait until it is ready."""
         name = self.username
         response = self.session.post(
@@ -77,7 +77,9 @@ class HubClient:
             server = model.get("servers", {}).get("")
             if server and server.get("ready"):
                 return
-            time.sleep(0.5)
+            if not server:  # the hub gave up on it (a failed spawn is removed from the model)
+                raise HubError(f"{name}'s server failed to start")
+            time.sleep(poll)
         raise HubError(f"{name}'s server was not ready within {timeout} s")
 
     def open_server(self) -> requests.Response:
