@@ -77,8 +77,8 @@ class HubClient:
             server = model.get("servers", {}).get("")
             if server and server.get("ready"):
                 return
-            if not server:  # the hub gave up on it (a failed spawn is removed from the model)
-                raise HubError(f"{name}'s server failed to start")
+            if not server or not (server.get("pending") or server.get("ready")):
+                raise HubError(f"{name}'s server failed to start")  # the hub gave up on it
             time.sleep(poll)
         raise HubError(f"{name}'s server was not ready within {timeout} s")
 
