@@ -22,9 +22,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration-tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, copy_checkout  # noqa: E402
+from report import emit, table  # noqa: E402
 
 HUB_PACKAGES = [
     "jupyterhub", "jupyterhub-systemdspawner", "jupyterhub-idle-culler", "jupyterhub-firstuseauthenticator",
@@ -82,7 +84,8 @@ def _step_times(output: str, total: float) -> list[tuple[str, float]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--release", choices=harness.RELEASES, default="bookworm")
-    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()
     harness.ensure_dockerd()
     image = harness.ensure_image(args.release)
@@ -95,15 +98,16 @@ def main() -> int:
     med = statistics.median
     raw_time, raw_peak = med(r[0] for r in raw), med(r[1] for r in raw)
     fresh, rerun, peak = (med(o[key] for o in ours) for key in ("fresh", "rerun", "peak"))
-    print(f"Install benchmark, Debian {args.release} container, {args.runs} run(s), medians")
-    print(f"{'what':<58} {'seconds':>8} {'peak MiB':>9}")
-    print(f"{'baseline: venv + pip install of the same packages':<58} {raw_time:>8.1f} {raw_peak:>9.0f}")
-    print(f"{'tljh-lite: fresh bootstrap, to a hub that answers':<58} {fresh:>8.1f} {peak:>9.0f}")
-    for title, seconds in ours[-1]["steps"]:
-        print(f"{'    ' + title[:54]:<58} {seconds:>8.1f}")
-    print(f"{'tljh-lite: re-run with nothing changed':<58} {rerun:>8.1f}")
-    print(f"fresh / baseline: {fresh / raw_time:.2f}   targets: fresh < 90 s ({'ok' if fresh < 90 else 'MISSED'}),"
-          f" re-run < 15 s ({'ok' if rerun < 15 else 'MISSED'})")
+    rows = [
+        ("baseline: venv + pip install of the same packages", raw_time, f"{raw_peak:.0f}"),
+        ("tljh-lite: fresh bootstrap, to a hub that answers", fresh, f"{peak:.0f}"),
+        *((f"&nbsp;&nbsp;{title}", seconds, "") for title, seconds in ours[-1]["steps"]),
+        ("tljh-lite: re-run with nothing changed", rerun, ""),
+    ]
+    lines = [f"Install, Debian {args.release} container, median of {args.runs} run(s); "
+             f"fresh / baseline {fresh / raw_time:.2f}; targets: fresh < 90 s "
+             f"({'met' if fresh < 90 else 'MISSED'}), re-run < 15 s ({'met' if rerun < 15 else 'MISSED'})", ""]
+    emit(lines + table(["what", "seconds", "peak MiB (cgroup, page cache included)"], rows), args.markdown)
     return 0
 
 

@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration-tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
 from hubclient import HubClient  # noqa: E402
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, copy_checkout  # noqa: E402
+from report import emit  # noqa: E402
 
 RAW_PASSWORD = "bench-password"
 IDLE_SETTLE_SECONDS = 20
@@ -231,10 +233,8 @@ def main() -> int:
             results[stack.name] = measure(stack, args.runs, args.burst, args.timeout)
         finally:
             stack.container.remove()
-    lines = table(results, args.runs, args.burst)
-    print("\n".join(lines))
-    if args.markdown:
-        args.markdown.write_text("\n".join(lines) + "\n")
+    header = [f"Student servers, Debian {args.release} containers, 2 cores; one student: median of {args.runs}", ""]
+    emit(header + table(results, args.runs, args.burst), args.markdown)
     return 0
 
 
