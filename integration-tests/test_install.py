@@ -248,3 +248,19 @@ def test_reload_proxy_applies_a_new_http_port(hub):
         hub.tljh_config("unset", "http.port")
         hub.tljh_config("reload", "proxy")
     assert hub.client().api_version()
+
+
+def test_terminals_resource_usage_and_nbgitpuller_work_in_a_students_server(hub):
+    alice = student(hub)
+    alice.start_server()
+    alice.open_server()
+    headers = {"X-XSRFToken": alice._xsrf("/user/alice/")}
+    terminal = alice.session.post(alice.url("user/alice/api/terminals"), headers=headers, timeout=30)
+    assert terminal.status_code == 200 and terminal.json()["name"]
+    metrics = alice.get("user/alice/api/metrics/v1")
+    assert metrics.status_code == 200 and metrics.json()["rss"] > 0
+    extensions = hub.sh("/opt/tljh/user/bin/jupyter server extension list 2>&1").stdout
+    for name in ("nbgitpuller", "jupyter_resource_usage", "jupyter_server_terminals", "jupyterlab", "notebook"):
+        assert f"{name} enabled" in extensions, extensions
+    # nbgitpuller's link handler answers (a real pull needs a reachable git host)
+    assert alice.get("user/alice/git-pull").status_code in (200, 400)
