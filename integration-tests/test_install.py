@@ -7,6 +7,7 @@ file order; each puts back what it changes.
 
 from __future__ import annotations
 
+import re
 import time
 
 
@@ -259,7 +260,8 @@ def test_terminals_resource_usage_and_nbgitpuller_work_in_a_students_server(hub)
     assert terminal.status_code == 200 and terminal.json()["name"]
     metrics = alice.get("user/alice/api/metrics/v1")
     assert metrics.status_code == 200 and metrics.json()["rss"] > 0
-    extensions = hub.sh("/opt/tljh/user/bin/jupyter server extension list 2>&1").stdout
+    listing = hub.sh("/opt/tljh/user/bin/jupyter server extension list 2>&1").stdout
+    extensions = re.sub(r"\x1b\[[0-9;]*m", "", listing)  # it colours "enabled"
     for name in ("nbgitpuller", "jupyter_resource_usage", "jupyter_server_terminals", "jupyterlab", "notebook"):
         assert f"{name} enabled" in extensions, extensions
     # nbgitpuller's link handler answers (a real pull needs a reachable git host)
