@@ -104,7 +104,7 @@ def describe(pm: pluggy.PluginManager) -> list[PluginInfo]:
     dists = {name: dist for name, dist in _entry_point_dists()}
     infos = []
     for name, plugin in pm.list_name_plugin():
-        implemented = sorted(impl.name for impl in _hookimpls(pm, plugin))
+        implemented = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
         if name == BUILTIN_NAME:
             from . import __version__
 
@@ -115,11 +115,6 @@ def describe(pm: pluggy.PluginManager) -> list[PluginInfo]:
             PluginInfo(name, dist.metadata["Name"] if dist else "?", dist.version if dist else "?", implemented)
         )
     return infos
-
-
-def _hookimpls(pm: pluggy.PluginManager, plugin: Any):
-    for caller in pm.get_hookcallers(plugin) or []:
-        yield caller
 
 
 def _entry_point_dists():
