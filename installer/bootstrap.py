@@ -52,6 +52,16 @@ CA_SOURCE_VARS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PIP_CERT")
 # SSL_CERT_FILE; requests: REQUESTS_CA_BUNDLE; pip: PIP_CERT; node and npm).
 CA_EXPORT_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "NODE_EXTRA_CA_CERTS", "npm_config_cafile")
 
+# Never installed, in the hub's environment or the students' (uv --excludes).
+# rfc3987-syntax comes in as a dependency of a dependency (jupyter_events ->
+# jsonschema[format-nongpl]), and jsonschema imports it at start-up, where it
+# builds an Earley parser for RFC 3987 "iri" strings that nothing here checks:
+# 0.7 s of every hub and student server start, and 16 MiB of the hub's memory
+# (python -X importtime; /proc/PID/smaps_rollup). jsonschema skips the format
+# without it. The installer reads the same file for every uv install it runs.
+UV_EXCLUDES = ["rfc3987-syntax"]
+MIN_UV = "0.10"  # has `uv pip install --excludes`
+
 # Seconds each command may take before we give up and say so.
 TIMEOUTS = {"probe": 60, "apt-update": 600, "apt-install": 900, "venv": 300, "pip": 600, "uv": 1200}
 
@@ -642,6 +652,7 @@ class Layout:
         self.hub = os.path.join(prefix, "hub")
         self.hub_python = os.path.join(self.hub, "bin", "python3")
         self.uv = os.path.join(self.hub, "bin", "uv")
+        self.uv_excludes = os.path.join(self.hub, "uv-excludes.txt")
         self.log = os.path.join(prefix, "installer.log")
 
 
@@ -722,6 +733,14 @@ class Runner:
             raise failure
         return code
 
+    def write_file(self, path: str, text: str) -> None:
+        """Write a small file whole (a temporary file renamed into place)."""
+        self.log.write_line(f"# writing {path}")
+        temporary = f"{path}.tmp"
+        with open(temporary, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temporary, path)
+
     def _failure(self, cmd: list[str], what: str, offset: int) -> BootstrapError:
         output = self.log.lines_since(offset, FAILED_OUTPUT_LINES)
         return BootstrapError(f"{show_command(cmd)} {what}", f"the full log is {self.log.path}", output)
@@ -761,8 +780,9 @@ def install_hub_packages(
     if not exists(layout.uv):
         reporter.step("Installing uv")
         pip = [layout.hub_python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
-        runner.run(pip + ["uv"], TIMEOUTS["pip"])
+        runner.run(pip + [f"uv>={MIN_UV}"], TIMEOUTS["pip"])
     reporter.step("Installing tljh-lite and JupyterHub into the hub environment")
+    runner.write_file(layout.uv_excludes, uv_excludes_text())
     runner.run(uv_install_command(layout, requirement, checkout), TIMEOUTS["uv"])
 
 
@@ -773,8 +793,12 @@ def uv_install_command(layout: Layout, requirement: str, checkout: bool) -> list
     refresh = "--reinstall-package" if checkout else "--upgrade-package"
     return [
         layout.uv, "pip", "install", "--python", layout.hub_python, "--compile-bytecode",
-        refresh, DISTRIBUTION, requirement,
+        "--excludes", layout.uv_excludes, refresh, DISTRIBUTION, requirement,
     ]
+
+
+def uv_excludes_text() -> str:
+    return "# written by tljh-lite's bootstrap: never installed (see UV_EXCLUDES there)\n" + "\n".join(UV_EXCLUDES) + "\n"
 
 
 def installer_command(layout: Layout, distro: str, args: argparse.Namespace) -> list[str]:

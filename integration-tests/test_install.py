@@ -264,5 +264,64 @@ def test_terminals_resource_usage_and_nbgitpuller_work_in_a_students_server(hub)
     extensions = re.sub(r"\x1b\[[0-9;]*m", "", listing)  # it colours "enabled"
     for name in ("nbgitpuller", "jupyter_resource_usage", "jupyter_server_terminals", "jupyterlab", "notebook"):
         assert f"{name} enabled" in extensions, extensions
-    # nbgitpuller's link handler answers (a real pull needs a reachable git host)
-    assert alice.get("user/alice/git-pull").status_code in (200, 400)
+    assert alice.get("user/alice/git-pull").status_code in (200, 400)  # the link handler answers
+
+
+COURSE_REPO_SETUP = """
+set -e
+rm -rf /srv/course-src /srv/git-www && mkdir -p /srv/course-src /srv/git-www
+cd /srv/course-src
+git init -q -b main
+printf '%s' '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}' > week1.ipynb
+git add week1.ipynb && git -c user.name=prof -c user.email=prof@example.org commit -q -m 'week 1'
+git clone -q --bare /srv/course-src /srv/git-www/course.git
+"""
+COURSE_REPO_URL = "git://127.0.0.1:9418/course.git"
+NEXT_WEEK = """
+set -e
+cd /srv/course-src && cp week1.ipynb week2.ipynb && git add week2.ipynb
+git -c user.name=prof -c user.email=prof@example.org commit -q -m 'week 2' && git push -q /srv/git-www/course.git main
+"""
+
+
+def git_pull(client: HubClient) -> str:
+    """What a student's browser does behind an nbgitpuller link: the event stream of the pull."""
+    params = {"repo": COURSE_REPO_URL, "branch": "main", "targetpath": "course"}
+    with client.session.get(client.url(f"user/{client.username}/git-pull/api"), params=params, stream=True,
+                            timeout=120) as events:
+        assert events.status_code == 200
+        return "\n".join(line.decode() for line in events.iter_lines() if line)
+
+
+def test_an_nbgitpuller_link_pulls_a_course_repository_into_a_students_home(hub):
+    # A git host on the container's loopback (git daemon, the git:// protocol),
+    # so nbgitpuller's shallow clone goes over the network as it would from GitHub.
+    hub.sh(COURSE_REPO_SETUP)
+    hub.sh("systemctl stop course-git 2>/dev/null; systemd-run --unit course-git git daemon --reuseaddr "
+           "--export-all --base-path=/srv/git-www --listen=127.0.0.1 --port=9418 /srv/git-www", check=False)
+    hub.sh(f"for i in $(seq 100); do git ls-remote {COURSE_REPO_URL} >/dev/null 2>&1 && exit 0; sleep 0.1; done; "
+           "exit 1")
+    try:
+        alice = student(hub)
+        alice.start_server()
+        alice.open_server()  # as the link does in a browser: log in to her server first
+        first = git_pull(alice)
+        assert '"phase": "finished"' in first, first
+        assert hub.sh("stat -c %U /home/jupyter-alice/course/week1.ipynb").stdout.strip() == "jupyter-alice"
+        assert '"nbformat": 4' in alice.get("user/alice/api/contents/course/week1.ipynb").text
+
+        alice.run_code("open('/home/jupyter-alice/course/my-notes.txt', 'w').write('mine')")
+        hub.sh(NEXT_WEEK)
+        second = git_pull(alice)  # next week's link: new material arrives, her own files stay
+        assert '"phase": "finished"' in second, second
+        assert hub.sh("ls /home/jupyter-alice/course").stdout.split() == ["my-notes.txt", "week1.ipynb", "week2.ipynb"]
+        assert hub.sh("cat /home/jupyter-alice/course/my-notes.txt").stdout == "mine"
+    finally:
+        hub.sh("systemctl stop course-git", check=False)
+
+
+def test_neither_environment_has_the_slow_unused_import(hub):
+    # bootstrap's uv --excludes: rfc3987-syntax cost 0.7 s of every start (docs/performance.md)
+    for venv in ("hub", "user"):
+        check = "import importlib.util, jsonschema; print(importlib.util.find_spec('rfc3987_syntax'))"
+        assert hub.sh(f"/opt/tljh/{venv}/bin/python3 -c \"{check}\"").stdout.strip() == "None"

@@ -586,6 +586,9 @@ class RecordingRunner:
         self.calls.append(("run", cmd, extra_env))
         return 1 if " ".join(cmd) in self.fail else 0
 
+    def write_file(self, path, text):
+        self.calls.append(("write_file", path, text))
+
     def hand_over(self, cmd, stdin_text, env):
         self.calls.append(("hand_over", cmd, stdin_text, env))
         return self.installer_code
@@ -612,10 +615,12 @@ def test_a_fresh_install_runs_every_step(capsys):
         ("run", ["apt-get", "update"], noninteractive),
         ("run", ["apt-get", "install", "-y", "python3-venv"], noninteractive),
         ("run", [py, "-m", "venv", "/prefix/hub"], None),
-        ("run", ["/prefix/hub/bin/python3", "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "uv"],
-         None),
+        ("run", ["/prefix/hub/bin/python3", "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+                 "uv>=0.10"], None),
+        ("write_file", "/prefix/hub/uv-excludes.txt", bootstrap.uv_excludes_text()),
         ("run", ["/prefix/hub/bin/uv", "pip", "install", "--python", "/prefix/hub/bin/python3", "--compile-bytecode",
-                 "--upgrade-package", "tljh-lite", "tljh-lite[hub]"], None),
+                 "--excludes", "/prefix/hub/uv-excludes.txt", "--upgrade-package", "tljh-lite", "tljh-lite[hub]"],
+         None),
     ]
     kind, cmd, stdin_text, env = runner.calls[-1]
     assert cmd == [
@@ -650,13 +655,13 @@ def test_a_re_run_keeps_the_venv_and_uv_and_rebuilds_a_checkout():
     reporter = bootstrap.Reporter(time.time())
     code = bootstrap.install_steps(plan, runner, reporter, {}, exists=lambda path: True)
     assert code == 0
-    commands = [call[1][:3] for call in runner.calls]
+    commands = [call[1][:3] for call in runner.calls if call[0] != "write_file"]
     assert commands == [
         [sys.executable, "-c", "import ensurepip, venv"],
         ["/prefix/hub/bin/uv", "pip", "install"],
         ["/prefix/hub/bin/python3", "-m", "tljh_lite.installer"],
     ]
-    assert "--reinstall-package" in runner.calls[1][1]
+    assert "--reinstall-package" in runner.calls[2][1]
     assert json.loads(runner.calls[-1][2]) == {"admins": []}
 
 
@@ -880,3 +885,12 @@ def test_a_truncated_download_does_nothing():
     for cut in (len(lines) - 1, len(lines) // 2):
         result = pipe_into_python("".join(lines[:cut]), "--admin", "prof")
         assert result.stdout == "" and "error: this installer" not in result.stderr
+
+
+def test_the_excludes_file_lists_each_package_on_its_own_line_and_is_written_whole(tmp_path):
+    text = bootstrap.uv_excludes_text()
+    assert [line for line in text.splitlines() if not line.startswith("#")] == bootstrap.UV_EXCLUDES
+    log = bootstrap.Log(str(tmp_path / "installer.log"))
+    target = tmp_path / "uv-excludes.txt"
+    bootstrap.Runner(log, {}).write_file(str(target), text)
+    assert target.read_text() == text and sorted(os.listdir(tmp_path)) == ["installer.log", "uv-excludes.txt"]

@@ -64,18 +64,20 @@ def test_a_sudoers_file_visudo_rejects_never_lands(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_the_user_env_is_built_once_with_bytecode_and_without_slow_unused_imports(tmp_path, monkeypatch):
+def test_the_user_env_is_built_once_with_bytecode_and_bootstraps_excludes(tmp_path, monkeypatch):
     from tljh_lite.installer import userenv
 
     paths = Paths(tmp_path)
     paths.state_dir.mkdir()
     (paths.user_venv / "bin").mkdir(parents=True)
+    paths.hub_venv.mkdir()
+    paths.uv_excludes.write_text("rfc3987-syntax\n")
     monkeypatch.setattr(userenv.importlib.metadata, "version", lambda name: "6.1.1")
     runner = RecordingRunner()
     assert userenv.ensure_user_env(runner, paths, None, ["jupyterlab"]) is True
     install = next(c for c in runner.calls if c[1:3] == ["pip", "install"])
     assert "--compile-bytecode" in install and install[-2:] == ["jupyterlab", "jupyterhub==6.1.1"]
-    assert any(c[1:3] == ["pip", "uninstall"] and "rfc3987-syntax" in c for c in runner.calls)
+    assert install[install.index("--excludes") + 1] == str(paths.uv_excludes)
     assert (paths.user_venv / "share/jupyter/lab/settings/overrides.json").exists()
     (paths.user_venv / "bin" / "python3").touch()
     runner.calls.clear()

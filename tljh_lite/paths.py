@@ -29,6 +29,11 @@ class Paths:
         return self.prefix / "hub"
 
     @property
+    def uv_excludes(self) -> Path:
+        """Packages no uv install may add (written by bootstrap, which explains each)."""
+        return self.hub_venv / "uv-excludes.txt"
+
+    @property
     def user_venv(self) -> Path:
         return self.prefix / "user"
 

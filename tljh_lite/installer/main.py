@@ -27,11 +27,12 @@ from ..users import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensur
 from ..plugins import collect, plugin_manager
 from .admins import Admin, ensure_admin_passwords, ensure_admins_listed, parse_admins, uses_firstuse
 from .apt import Distro, ensure_apt_packages
-from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins, pip_install_into
+from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins
 from .progress import Progress
 from .state import ensure_state
 from .sudoers import ensure_sudoers
 from .userenv import ensure_user_env
+from .uv import pip_install_into
 
 log = logging.getLogger("tljh_lite")
 HEALTH_TIMEOUT = 120

@@ -14,11 +14,7 @@ from ..config.file import ConfigFile
 from ..config.validate import Checker, plain
 from ..paths import Paths
 from ..plugins import PluginError, per_plugin
-
-
-def pip_install_into(runner: Runner, paths: Paths, python: str, requirements: list[str], hint: str) -> None:
-    uv = str(paths.hub_venv / "bin" / "uv")
-    runner.run([uv, "pip", "install", "--python", python, "--compile-bytecode", *requirements], hint=hint)
+from .uv import pip_install_into
 
 
 def install_plugins(runner: Runner, paths: Paths, specs: list[str]) -> None:

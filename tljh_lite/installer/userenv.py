@@ -1,8 +1,9 @@
 """The environment every student's server runs in: /opt/tljh/user.
 
 Root owns it and students cannot write to it, so its bytecode is compiled at
-install time (servers start faster). It is rebuilt only when what we asked
-for changes.
+install time (servers start faster), and bootstrap's excludes keep slow,
+unused imports out of it (see installer/uv.py). It is rebuilt only when what
+we asked for changes.
 """
 
 from __future__ import annotations
@@ -15,25 +16,12 @@ import shutil
 from ..commands import Runner
 from ..files import write_if_changed
 from ..paths import Paths
+from .uv import install_command, uv
 
 
 # JupyterLab's defaults for every student, unless an admin wrote their own:
 # no pop-up asking to fetch Jupyter news, no update checks against the internet.
 LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
-
-
-# Installed as a dependency of a dependency (jupyter_events -> jsonschema's
-# format extras) and imported by jsonschema at start-up, where it builds an
-# Earley parser for RFC 3987: 0.6 CPU-seconds of every student's server start,
-# for a check ("iri" strings) that nothing in the server uses. jsonschema
-# works without it (it skips that format). Measured with python -X importtime.
-UNUSED_SLOW_IMPORTS = ["rfc3987-syntax"]
-
-
-def remove_unused_slow_imports(runner: Runner, paths: Paths, env: dict) -> None:
-    uv = str(paths.hub_venv / "bin" / "uv")
-    python = str(paths.user_venv / "bin" / "python3")
-    runner.run([uv, "pip", "uninstall", "--python", python, *UNUSED_SLOW_IMPORTS], env=env, check=False)
 
 
 def ensure_lab_overrides(paths: Paths) -> bool:
@@ -52,10 +40,9 @@ def user_requirements(hub_jupyterhub_version: str, packages: list[str]) -> list[
 
 def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, packages: list[str]) -> bool:
     """Create and fill the user venv with `packages`; False if it was already as asked."""
-    uv = str(paths.hub_venv / "bin" / "uv")
     python = paths.user_venv / "bin" / "python3"
     wanted = user_requirements(importlib.metadata.version("jupyterhub"), packages)
-    command = [uv, "pip", "install", "--python", str(python), "--compile-bytecode", *wanted]
+    command = install_command(paths, str(python), wanted)
     if requirements_url:
         command += ["-r", requirements_url]
     stamp = paths.state_dir / "user-env.json"
@@ -65,13 +52,12 @@ def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, 
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
     if not python.exists():
         system_python = shutil.which("python3", path="/usr/bin:/usr/local/bin:/bin") or "python3"
-        runner.run([uv, "venv", "--seed", "--python", system_python, str(paths.user_venv)], env=env)
+        runner.run([uv(paths), "venv", "--seed", "--python", system_python, str(paths.user_venv)], env=env)
     runner.run(
         command,
         env=env,
         hint="the user environment could not be installed (the error is above; check --user-requirements-txt-url)",
     )
-    remove_unused_slow_imports(runner, paths, env)
     write_if_changed(stamp, stamp_text, 0o600)
     ensure_lab_overrides(paths)
     return True
