@@ -1,6 +1,7 @@
 """Every benchmark in one command: one markdown report, each table next to its baseline.
 
-    sudo .venv-test/bin/python bench/all.py [--release bookworm] [--runs 3] [--burst 10 30 50] [--markdown FILE]
+    sudo .venv-test/bin/python bench/all.py [--release bookworm] [--runs 3] [--burst 10 30 50] [--burst-runs 3]
+                                             [--markdown FILE]
 
 Runs bench/install.py, bench/servers.py and bench/config_cli.py one after the
 other (never at once: they would slow each other down) and prints their
@@ -24,11 +25,13 @@ def main() -> int:
     parser.add_argument("--release", default="bookworm")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--burst", type=int, nargs="*", default=[10, 30, 50])
+    parser.add_argument("--burst-runs", type=int, default=3)
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")
     args = parser.parse_args()
     benches = [
         ("install.py", ["--release", args.release, "--runs", str(args.runs)]),
-        ("servers.py", ["--release", args.release, "--runs", str(args.runs), "--burst", *map(str, args.burst)]),
+        ("servers.py", ["--release", args.release, "--runs", str(args.runs), "--burst", *map(str, args.burst),
+                        "--burst-runs", str(args.burst_runs)]),
         ("config_cli.py", []),
     ]
     report = [f"# tljh-lite benchmarks ({time.strftime('%Y-%m-%d')})", ""]

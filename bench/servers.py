@@ -1,6 +1,7 @@
 """Student servers: tljh-lite against the raw stack, measured in the same run.
 
-    sudo .venv-test/bin/python bench/servers.py [--release bookworm] [--runs 3] [--burst 10 30 50] [--markdown FILE]
+    sudo .venv-test/bin/python bench/servers.py [--release bookworm] [--runs 3] [--burst 10 30 50]
+                                                [--burst-runs 3] [--markdown FILE]
 
 Two fresh systemd containers (integration harness), no memory limit, 2 cores:
   - tljh-lite, installed with bootstrap (FirstUseAuthenticator: each
@@ -8,12 +9,21 @@ Two fresh systemd containers (integration harness), no memory limit, 2 cores:
   - the raw stack: a plain venv with jupyterhub, jupyterhub-systemdspawner
     and jupyterlab, default settings, JupyterHub starting its own
     configurable-http-proxy (Debian's), DummyAuthenticator, SystemdSpawner
-    with dynamic users (no account creation).
-Figures (medians over --runs where it says so):
-  - one student: login form -> server ready -> JupyterLab page through the proxy;
-  - a class burst of N students at once: time until the last is ready,
-    failures, per-student distribution;
-  - memory per idle server (systemd MemoryCurrent), hub and proxy memory.
+    with dynamic users (no account creation). Measured twice: with
+    JupyterHub's default timeouts, then (same container, hub restarted) with
+    tljh-lite's 600 s start and HTTP timeouts, so a burst can be compared
+    with one that does not fail.
+Figures:
+  - one student: login form -> server ready -> JupyterLab page through the
+    proxy (median of --runs);
+  - a class burst of N students at once, --burst-runs times with new
+    students each time: time until the last is ready (median of the runs),
+    failures (all runs), per-student median and p90 (all runs pooled);
+  - memory: per idle server (systemd MemoryCurrent), and hub, idle culler
+    and proxy each (anonymous memory, from /proc/PID/smaps_rollup; the
+    cgroup's MemoryCurrent also counts page cache).
+Waiting for a server follows the hub's progress event stream, as the
+browser's spawn page does.
 All traffic goes to 127.0.0.1 (published container ports); request counts and
 waits are bounded (--timeout per burst).
 """
@@ -22,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import statistics
 import sys
 import threading
@@ -50,6 +61,31 @@ c.SystemdSpawner.dynamic_users = True
 c.Spawner.cmd = ["/srv/raw/bin/jupyterhub-singleuser"]
 c.ConfigurableHTTPProxy.command = ["/usr/bin/configurable-http-proxy"]
 """
+PATIENT = "c.Spawner.start_timeout = 600\nc.Spawner.http_timeout = 600\n"  # tljh-lite's (hubconfig.py)
+RAW_HUB = ("systemd-run --unit raw-hub --working-directory /srv/raw -E PATH=/srv/raw/bin:/usr/bin:/bin "
+           "/srv/raw/bin/jupyterhub -f /srv/raw/jupyterhub_config.py")
+
+# Run in the container by its own python3: every process of the given units,
+# with what it is and its anonymous memory (MiB, proportional share).
+PROCESS_MEMORY = r"""
+import json, os, sys
+units = sys.argv[1:]
+out = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        cgroup = open(f"/proc/{pid}/cgroup").read()
+        unit = next((u for u in units if f"/{u}.service" in cgroup), None)
+        if unit is None:
+            continue
+        cmd = open(f"/proc/{pid}/cmdline").read().replace("\0", " ")
+        fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/smaps_rollup").read().splitlines()[1:])
+    except (OSError, StopIteration):
+        continue
+    out.append({"unit": unit, "cmd": cmd, "anon_mib": int(fields["Pss_Anon"].split()[0]) / 1024})
+print(json.dumps(out))
+"""
+PROCESS_KINDS = [("jupyterhub_idle_culler", "idle culler"), ("configurable-http-proxy", "proxy"),
+                 ("jupyterhub", "hub")]
 
 
 @dataclass
@@ -61,7 +97,7 @@ class Stack:
     hub_units: list[str]
     unit_of: callable
     prepare_students: callable = lambda names: None
-    used: set = field(default_factory=set)
+    restart: callable = None  # (extra hub config) -> None, where the stack can take more config
 
 
 def start_raw(image: str) -> Stack:
@@ -77,11 +113,18 @@ def _setup_raw(container: harness.Container) -> Stack:
                    "python3 -m venv /srv/raw && /srv/raw/bin/pip install -q uv && /srv/raw/bin/uv pip install -q "
                    "--python /srv/raw/bin/python3 jupyterhub jupyterhub-systemdspawner jupyterlab", timeout=1200)
     container.write_file("/srv/raw/jupyterhub_config.py", RAW_CONFIG)
-    container.exec("systemd-run --unit raw-hub --working-directory /srv/raw -E PATH=/srv/raw/bin:/usr/bin:/bin "
-                   "/srv/raw/bin/jupyterhub -f /srv/raw/jupyterhub_config.py")
+    container.exec(RAW_HUB)
     url = f"http://127.0.0.1:{container.host_port}/"
     _wait_for(url)
-    return Stack("raw stack", container, url, RAW_PASSWORD, ["raw-hub"], lambda n: f"jupyter-{n}-singleuser")
+
+    def restart(extra_config: str) -> None:
+        container.exec("systemctl stop raw-hub 'jupyter-*-singleuser.service'", check=False)
+        container.write_file("/srv/raw/jupyterhub_config.py", RAW_CONFIG + extra_config)
+        container.exec(RAW_HUB)
+        _wait_for(url)
+
+    return Stack("raw stack", container, url, RAW_PASSWORD, ["raw-hub"], lambda n: f"jupyter-{n}-singleuser",
+                 restart=restart)
 
 
 def start_tljh_lite(image: str) -> Stack:
@@ -130,7 +173,7 @@ def one_student(stack: Stack, name: str) -> float:
     client = HubClient(stack.url)
     if not client.login(name, stack.password):
         raise RuntimeError(f"{name} could not log in to {stack.name}")
-    client.start_server(timeout=600, poll=1.0)
+    client.start_server(timeout=600)
     page = client.open_server()
     if "/lab" not in page.url or page.status_code != 200:
         raise RuntimeError(f"{name} got {page.status_code} {page.url}")
@@ -162,47 +205,95 @@ def memory_mib(stack: Stack, unit: str) -> float:
     return int(value) / 2**20 if value.isdigit() else float("nan")
 
 
+def process_memory(stack: Stack) -> dict[str, float]:
+    """Anonymous MiB of the hub, idle culler and proxy processes (0 for what a stack does not run)."""
+    found = json.loads(stack.container.exec(["python3", "-c", PROCESS_MEMORY, *stack.hub_units]).stdout)
+    totals = {kind: 0.0 for _, kind in PROCESS_KINDS}
+    for process in found:
+        kind = next(kind for marker, kind in PROCESS_KINDS + [("", "hub")] if marker in process["cmd"])
+        totals[kind] += process["anon_mib"]
+    return totals
+
+
 def stop_all(stack: Stack, names: list[str]) -> None:
     for name in names:
         stack.container.exec(["systemctl", "stop", stack.unit_of(name)], check=False)
 
 
-def measure(stack: Stack, runs: int, bursts: list[int], timeout: float) -> dict:
+@dataclass
+class Bursts:
+    """One burst size, run several times."""
+
+    totals: list[float] = field(default_factory=list)  # until the last was ready, per run
+    times: list[float] = field(default_factory=list)  # every ready student, all runs
+    failures: int = 0
+    students: int = 0
+
+
+def measure(stack: Stack, tag: str, runs: int, bursts: list[int], burst_runs: int, timeout: float) -> dict:
+    """Everything for one stack; `tag` keeps its students' names apart from another pass on the same hub."""
     out: dict = {}
-    singles = [f"solo{i}" for i in range(runs)]
-    groups = {n: [f"b{n}x{i}" for i in range(n)] for n in bursts}
+    singles = [f"{tag}solo{i}" for i in range(runs)]
+    groups = {(n, r): [f"{tag}b{n}r{r}x{i}" for i in range(n)] for n in bursts for r in range(burst_runs)}
     stack.prepare_students(singles + [name for names in groups.values() for name in names])
     out["one"] = [one_student(stack, name) for name in singles]
     time.sleep(IDLE_SETTLE_SECONDS)  # idle: logged in, JupyterLab loaded, nobody typing
     out["idle_server_mib"] = statistics.median(memory_mib(stack, stack.unit_of(name)) for name in singles)
     out["hub_mib"] = sum(memory_mib(stack, u) for u in stack.hub_units)
+    out["processes"] = process_memory(stack)
     stop_all(stack, singles)
-    for n, names in groups.items():
-        out[f"burst{n}"] = burst(stack, names, timeout)
+    for (n, r), names in groups.items():
+        result = out.setdefault(f"burst{n}", Bursts())
+        total, times, failures = burst(stack, names, timeout)
+        result.totals.append(total)
+        result.times += times
+        result.failures += failures
+        result.students += n
         stop_all(stack, names)
     return out
 
 
-def table(results: dict[str, dict], runs: int, bursts: list[int]) -> list[str]:
-    raw, ours = results["raw stack"], results["tljh-lite"]
+def rows(results: dict[str, dict], runs: int, bursts: list[int], burst_runs: int) -> list[tuple]:
+    """(label, value per stack...) in the order of `results`."""
     med = statistics.median
-    rows = [
-        ("one student: login to JupyterLab (s, median of %d)" % runs, med(raw["one"]), med(ours["one"])),
-        ("idle server memory (MiB, median)", raw["idle_server_mib"], ours["idle_server_mib"]),
-        ("hub + proxy memory (MiB)", raw["hub_mib"], ours["hub_mib"]),
+    stacks = list(results.values())
+
+    def row(label, pick):
+        return (label, *[pick(r) for r in stacks])
+
+    out = [
+        row(f"one student: login to JupyterLab (s, median of {runs})", lambda r: med(r["one"])),
+        row("idle server memory (MiB, median, MemoryCurrent)", lambda r: r["idle_server_mib"]),
+        row("hub + proxy units (MiB, MemoryCurrent: page cache included)", lambda r: r["hub_mib"]),
+        row("hub + culler + proxy processes (MiB anonymous)", lambda r: sum(r["processes"].values())),
     ]
+    for _, kind in PROCESS_KINDS[::-1]:
+        out.append(row(f"&nbsp;&nbsp;{kind} process (MiB anonymous)", lambda r, k=kind: r["processes"][k]))
     for n in bursts:
-        r_total, r_times, r_fail = raw[f"burst{n}"]
-        o_total, o_times, o_fail = ours[f"burst{n}"]
-        rows.append((f"burst of {n}: until the last is ready (s)", r_total, o_total))
-        rows.append((f"burst of {n}: failures", r_fail, o_fail))
+        out.append(row(f"burst of {n}: until the last is ready (s, median of {burst_runs})",
+                       lambda r, n=n: med(r[f"burst{n}"].totals)))
+        out.append(row(f"burst of {n}: failures (of {n * burst_runs})", lambda r, n=n: r[f"burst{n}"].failures))
         for q, label in ((0.5, "median"), (0.9, "p90")):
-            rows.append((f"burst of {n}: per-student {label} (s)", _quantile(r_times, q), _quantile(o_times, q)))
-    lines = ["| figure | raw stack | tljh-lite | tljh-lite / raw |", "| --- | ---: | ---: | ---: |"]
-    for label, r, o in rows:
-        ratio = f"{o / r:.2f}" if isinstance(r, float) and r else ""
-        lines.append(f"| {label} | {_fmt(r)} | {_fmt(o)} | {ratio} |")
+            out.append(row(f"burst of {n}: per-student {label} (s)",
+                           lambda r, n=n, q=q: _quantile(r[f"burst{n}"].times, q)))
+    return out
+
+
+def table(results: dict[str, dict], runs: int, bursts: list[int], burst_runs: int) -> list[str]:
+    names = list(results)
+    ours = names.index("tljh-lite")
+    baselines = [i for i in range(len(names)) if i != ours]
+    header = ["figure", *names] + [f"tljh-lite / {names[i]}" for i in baselines]
+    lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
+    for label, *values in rows(results, runs, bursts, burst_runs):
+        ratios = [_ratio(values[ours], values[i]) for i in baselines]
+        lines.append("| " + " | ".join([label, *map(_fmt, values), *ratios]) + " |")
     return lines
+
+
+def _ratio(ours, base) -> str:
+    ok = isinstance(ours, float) and isinstance(base, float) and base > 0 and ours == ours and base == base
+    return f"{ours / base:.2f}" if ok else ""
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -213,7 +304,9 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def _fmt(value) -> str:
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return "-" if value != value else f"{value:.1f}"  # nan: nobody was ready
+    return str(value)
 
 
 def main() -> int:
@@ -221,20 +314,31 @@ def main() -> int:
     parser.add_argument("--release", choices=harness.RELEASES, default="bookworm")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--burst", type=int, nargs="*", default=[10, 30, 50])
+    parser.add_argument("--burst-runs", type=int, default=3, help="how many times each burst size is run")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed for each burst")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()
     harness.ensure_dockerd()
     image = harness.ensure_image(args.release)
     results = {}
-    for start in (start_raw, start_tljh_lite):
-        stack = start(image)  # each start removes its container if it fails
-        try:
-            results[stack.name] = measure(stack, args.runs, args.burst, args.timeout)
-        finally:
-            stack.container.remove()
-    header = [f"Student servers, Debian {args.release} containers, 2 cores; one student: median of {args.runs}", ""]
-    emit(header + table(results, args.runs, args.burst), args.markdown)
+
+    def measured(stack: Stack, tag: str) -> dict:
+        return measure(stack, tag, args.runs, args.burst, args.burst_runs, args.timeout)
+
+    raw = start_raw(image)  # each start removes its container if it fails
+    try:
+        results["raw stack"] = measured(raw, "d")
+        raw.restart(PATIENT)
+        results["raw stack, 600 s timeouts"] = measured(raw, "p")
+    finally:
+        raw.container.remove()
+    ours = start_tljh_lite(image)
+    try:
+        results["tljh-lite"] = measured(ours, "t")
+    finally:
+        ours.container.remove()
+    header = [f"Student servers, Debian {args.release} containers, 2 cores, {time.strftime('%Y-%m-%d')}", ""]
+    emit(header + table(results, args.runs, args.burst, args.burst_runs), args.markdown)
     return 0
 
 

@@ -61,7 +61,7 @@ class HubClient:
                 return cookie.value
         return ""
 
-    def start_server(self, timeout: float = 120, poll: float = 0.5) -> None:
+    def start_server(self, timeout: float = 120) -> None:
         """Ask the hub for our server and wait until it is ready."""
         name = self.username
         response = self.session.post(
@@ -71,16 +71,37 @@ class HubClient:
         )
         if response.status_code not in (201, 202, 400):  # 400: already running
             raise HubError(f"starting {name}'s server: {response.status_code} {response.text[:300]}")
+        self._follow_progress(timeout)
+
+    def _follow_progress(self, timeout: float) -> None:
+        """Read the spawn's progress event stream, as the browser's spawn page does.
+
+        It says "ready" the moment the hub knows, so waits are not rounded up
+        to a polling interval. The hub writes a keep-alive every 8 s.
+        """
+        name = self.username
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            model = self.get(f"hub/api/users/{name}", headers={"X-XSRFToken": self._xsrf("/hub/")}).json()
-            server = model.get("servers", {}).get("")
-            if server and server.get("ready"):
-                return
-            if not server or not (server.get("pending") or server.get("ready")):
-                raise HubError(f"{name}'s server failed to start")  # the hub gave up on it
-            time.sleep(poll)
-        raise HubError(f"{name}'s server was not ready within {timeout} s")
+        with self.session.get(self.url(f"hub/api/users/{name}/server/progress"), stream=True, timeout=30,
+                              headers={"X-XSRFToken": self._xsrf("/hub/")}) as events:
+            if events.status_code == 400:  # not starting: it was ready already, or failed before we asked
+                return self._ready_now()
+            events.raise_for_status()
+            for line in events.iter_lines():
+                if time.monotonic() > deadline:
+                    raise HubError(f"{name}'s server was not ready within {timeout} s")
+                if not line.startswith(b"data:"):
+                    continue
+                event = json.loads(line[len(b"data:"):])
+                if event.get("ready"):
+                    return None
+                if event.get("failed"):
+                    raise HubError(f"{name}'s server failed to start: {event.get('message')}")
+        raise HubError(f"the hub ended {name}'s progress stream without saying ready or failed")
+
+    def _ready_now(self) -> None:
+        model = self.get(f"hub/api/users/{self.username}", headers={"X-XSRFToken": self._xsrf("/hub/")}).json()
+        if not (model.get("servers", {}).get("") or {}).get("ready"):
+            raise HubError(f"{self.username}'s server failed to start")
 
     def open_server(self) -> requests.Response:
         """Visit /user/<name>/ as a browser would (OAuth redirects included)."""
