@@ -224,7 +224,7 @@ def stop_all(stack: Stack, names: list[str]) -> None:
 class Bursts:
     """One burst size, run several times."""
 
-    totals: list[float] = field(default_factory=list)  # until the last was ready, per run
+    totals: list[float] = field(default_factory=list)  # until the last was ready, per run (nan: someone failed)
     times: list[float] = field(default_factory=list)  # every ready student, all runs
     failures: int = 0
     students: int = 0
@@ -245,7 +245,7 @@ def measure(stack: Stack, tag: str, runs: int, bursts: list[int], burst_runs: in
     for (n, r), names in groups.items():
         result = out.setdefault(f"burst{n}", Bursts())
         total, times, failures = burst(stack, names, timeout)
-        result.totals.append(total)
+        result.totals.append(total if failures == 0 else float("nan"))  # nobody waits for a failed student
         result.times += times
         result.failures += failures
         result.students += n
@@ -270,11 +270,11 @@ def rows(results: dict[str, dict], runs: int, bursts: list[int], burst_runs: int
     for _, kind in PROCESS_KINDS[::-1]:
         out.append(row(f"&nbsp;&nbsp;{kind} process (MiB anonymous)", lambda r, k=kind: r["processes"][k]))
     for n in bursts:
-        out.append(row(f"burst of {n}: until the last is ready (s, median of {burst_runs})",
-                       lambda r, n=n: med(r[f"burst{n}"].totals)))
+        out.append(row(f"burst of {n}: until the last is ready (s, median of {burst_runs}; - if any failed)",
+                       lambda r, n=n: _median_unless_failed(r[f"burst{n}"].totals)))
         out.append(row(f"burst of {n}: failures (of {n * burst_runs})", lambda r, n=n: r[f"burst{n}"].failures))
         for q, label in ((0.5, "median"), (0.9, "p90")):
-            out.append(row(f"burst of {n}: per-student {label} (s)",
+            out.append(row(f"burst of {n}: per-student {label} (s, of those ready)",
                            lambda r, n=n, q=q: _quantile(r[f"burst{n}"].times, q)))
     return out
 
@@ -289,6 +289,10 @@ def table(results: dict[str, dict], runs: int, bursts: list[int], burst_runs: in
         ratios = [_ratio(values[ours], values[i]) for i in baselines]
         lines.append("| " + " | ".join([label, *map(_fmt, values), *ratios]) + " |")
     return lines
+
+
+def _median_unless_failed(totals: list[float]) -> float:
+    return float("nan") if any(t != t for t in totals) else statistics.median(totals)
 
 
 def _ratio(ours, base) -> str:
