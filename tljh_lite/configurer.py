@@ -14,17 +14,6 @@ Settings = dict[str, dict[str, Any]]
 
 DEFAULT_URLS = {"jupyterlab": "/lab", "classic": "/tree"}
 
-# Names of FirstUseAuthenticator in auth.type (its module path and entry points),
-# and our subclass of it (authenticators.py; kept as strings here, so this
-# module imports nothing of JupyterHub's).
-FIRSTUSE_NAMES = {
-    "firstuseauthenticator.FirstUseAuthenticator",
-    "firstuseauthenticator.firstuseauthenticator.FirstUseAuthenticator",
-    "firstuse",
-    "firstuseauthenticator",
-}
-FIRSTUSE_SUBCLASS = "tljh_lite.authenticators.FirstUseAuthenticator"
-
 CULLER_NAME = "cull-idle"
 # What jupyterhub-idle-culler needs (its README, "Permissions").
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
@@ -58,13 +47,8 @@ def hub_settings(config: Mapping[str, Any], *, python: str) -> Settings:
     return settings
 
 
-def authenticator_class(auth_type: str) -> str:
-    """The class the hub runs for `auth.type`: FirstUse is ours, which hashes off the event loop."""
-    return FIRSTUSE_SUBCLASS if auth_type in FIRSTUSE_NAMES else auth_type
-
-
 def _auth(auth: Mapping[str, Any], put) -> None:
-    put("JupyterHub", "authenticator_class", authenticator_class(auth["type"]))
+    put("JupyterHub", "authenticator_class", auth["type"])
     for section, traits in auth.items():
         if section == "type":
             continue
