@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 
 from hubclient import HubClient
@@ -71,6 +72,24 @@ def test_admin_logs_in_through_the_form_and_a_wrong_password_is_refused(hub):
     assert hub.client().login(ADMIN, ADMIN_PASSWORD)
     assert not hub.client().login(ADMIN, "not-the-password")
     assert not hub.client().login("mallory", "whatever-password")  # not allowed: create_users is off
+
+
+def test_a_class_logs_in_at_the_same_moment(hub):
+    # Ten first logins at once (FirstUse stores ten passwords): each must get in.
+    # Guards the login path against anything unsafe under concurrency.
+    names = [f"class{i}" for i in range(10)]
+    for name in names:
+        hub.tljh_config("add-item", "users.allowed", name)
+    hub.tljh_config("reload")
+    try:
+        with ThreadPoolExecutor(len(names)) as pool:
+            logged_in = list(pool.map(lambda name: hub.client().login(name, f"{name}-first-password"), names))
+        assert logged_in == [True] * len(names)
+        assert not hub.client().login(names[0], "someone-elses-password")
+    finally:
+        for name in names:
+            hub.tljh_config("remove-item", "users.allowed", name)
+        hub.tljh_config("reload")
 
 
 def test_an_allowed_student_runs_code_in_her_own_server(hub):
