@@ -8,7 +8,9 @@ from typing import Sequence
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     def cell(value: object) -> str:
-        return f"{value:.1f}" if isinstance(value, float) else str(value)
+        if isinstance(value, float):
+            return "-" if value != value else f"{value:.1f}"  # nan: nothing to show (nobody was ready)
+        return str(value)
 
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]

@@ -45,9 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration-tes
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
-from hubclient import HubClient  # noqa: E402
+from hubclient import HubClient, wait_for_hub  # noqa: E402
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, copy_checkout  # noqa: E402
-from report import emit  # noqa: E402
+import report  # noqa: E402
 
 RAW_PASSWORD = "bench-password"
 IDLE_SETTLE_SECONDS = 20
@@ -79,9 +79,9 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
             continue
         cmd = open(f"/proc/{pid}/cmdline").read().replace("\0", " ")
         fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/smaps_rollup").read().splitlines()[1:])
-    except (OSError, StopIteration):
+    except OSError:
         continue
-    out.append({"unit": unit, "cmd": cmd, "anon_mib": int(fields["Pss_Anon"].split()[0]) / 1024})
+    out.append({"cmd": cmd, "anon_mib": int(fields["Pss_Anon"].split()[0]) / 1024})
 print(json.dumps(out))
 """
 PROCESS_KINDS = [("jupyterhub_idle_culler", "idle culler"), ("configurable-http-proxy", "proxy"),
@@ -115,13 +115,13 @@ def _setup_raw(container: harness.Container) -> Stack:
     container.write_file("/srv/raw/jupyterhub_config.py", RAW_CONFIG)
     container.exec(RAW_HUB)
     url = f"http://127.0.0.1:{container.host_port}/"
-    _wait_for(url)
+    wait_for_hub(url, timeout=120)
 
     def restart(extra_config: str) -> None:
         container.exec("systemctl stop raw-hub 'jupyter-*-singleuser.service'", check=False)
         container.write_file("/srv/raw/jupyterhub_config.py", RAW_CONFIG + extra_config)
         container.exec(RAW_HUB)
-        _wait_for(url)
+        wait_for_hub(url, timeout=120)
 
     return Stack("raw stack", container, url, RAW_PASSWORD, ["raw-hub"], lambda n: f"jupyter-{n}-singleuser",
                  restart=restart)
@@ -154,17 +154,6 @@ def _setup_tljh_lite(container: harness.Container) -> Stack:
 
     return Stack("tljh-lite", container, hub.url, "student-password", ["jupyterhub", "configurable-http-proxy"],
                  lambda n: f"jupyter-{n}", allow)
-
-
-def _wait_for(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            HubClient(url).api_version()
-            return
-        except Exception:
-            time.sleep(1)
-    raise RuntimeError(f"no hub at {url}")
 
 
 def one_student(stack: Stack, name: str) -> float:
@@ -227,7 +216,6 @@ class Bursts:
     totals: list[float] = field(default_factory=list)  # until the last was ready, per run (nan: someone failed)
     times: list[float] = field(default_factory=list)  # every ready student, all runs
     failures: int = 0
-    students: int = 0
 
 
 def measure(stack: Stack, tag: str, runs: int, bursts: list[int], burst_runs: int, timeout: float) -> dict:
@@ -248,7 +236,6 @@ def measure(stack: Stack, tag: str, runs: int, bursts: list[int], burst_runs: in
         result.totals.append(total if failures == 0 else float("nan"))  # nobody waits for a failed student
         result.times += times
         result.failures += failures
-        result.students += n
         stop_all(stack, names)
     return out
 
@@ -284,11 +271,9 @@ def table(results: dict[str, dict], runs: int, bursts: list[int], burst_runs: in
     ours = names.index("tljh-lite")
     baselines = [i for i in range(len(names)) if i != ours]
     header = ["figure", *names] + [f"tljh-lite / {names[i]}" for i in baselines]
-    lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
-    for label, *values in rows(results, runs, bursts, burst_runs):
-        ratios = [_ratio(values[ours], values[i]) for i in baselines]
-        lines.append("| " + " | ".join([label, *map(_fmt, values), *ratios]) + " |")
-    return lines
+    with_ratios = [(label, *values, *(_ratio(values[ours], values[i]) for i in baselines))
+                   for label, *values in rows(results, runs, bursts, burst_runs)]
+    return report.table(header, with_ratios)
 
 
 def _median_unless_failed(totals: list[float]) -> float:
@@ -305,12 +290,6 @@ def _quantile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return "-" if value != value else f"{value:.1f}"  # nan: nobody was ready
-    return str(value)
 
 
 def main() -> int:
@@ -342,7 +321,7 @@ def main() -> int:
     finally:
         ours.container.remove()
     header = [f"Student servers, Debian {args.release} containers, 2 cores, {time.strftime('%Y-%m-%d')}", ""]
-    emit(header + table(results, args.runs, args.burst, args.burst_runs), args.markdown)
+    report.emit(header + table(results, args.runs, args.burst, args.burst_runs), args.markdown)
     return 0
 
 

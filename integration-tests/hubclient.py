@@ -154,6 +154,18 @@ class HubClient:
             ws.close()
 
 
+def wait_for_hub(base_url: str, timeout: float = 60) -> None:
+    """Until the hub answers its API (after a start or restart)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            HubClient(base_url).api_version()
+            return
+        except Exception:
+            time.sleep(0.5)
+    raise HubError(f"no hub answered at {base_url} within {timeout} s")
+
+
 def _execute_request(msg_id: str, code: str) -> dict:
     return {
         "header": {

@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 
-from hubclient import HubClient
+from hubclient import HubClient, wait_for_hub
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
 
 STUDENT, STUDENT_PASSWORD = "alice", "alice-first-password"
@@ -23,17 +23,6 @@ def student(hub: InstalledHub, name: str = STUDENT, password: str = STUDENT_PASS
     client = hub.client()
     assert client.login(name, password), f"{name} could not log in"
     return client
-
-
-def wait_for_hub(hub: InstalledHub, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            hub.client().api_version()
-            return
-        except Exception:
-            time.sleep(0.5)
-    raise AssertionError("the hub did not answer after a restart")
 
 
 def test_install_succeeds_with_steps_and_next_steps(hub):
@@ -171,7 +160,7 @@ def test_a_hub_restart_keeps_student_servers_running_and_reachable(hub):
     alice.start_server()
     pid_before = hub.unit_property("jupyter-alice", "MainPID")
     hub.sh("systemctl restart jupyterhub")
-    wait_for_hub(hub)
+    wait_for_hub(hub.url)
     assert hub.unit_property("jupyter-alice", "MainPID") == pid_before
     assert alice.run_code("6 * 7") == "42"  # through the proxy, with her existing login
 
@@ -180,7 +169,7 @@ def test_a_proxy_restart_brings_routes_back(hub):
     alice = student(hub)
     alice.start_server()
     hub.sh("systemctl restart configurable-http-proxy")
-    wait_for_hub(hub)
+    wait_for_hub(hub.url)
     deadline = time.monotonic() + 60
     while True:
         try:
