@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Install tljh-lite on this machine: a JupyterHub for a class, run by systemd.
 
-    curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof:PASSWORD
+    curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof
 
 This script only gets the machine far enough to run the real installer: it
 checks the machine before touching anything, makes the hub's Python
@@ -12,6 +12,12 @@ It uses the standard library only, keeps to syntax that older Pythons can
 parse (so they reach the "Python is too old" check instead of a SyntaxError),
 and calls main() on its last line only, so a truncated download does nothing.
 Only main() reads the environment; everything else takes its inputs.
+
+No secret goes on a command line or into the log: admin passwords reach the
+installer on its standard input; a password can come from the terminal, a
+root-only file or $TLJH_ADMIN_PASSWORD instead of `ps`-visible arguments;
+credentials inside URLs are hidden in the log (which the progress page
+serves on port 80) and on the terminal.
 """
 
 from __future__ import annotations
@@ -25,8 +31,11 @@ import re
 import secrets
 import shlex
 import socket
+import stat
 import subprocess
 import sys
+import termios
+import threading
 import time
 import traceback
 
@@ -44,7 +53,28 @@ HTTP_PORT = 80
 PROXY_UNIT = "configurable-http-proxy"
 PROGRESS_UNIT = "tljh-progress-page"
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_BYTES = 72  # bcrypt's limit
+PASSWORD_ENV_VAR = "TLJH_ADMIN_PASSWORD"
+PASSWORD_TRIES = 3  # at the terminal prompt
+TERMINAL = "/dev/tty"
 FAILED_OUTPUT_LINES = 20
+OUTPUT_DRAIN_SECONDS = 10  # after a command exits, for a daemon it started that still holds its output
+UMASK = 0o022  # whatever the caller's (027 is common): students must be able to read both environments
+
+# apt-get waits this long for dpkg's lock (fresh cloud images run
+# unattended-upgrades at first boot). `apt-get update` fails at once while
+# another update holds the lists' lock, whatever the option says (apt 2.6,
+# 3.0), so a command that failed on a lock is tried again until the same time.
+APT_LOCK_TIMEOUT = 600
+APT_LOCK_RETRY_EVERY = 5
+APT_LOCKED = "Could not get lock"
+APT_ENV = {"DEBIAN_FRONTEND": "noninteractive"}
+
+# scheme://USERINFO@ in a URL: USERINFO is a credential (user:password, a
+# token). It runs up to the last '@' before the host's end, so a password with
+# an '@' in it is hidden whole. The same rule as tljh_lite/redact.py (this
+# script runs before that package is installed; tests check both agree).
+URL_CREDENTIALS = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\s'\"<>]*)@")
 
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 CA_SOURCE_VARS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PIP_CERT")
@@ -137,6 +167,7 @@ class BootstrapError(Exception):
         self.message = message
         self.hint = hint
         self.output = output or []  # the last lines a failed command printed
+        self.notes: list[str] = []  # shown after the error line (where the admins' passwords stand)
 
     def one_line(self) -> str:
         return f"{self.message}; {self.hint}" if self.hint else self.message
@@ -155,19 +186,27 @@ class PreflightFailed(Exception):
 # ---------------------------------------------------------------- arguments
 
 
-class Admin:
-    """An admin account to create: --admin NAME[:PASSWORD]."""
+GENERATED = "kept, or generated if new"  # --admin NAME: a re-run keeps the password the admin has
+GIVEN = "given"  # --admin NAME:PASSWORD, which `ps` shows
 
-    def __init__(self, name: str, password: str, generated: bool):
+
+class Admin:
+    """An admin account to create: --admin NAME[:PASSWORD]; `source` says where its password came from."""
+
+    def __init__(self, name: str, password: str | None, source: str):
         self.name = name
         self.password = password
-        self.generated = generated
+        self.source = source
+
+    @property
+    def generated(self) -> bool:
+        return self.source == GENERATED
 
     def as_json(self) -> dict:
         return {"name": self.name, "password": self.password, "generated": self.generated}
 
     def __repr__(self) -> str:  # never show the password, not even in a traceback
-        return f"Admin({self.name!r}, generated={self.generated})"
+        return f"Admin({self.name!r}, password {self.source})"
 
 
 def generate_password() -> str:
@@ -187,6 +226,15 @@ def bad_name_reason(name: str) -> str | None:
     return None
 
 
+def password_problem(password: str) -> str | None:
+    """What is wrong with a password FirstUse would store, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"is shorter than {MIN_PASSWORD_LENGTH} characters"
+    if len(password.encode("utf-8", "surrogateescape")) > MAX_PASSWORD_BYTES:
+        return f"is longer than {MAX_PASSWORD_BYTES} bytes"
+    return None
+
+
 def parse_admin(text: str) -> Admin:
     """NAME or NAME:PASSWORD, split on the first ':' (a password may contain ':').
 
@@ -200,13 +248,14 @@ def parse_admin(text: str) -> Admin:
             f"admin name {name!r} {reason}; give a name like prof (letters, digits, '-', '_', '.')"
         )
     if not colon:
-        return Admin(name, generate_password(), generated=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
+        return Admin(name, generate_password(), GENERATED)
+    problem = password_problem(password)
+    if problem:
         raise argparse.ArgumentTypeError(
-            f"the password for admin {name} is shorter than {MIN_PASSWORD_LENGTH} characters; "
-            f"give a longer one, or give just --admin {name} to have one generated"
+            f"the password for admin {name} {problem}; give another one, or give just --admin {name} to have "
+            "one generated"
         )
-    return Admin(name, password, generated=False)
+    return Admin(name, password, GIVEN)
 
 
 def unique(items: list[str]) -> list[str]:
@@ -224,11 +273,24 @@ def build_parser(environ) -> ArgumentParser:
     parser = ArgumentParser(
         prog="bootstrap.py",
         description="Install tljh-lite, a JupyterHub for a class, on this Debian or Ubuntu machine.",
-        epilog="Usual use: curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof:PASSWORD",
+        epilog="Usual use: curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof "
+        "(to upgrade, run the same command again: the admin keeps their password)",
     )
     parser.add_argument(
         "--admin", metavar="NAME[:PASSWORD]", type=parse_admin, action="append", default=[],
-        help="an admin account to create (repeatable); without :PASSWORD a strong password is generated and shown at the end",
+        help="an admin account (repeatable). NAME alone: a strong password is generated and shown once at the end, "
+        "and a re-run keeps the one the admin has. NAME:PASSWORD (as in TLJH) shows the password to every user "
+        "of this machine in the process list while bootstrap runs: prefer the two options below",
+    )
+    passwords = parser.add_mutually_exclusive_group()
+    passwords.add_argument(
+        "--admin-password-prompt", action="store_true",
+        help="ask on the terminal for the password of each --admin NAME given without one",
+    )
+    passwords.add_argument(
+        "--admin-password-file", metavar="FILE",
+        help="the password of the one --admin NAME given without one: the first line of FILE, which must be "
+        f"root's and private (chmod 600); ${PASSWORD_ENV_VAR} does the same from the environment",
     )
     parser.add_argument(
         "--plugin", metavar="SPEC", nargs="+", action="extend", default=[],
@@ -263,6 +325,167 @@ def parse_args(argv: list[str] | None, environ) -> argparse.Namespace:
     if repeated:
         parser.error(f"argument --admin: {repeated[0]} is given more than once; give each admin once")
     return args
+
+
+# ---------------------------------------------------------------- admin passwords that no process list shows
+
+
+def read_password_file(path: str, owner_uid: int = 0) -> str:
+    """The first line of a file only root may read or change (--admin-password-file)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as e:
+        raise BootstrapError(
+            f"cannot read --admin-password-file {path}: {e.strerror}",
+            "give a root-only file (chmod 600) whose first line is the password",
+        )
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise BootstrapError(f"--admin-password-file {path} is not a file", "give a file whose first line is the password")
+        if info.st_uid != owner_uid:
+            raise BootstrapError(
+                f"--admin-password-file {path} belongs to uid {info.st_uid}, so someone other than root may change it",
+                f"make it root's: chown root {shlex.quote(path)}",
+            )
+        if info.st_mode & 0o077:
+            raise BootstrapError(
+                f"--admin-password-file {path} can be read or changed by other users "
+                f"(mode {stat.S_IMODE(info.st_mode):04o})",
+                f"make it private: chmod 600 {shlex.quote(path)}",
+            )
+        data = os.read(fd, 4096)
+    finally:
+        os.close(fd)
+    try:
+        return data.decode("utf-8").split("\n", 1)[0].rstrip("\r")
+    except UnicodeDecodeError:
+        raise BootstrapError(f"--admin-password-file {path} is not UTF-8 text", "write the password as plain text")
+
+
+ASK_ELSEWHERE = (
+    f"give the password in a root-only file with --admin-password-file FILE, or in ${PASSWORD_ENV_VAR}"
+)
+
+
+def read_secret(fd: int, prompt: str) -> str:
+    """One line typed on the terminal fd, not echoed."""
+    try:
+        saved = termios.tcgetattr(fd)
+    except termios.error:
+        raise BootstrapError("--admin-password-prompt: /dev/tty is not a terminal", ASK_ELSEWHERE)
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~termios.ECHO
+    termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)  # also drops anything typed before the prompt
+    data = b""
+    try:
+        os.write(fd, prompt.encode("utf-8"))
+        while not data.endswith(b"\n"):
+            chunk = os.read(fd, 1024)
+            if not chunk:
+                raise BootstrapError("the terminal closed before a password was typed", "run bootstrap again")
+            data += chunk
+    finally:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
+        os.write(fd, b"\n")
+    try:
+        return data[:-1].rstrip(b"\r").decode("utf-8")
+    except UnicodeDecodeError:
+        raise BootstrapError("the password typed is not UTF-8 text", "check the terminal's character set")
+
+
+def ask_password(name: str, terminal: str = TERMINAL) -> str:
+    """Ask on the terminal (not stdin, which is the script when piped into python3 -), twice."""
+    try:
+        fd = os.open(terminal, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        raise BootstrapError("--admin-password-prompt needs a terminal to ask on, and this run has none", ASK_ELSEWHERE)
+    try:
+        for _ in range(PASSWORD_TRIES):
+            password = read_secret(fd, f"Password for admin {name}: ")
+            problem = password_problem(password)
+            if problem:
+                os.write(fd, f"That password {problem}; try again.\n".encode("utf-8"))
+            elif read_secret(fd, f"Password for admin {name}, again: ") == password:
+                return password
+            else:
+                os.write(fd, b"The two passwords differ; try again.\n")
+    finally:
+        os.close(fd)
+    raise BootstrapError(
+        f"no password for admin {name} after {PASSWORD_TRIES} tries",
+        f"run bootstrap again, or give just --admin {name} to have one generated",
+    )
+
+
+def resolve_passwords(args: argparse.Namespace, environ, warn, ask=ask_password, read_file=read_password_file) -> list[Admin]:
+    """The admins, with passwords from the terminal, a file or the environment for
+    those given without one (--admin NAME). Errors say what to do in one line."""
+    waiting = [admin for admin in args.admin if admin.generated]
+    from_environment = environ.get(PASSWORD_ENV_VAR)
+    if args.admin_password_prompt:
+        where = "--admin-password-prompt"
+    elif args.admin_password_file:
+        where = f"--admin-password-file {args.admin_password_file}"
+    elif from_environment:
+        where = f"${PASSWORD_ENV_VAR}"
+    else:
+        return list(args.admin)
+    if not waiting:
+        if not (args.admin_password_prompt or args.admin_password_file):
+            warn(f"{PASSWORD_ENV_VAR} is set, but no --admin NAME is given without a password to take it; ignoring it")
+            return list(args.admin)
+        raise BootstrapError(f"{where} gives a password, but no admin is given without one", "add --admin NAME (no :PASSWORD)")
+    if args.admin_password_prompt:
+        given = {admin.name: (ask(admin.name), "asked on the terminal") for admin in waiting}
+    else:
+        if len(waiting) > 1:
+            raise BootstrapError(
+                f"{where} holds one password, but {len(waiting)} admins are given without one "
+                f"({', '.join(admin.name for admin in waiting)})",
+                "give it for one admin per run, or use --admin-password-prompt to be asked for each",
+            )
+        if args.admin_password_file:
+            password, source = read_file(args.admin_password_file), f"from {args.admin_password_file}"
+        else:
+            password, source = from_environment, f"from ${PASSWORD_ENV_VAR}"
+        problem = password_problem(password)
+        if problem:
+            raise BootstrapError(f"the password in {where} {problem}", "write another one there, or leave it out to have one generated")
+        given = {waiting[0].name: (password, source)}
+    return [Admin(admin.name, *given[admin.name]) if admin.name in given else admin for admin in args.admin]
+
+
+def visible_password_warning(admins: list[Admin]) -> str | None:
+    names = [admin.name for admin in admins if admin.source == GIVEN]
+    if not names:
+        return None
+    return (
+        f"the password given with --admin {names[0]}:... shows in the process list (ps) to every user of this "
+        "machine while bootstrap runs; next time use --admin-password-prompt or --admin-password-file FILE, "
+        "and to upgrade run bootstrap without a password"
+    )
+
+
+def without_secrets(environ) -> dict:
+    """The environment for every command bootstrap runs: the password stays here."""
+    return {key: value for key, value in environ.items() if key != PASSWORD_ENV_VAR}
+
+
+# ---------------------------------------------------------------- credentials in URLs
+
+
+def redact_urls(text: str) -> str:
+    """text with the credentials of every URL in it replaced by ***: https://***@host/x."""
+
+    def hide(match):
+        scheme, userinfo = match.group(1), match.group(2)
+        # ssh authenticates with keys: git+ssh://git@host/repo names a user, not a secret.
+        if scheme.lower().endswith("ssh://") and ":" not in userinfo:
+            return match.group(0)
+        return f"{scheme}***@"
+
+    return URL_CREDENTIALS.sub(hide, text)
 
 
 # ---------------------------------------------------------------- --source
@@ -665,15 +888,16 @@ class Reporter:
         self.clock = clock
 
     def step(self, text: str) -> None:
-        line = f"==> [{self.clock() - self.started_at:5.1f}s] {text}"
+        line = redact_urls(f"==> [{self.clock() - self.started_at:5.1f}s] {text}")
         print(line, flush=True)
         if self.log is not None:
             self.log.write_line(line)
 
     def warn(self, text: str) -> None:
-        print(f"warning: {text}", file=sys.stderr, flush=True)
+        line = redact_urls(f"warning: {text}")
+        print(line, file=sys.stderr, flush=True)
         if self.log is not None:
-            self.log.write_line(f"warning: {text}")
+            self.log.write_line(line)
 
 
 def open_private_log(path: str) -> int:
@@ -684,12 +908,15 @@ def open_private_log(path: str) -> int:
 
 
 class Log:
+    """The install log. The progress page serves its tail to anyone on port 80,
+    so every line written here has the credentials in its URLs hidden."""
+
     def __init__(self, path: str):
         self.path = path
         self.fd = open_private_log(path)
 
     def write_line(self, text: str) -> None:
-        os.write(self.fd, (text.rstrip("\n") + "\n").encode("utf-8", "replace"))
+        os.write(self.fd, (redact_urls(text.rstrip("\n")) + "\n").encode("utf-8", "replace"))
 
     def size(self) -> int:
         return os.fstat(self.fd).st_size
@@ -704,12 +931,13 @@ class Log:
 
 
 def show_command(cmd: list[str]) -> str:
-    """cmd as one line for the log and for errors (program text passed with -c is elided)."""
-    return shlex.join("<program text>" if "\n" in arg else arg for arg in cmd)
+    """cmd as one line for the log and for errors (program text passed with -c is elided, credentials in URLs hidden)."""
+    return redact_urls(shlex.join("<program text>" if "\n" in arg else arg for arg in cmd))
 
 
 class Runner:
-    """The one seam that runs commands: output to the log, failures as BootstrapError."""
+    """The one seam that runs commands: output to the log (line by line, through
+    redact_urls), failures as BootstrapError."""
 
     def __init__(self, log: Log, env: dict):
         self.log = log
@@ -720,18 +948,31 @@ class Runner:
         offset = self.log.size()
         env = dict(self.env, **(extra_env or {}))
         try:
-            code = subprocess.run(
-                cmd, stdin=subprocess.DEVNULL, stdout=self.log.fd, stderr=subprocess.STDOUT, env=env, timeout=timeout
-            ).returncode
-        except subprocess.TimeoutExpired:
-            raise self._failure(cmd, f"did not finish in {timeout:.0f} s", offset)
+            process = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+            )
         except OSError as e:
             raise BootstrapError(f"cannot run {cmd[0]}: {e.strerror}", f"the log is {self.log.path}")
+        copier = threading.Thread(target=self._copy_output, args=(process.stdout,), daemon=True)
+        copier.start()
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            copier.join(OUTPUT_DRAIN_SECONDS)
+            raise self._failure(cmd, f"did not finish in {timeout:.0f} s", offset)
+        copier.join(OUTPUT_DRAIN_SECONDS)
         failure = self._failure(cmd, f"failed with exit code {code}", offset) if check and code != 0 else None
         self.log.write_line(f"[exit {code}]")
         if failure:
             raise failure
         return code
+
+    def _copy_output(self, pipe) -> None:
+        with pipe:
+            for line in iter(pipe.readline, b""):
+                self.log.write_line(line.decode("utf-8", "replace"))
 
     def write_file(self, path: str, text: str) -> None:
         """Write a small file whole (a temporary file renamed into place)."""
@@ -757,13 +998,30 @@ class Runner:
 # ---------------------------------------------------------------- the steps
 
 
+def apt_get(*args: str) -> list[str]:
+    return ["apt-get", "-o", f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}", *args]
+
+
+def run_apt(runner: Runner, cmd: list[str], timeout: float, sleep=time.sleep, clock=time.monotonic) -> None:
+    """Run an apt command; while it fails because another apt holds a lock, try again, up to APT_LOCK_TIMEOUT."""
+    deadline = clock() + APT_LOCK_TIMEOUT
+    while True:
+        try:
+            runner.run(cmd, timeout, extra_env=APT_ENV)
+            return
+        except BootstrapError as e:
+            if not any(APT_LOCKED in line for line in e.output) or clock() >= deadline:
+                raise
+        runner.log.write_line(f"# another apt holds a lock; trying again in {APT_LOCK_RETRY_EVERY} s")
+        sleep(APT_LOCK_RETRY_EVERY)
+
+
 def ensure_venv_support(runner: Runner, reporter: Reporter, python: str) -> None:
     if runner.run([python, "-c", "import ensurepip, venv"], TIMEOUTS["probe"], check=False) == 0:
         return
     reporter.step("Installing python3-venv")
-    apt_env = {"DEBIAN_FRONTEND": "noninteractive"}
-    runner.run(["apt-get", "update"], TIMEOUTS["apt-update"], extra_env=apt_env)
-    runner.run(["apt-get", "install", "-y", "python3-venv"], TIMEOUTS["apt-install"], extra_env=apt_env)
+    run_apt(runner, apt_get("update"), TIMEOUTS["apt-update"])
+    run_apt(runner, apt_get("install", "-y", "python3-venv"), TIMEOUTS["apt-install"])
 
 
 def ensure_hub_venv(runner: Runner, reporter: Reporter, layout: Layout, python: str, exists) -> None:
@@ -818,7 +1076,7 @@ def installer_stdin(admins: list[Admin]) -> str:
 
 
 def installer_env(base: dict, layout: Layout, started_at: float, ca_env: dict) -> dict:
-    env = dict(base)
+    env = without_secrets(base)
     env.update(ca_env)
     env["TLJH_INSTALL_PREFIX"] = layout.prefix
     env["TLJH_LITE_STARTED_AT"] = repr(started_at)
@@ -870,16 +1128,21 @@ def make_prefix_and_log(layout: Layout) -> Log:
 class Plan:
     """What this run will do, settled by preflight before anything changes."""
 
-    def __init__(self, args: argparse.Namespace, layout: Layout, distro: str, requirement: str, checkout: bool):
+    def __init__(
+        self, args: argparse.Namespace, layout: Layout, distro: str, requirement: str, checkout: bool,
+        admins: list[Admin] | None = None,
+    ):
         self.args = args
         self.layout = layout
         self.distro = distro
         self.requirement = requirement
         self.checkout = checkout
+        self.admins = list(args.admin) if admins is None else admins  # with their passwords resolved
 
     def describe(self) -> list[str]:
+        """For the terminal and the log: no passwords, and no credentials in URLs."""
         args = self.args
-        admins = ", ".join(f"{a.name} (password {'generated' if a.generated else 'given'})" for a in args.admin)
+        admins = ", ".join(f"{a.name} (password {a.source})" for a in self.admins)
         lines = [
             f"Installing tljh-lite on {self.distro} into {self.layout.prefix}",
             f"    from: {self.requirement}",
@@ -888,7 +1151,7 @@ class Plan:
         ]
         if args.user_requirements_txt_url:
             lines.append(f"    students' requirements: {args.user_requirements_txt_url}")
-        return lines
+        return [redact_urls(line) for line in lines]
 
 
 def install_steps(plan: Plan, runner: Runner, reporter: Reporter, installer_environ: dict, exists=os.path.exists) -> int:
@@ -899,7 +1162,7 @@ def install_steps(plan: Plan, runner: Runner, reporter: Reporter, installer_envi
     install_hub_packages(runner, reporter, plan.layout, plan.requirement, plan.checkout, exists)
     reporter.step("Handing over to the tljh-lite installer")
     cmd = installer_command(plan.layout, plan.distro, plan.args)
-    code = runner.hand_over(cmd, installer_stdin(plan.args.admin), installer_environ)
+    code = runner.hand_over(cmd, installer_stdin(plan.admins), installer_environ)
     runner.log.write_line(f"[installer exit {code}]")
     return code
 
@@ -914,10 +1177,14 @@ def install(plan: Plan, environ, machine: Machine, started_at: float) -> int:
         log.write_line(line)
     for setting in ignored_ca_settings(environ):
         reporter.warn(f"{setting} names a file that does not exist; ignoring it")
-    runner = Runner(log, dict(environ, **ca_env))
+    runner = Runner(log, dict(without_secrets(environ), **ca_env))
     page = plan.args.show_progress_page and start_progress_page(runner, reporter, machine, sys.executable, log.path)
     try:
         return install_steps(plan, runner, reporter, installer_env(environ, layout, started_at, ca_env))
+    except BootstrapError as e:
+        if plan.admins:  # the installer, which stores them, did not run
+            e.notes.append(PASSWORDS_NOT_SET)
+        raise
     finally:
         if page:
             stop_progress_page(runner)  # the installer stops it before the proxy; this covers failures
@@ -927,26 +1194,41 @@ def install(plan: Plan, environ, machine: Machine, started_at: float) -> int:
 # ---------------------------------------------------------------- main
 
 
+PASSWORDS_NOT_SET = (
+    "Admin passwords were not set or changed: the install stopped before that step. "
+    "Run bootstrap again once the problem is fixed."
+)
+
+
 def report_failure(error: BootstrapError) -> None:
     for line in error.output:
-        print(f"    {line}", file=sys.stderr)
-    print(f"error: {error.one_line()}", file=sys.stderr, flush=True)
+        print(redact_urls(f"    {line}"), file=sys.stderr)
+    print(redact_urls(f"error: {error.one_line()}"), file=sys.stderr, flush=True)
+    for note in error.notes:
+        print(redact_urls(note), file=sys.stderr, flush=True)
 
 
-def run(args, environ, machine: Machine, started_at: float, cwd: str) -> int:
+def run(args, environ, machine: Machine, started_at: float, cwd: str, ask=ask_password) -> int:
     layout = Layout(environ.get("TLJH_INSTALL_PREFIX") or DEFAULT_PREFIX)
     distro, requirement = preflight(machine, layout.prefix, args.source, cwd)
-    plan = Plan(args, layout, distro, requirement, is_checkout(args.source, cwd))
+    reporter = Reporter(started_at)
+    warning = visible_password_warning(args.admin)
+    if warning:
+        reporter.warn(warning)
+    # A dry run checks a password file and the environment, but asks nothing.
+    admins = resolve_passwords(args, environ, reporter.warn, (lambda name: None) if args.preflight_only else ask)
+    plan = Plan(args, layout, distro, requirement, is_checkout(args.source, cwd), admins)
     lines = plan.describe()
     if args.preflight_only:
         print("\n".join(lines + ["preflight passed"]), flush=True)
         return 0
-    Reporter(started_at).step(lines[0])
+    reporter.step(lines[0])
     print("\n".join(lines[1:]), flush=True)
     return install(plan, environ, machine, started_at)
 
 
 def main(argv: list[str] | None = None, environ=None, machine: Machine | None = None) -> int:
+    os.umask(UMASK)  # before anything is created: the result must not depend on the caller's umask
     started_at = time.time()
     environ = os.environ if environ is None else environ
     args = parse_args(argv, environ)

@@ -42,7 +42,8 @@ def copy_checkout(container: harness.Container, dest: str = SOURCE_IN_CONTAINER)
 
 def bootstrap_command(*args: str) -> str:
     """What the README tells a professor to run, with the checkout as the source."""
-    return f"cat {SOURCE_IN_CONTAINER}/installer/bootstrap.py | sudo python3 - --source {SOURCE_IN_CONTAINER} " + " ".join(
+    # umask 027 (a common hardening): whatever the caller's umask, students' servers must start.
+    return f"umask 027; cat {SOURCE_IN_CONTAINER}/installer/bootstrap.py | sudo python3 - --source {SOURCE_IN_CONTAINER} " + " ".join(
         f"'{a}'" for a in args
     )
 
@@ -82,9 +83,11 @@ class InstalledHub:
 
 
 def install(
-    factory: harness.ContainerFactory, image: str, memory: str | None = INSTALL_MEMORY, extra_args: list[str] = ()
+    factory: harness.ContainerFactory, image: str, memory: str | None = INSTALL_MEMORY, extra_args: list[str] = (),
+    **container_options,
 ) -> InstalledHub:
-    container = factory.start(image, memory=memory, port=80)
+    """A fresh container, then bootstrap; `container_options` go to `Container.start` (network, extra_ports...)."""
+    container = factory.start(image, memory=memory, port=80, **container_options)
     container.wait_for_systemd()
     copy_checkout(container)
     hub = InstalledHub(container, "", 0.0)

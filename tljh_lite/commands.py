@@ -2,7 +2,9 @@
 
 Every command is logged with its output; a failing command raises
 CommandError carrying that output, so the caller can show the professor the
-last lines. Unit tests pass a recording Runner instead of touching the system.
+last lines. Credentials inside URLs are hidden in all of these (see
+redact.py); a Result keeps what the command really printed. Unit tests pass a
+recording Runner instead of touching the system.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .errors import TljhError
+from .redact import redact_urls
 
 log = logging.getLogger("tljh_lite")
 
@@ -34,15 +37,20 @@ class Result:
         return self.stdout + self.stderr
 
 
+def show_command(argv: Sequence[str]) -> str:
+    """argv as one shell-quoted line, with credentials in URLs hidden."""
+    return redact_urls(shlex.join(argv))
+
+
 class CommandError(TljhError):
     def __init__(self, result: Result, hint: str | None = None):
         self.result = result
-        tail = " | ".join(result.output.strip().splitlines()[-3:])
-        message = f"`{shlex.join(result.argv)}` failed (exit {result.returncode})"
+        tail = redact_urls(" | ".join(result.output.strip().splitlines()[-3:]))
+        message = f"`{show_command(result.argv)}` failed (exit {result.returncode})"
         super().__init__(f"{message}: {tail}" if tail else message, hint)
 
     def last_lines(self, n: int = 20) -> str:
-        return "\n".join(self.result.output.rstrip().splitlines()[-n:])
+        return redact_urls("\n".join(self.result.output.rstrip().splitlines()[-n:]))
 
 
 class Runner:
@@ -61,12 +69,12 @@ class Runner:
     ) -> Result:
         argv = [str(a) for a in argv]
         if not quiet:
-            log.info("$ %s", shlex.join(argv))
+            log.info("$ %s", show_command(argv))
         result = self._execute(argv, input=input, env=env, timeout=timeout)
         if result.output.strip() and not quiet:
-            log.debug("%s", result.output.rstrip())
+            log.debug("%s", redact_urls(result.output.rstrip()))
         if check and not result.ok:
-            log.error("exit %s: %s", result.returncode, shlex.join(argv))
+            log.error("exit %s: %s", result.returncode, show_command(argv))
             raise CommandError(result, hint)
         return result
 

@@ -1,12 +1,20 @@
-"""The admins given with --admin: listed in config.yaml, with passwords ready to log in."""
+"""The admins given with --admin: listed in config.yaml, with passwords ready to log in.
+
+Passwords are stored last, after the hub answers and every other step is done,
+right before the summary shows them: a generated password that was stored is
+always one that was shown. When an install fails, `password_states` says
+where each admin's password stands, and the next run sets it.
+"""
 
 from __future__ import annotations
 
 import dbm
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping
 
+from ..config.defaults import DEFAULTS
 from ..config.editor import Editor
 from ..config.file import ConfigFile
 from ..config.validate import Checker
@@ -19,7 +27,7 @@ MAX_PASSWORD_BYTES = 72  # bcrypt's limit
 @dataclass(frozen=True)
 class Admin:
     name: str
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log line or a traceback
     generated: bool = False
 
 
@@ -51,23 +59,36 @@ def uses_firstuse(config: Mapping[str, Any]) -> bool:
     return "firstuse" in config["auth"]["type"].lower()
 
 
+def passwords_dbm(paths: Paths) -> Path:
+    return paths.state_dir / "passwords.dbm"
+
+
+def check_admin_passwords(admins: list[Admin]) -> None:
+    """Refuse a password FirstUse cannot store, before anything changes."""
+    for admin in admins:
+        if admin.password and len(admin.password.encode()) > MAX_PASSWORD_BYTES:
+            raise TljhError(
+                f"the password for {admin.name} is longer than {MAX_PASSWORD_BYTES} bytes", "choose a shorter one"
+            )
+
+
 def ensure_admin_passwords(paths: Paths, admins: list[Admin]) -> list[Admin]:
     """Store each admin's password for FirstUseAuthenticator; returns whose were set.
 
     A generated password never replaces one the admin already has, so a
-    re-run does not lock anyone out; a password given on the command line
-    does (that is how a professor resets theirs).
+    re-run does not lock anyone out; a password given to bootstrap does
+    (that is how a professor resets theirs). Call it only when the summary
+    that shows the generated ones is next.
     """
     from firstuseauthenticator import FirstUseAuthenticator
 
-    dbm_path = paths.state_dir / "passwords.dbm"
+    check_admin_passwords(admins)
+    dbm_path = passwords_dbm(paths)
     auth = FirstUseAuthenticator(dbm_path=str(dbm_path))
     done = []
     for admin in admins:
         if not admin.password:
             continue
-        if len(admin.password.encode()) > MAX_PASSWORD_BYTES:
-            raise TljhError(f"the password for {admin.name} is longer than 72 bytes", "choose a shorter one")
         key = auth.normalize_username(admin.name)
         if admin.generated and _has_password(str(dbm_path), key):
             continue
@@ -76,6 +97,38 @@ def ensure_admin_passwords(paths: Paths, admins: list[Admin]) -> list[Admin]:
             raise TljhError(f"could not set the password for {admin.name}: {outcome}", "choose a longer password")
         done.append(admin)
     return done
+
+
+def password_states(paths: Paths, admins: list[Admin]) -> list[str]:
+    """After a failed install (which stored no password): one line per admin saying where theirs stands."""
+    if not admins or not _firstuse_on_disk(paths):
+        return []
+    lines = []
+    for admin in admins:
+        # JupyterHub's default normalize_username, which FirstUse keys its passwords by
+        if _has_password(str(passwords_dbm(paths)), admin.name.lower()):
+            kept = "" if admin.generated else " (the install stopped before setting the new one)"
+            lines.append(f"Admin {admin.name}: password unchanged{kept}.")
+        elif admin.generated:
+            lines.append(
+                f"Admin {admin.name}: no password yet (the install stopped before setting it); run bootstrap "
+                f"again with --admin {admin.name}, and one is generated and shown when the install finishes."
+            )
+        else:
+            lines.append(
+                f"Admin {admin.name}: no password yet (the install stopped before setting it); run bootstrap "
+                "again, and the password you give is set when the install finishes."
+            )
+    return lines
+
+
+def _firstuse_on_disk(paths: Paths) -> bool:
+    """Whether config.yaml as it stands logs people in with FirstUse (the default does)."""
+    try:
+        auth = ConfigFile(paths.config_file).load().get("auth") or {}
+    except TljhError:
+        return True
+    return uses_firstuse({"auth": {"type": str(auth.get("type") or DEFAULTS["auth"]["type"])}})
 
 
 def _has_password(path: str, key: str) -> bool:
