@@ -70,6 +70,7 @@ def test_the_user_env_is_built_once_with_bytecode_and_bootstraps_excludes(tmp_pa
     paths = Paths(tmp_path)
     paths.state_dir.mkdir()
     (paths.user_venv / "bin").mkdir(parents=True)
+    (paths.user_venv / "pyvenv.cfg").write_text("include-system-site-packages = false\n")
     paths.hub_venv.mkdir()
     paths.uv_excludes.write_text("rfc3987-syntax\n")
     monkeypatch.setattr(userenv.importlib.metadata, "version", lambda name: "6.1.1")

@@ -7,13 +7,15 @@ snippets and tutorials written for TLJH (`c.UserCreatingSpawner...`) apply.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+import pwd
 
 from systemdspawner import SystemdSpawner
 from traitlets import Dict, List, Unicode
 
 from .commands import Runner
 from .plugins import installed_plugins
+from .students.markers import NewUserMarkers
+from .students.unit import unit_properties
 from .unixname import unix_username
 from .users import ADMINS_GROUP, USERS_GROUP, ensure_user, set_groups
 
@@ -29,8 +31,13 @@ class UserCreatingSpawner(SystemdSpawner):
     new_user_hooks_dir = Unicode(
         "/opt/tljh/state/new-user-hooks",
         config=True,
-        help="where a marker per account records that plugins' tljh_new_user_create ran",
+        help="where markers record the accounts whose plugins' tljh_new_user_create has not yet succeeded",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What the config asked for; start() puts ours around it (students.unit).
+        self._configured_properties = dict(self.unit_extra_properties)
 
     def _expand_user_vars(self, string: str) -> str:
         # {USERNAME} in unit and account names is the unix account, jupyter-<name>.
@@ -45,22 +52,29 @@ class UserCreatingSpawner(SystemdSpawner):
             # a User= (systemd.exec(5), PrivateDevices=).
             self.disable_user_sudo = False
             self.isolate_devices = False
+        self.unit_extra_properties = unit_properties(self._configured_properties, admin=self.user.admin)
         return await super().start()
 
     def _ensure_account(self, name: str) -> None:
         runner = Runner()
-        created = ensure_user(runner, name)
+        # Plugins' new-user hooks are owed from before the account exists until
+        # they succeed, so a plugin error never leaves an account half set up
+        # for good, and a finished account never runs them twice.
+        markers = NewUserMarkers(self.new_user_hooks_dir)
+        if not _account_exists(name):
+            markers.expect(name)
+        if ensure_user(runner, name):
+            self.log.info("Created unix account %s for %s", name, self.user.name)
         wanted = {USERS_GROUP} | {g for g, members in self.user_groups.items() if self.user.name in members}
         if self.user.admin:
             wanted.add(ADMINS_GROUP)
         set_groups(runner, name, wanted, managed=[USERS_GROUP, ADMINS_GROUP, *self.user_groups])
-        if created:
-            self.log.info("Created unix account %s for %s", name, self.user.name)
-        # Plugins' new-user hooks run once per account, and again at the next
-        # start if they failed (a marker records success), so a plugin error
-        # never leaves an account half set up for good.
-        markers = Path(self.new_user_hooks_dir)
-        if created or (markers.exists() and not (markers / name).exists()):
-            installed_plugins().hook.tljh_new_user_create(username=name)
-            markers.mkdir(mode=0o700, parents=True, exist_ok=True)
-            (markers / name).touch()
+        markers.run_if_owed(name, lambda account: installed_plugins().hook.tljh_new_user_create(username=account))
+
+
+def _account_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False

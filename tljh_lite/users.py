@@ -17,6 +17,10 @@ SUDOERS_TEXT = f"""\
 # Written by tljh-lite: hub admins may run anything as root from their
 # notebook server's terminal (they have no unix password).
 %{ADMINS_GROUP} ALL = (ALL) NOPASSWD: ALL
+# Admins are exempt from secure_path, so sudo finds commands on their own PATH,
+# where the students' environment comes first, and `sudo -E` keeps that PATH:
+# `sudo -E pip install PACKAGE` installs PACKAGE for the whole class (as in TLJH).
+Defaults exempt_group = {ADMINS_GROUP}
 """
 
 

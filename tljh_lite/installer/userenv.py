@@ -4,6 +4,14 @@ Root owns it and students cannot write to it, so its bytecode is compiled at
 install time (servers start faster), and bootstrap's excludes keep slow,
 unused imports out of it (see installer/uv.py). It is rebuilt only when what
 we asked for changes.
+
+Students add their own packages as in TLJH: `pip install --user PKG` in a
+terminal, `%pip install PKG` in a notebook (pip falls back to a user install
+because site-packages is not theirs to write). Both land in ~/.local, which
+Python puts before the course's packages. A venv only allows that with
+`include-system-site-packages = true` in pyvenv.cfg (Python's site module and
+pip both tie user site-packages to it); the price is that Debian's python3-*
+packages are importable too, after the course's own.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 
 from ..commands import Runner
@@ -48,7 +57,7 @@ def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, 
     stamp = paths.state_dir / "user-env.json"
     stamp_text = json.dumps(command) + "\n"
     if python.exists() and not requirements_url and stamp.exists() and stamp.read_text() == stamp_text:
-        return False
+        return ensure_user_site(paths)
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
     if not python.exists():
         system_python = shutil.which("python3", path="/usr/bin:/usr/local/bin:/bin") or "python3"
@@ -60,4 +69,24 @@ def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, 
     )
     write_if_changed(stamp, stamp_text, 0o600)
     ensure_lab_overrides(paths)
+    ensure_user_site(paths)
     return True
+
+
+SYSTEM_SITE = re.compile(r"^include-system-site-packages\s*=.*$", re.MULTILINE)
+
+
+def with_user_site(pyvenv_cfg: str) -> str:
+    """pyvenv.cfg's text with user site-packages on (see the module's docstring)."""
+    line = "include-system-site-packages = true"
+    if SYSTEM_SITE.search(pyvenv_cfg):
+        return SYSTEM_SITE.sub(line, pyvenv_cfg, count=1)
+    return pyvenv_cfg.rstrip("\n") + f"\n{line}\n"
+
+
+def ensure_user_site(paths: Paths) -> bool:
+    """Turn user site-packages on in the students' environment; True if it changed."""
+    cfg = paths.user_venv / "pyvenv.cfg"
+    text = cfg.read_text()
+    wanted = with_user_site(text)
+    return wanted != text and write_if_changed(cfg, wanted, 0o644)
