@@ -16,10 +16,15 @@
 from __future__ import annotations
 
 import logging
+import sys
+from pathlib import Path
 
 import pytest
 
-import harness
+# The unit tests' test CA (tests/testca.py) makes certificates here too.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+import harness  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +58,7 @@ def release(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def docker_engine() -> None:
     harness.ensure_dockerd()
-    removed = harness.remove_orphaned_containers()
+    removed = harness.remove_orphaned_containers() + harness.remove_orphaned_networks()
     if removed:
         log.warning("removed containers left by earlier runs: %s", removed)
 

@@ -394,18 +394,24 @@ class Container:
         self.id: str = container.id
         self.systemd = systemd
         self.host_port = host_port
+        self.host_ports: dict[int, int] = {}  # container port -> host port on 127.0.0.1
         self.removed = False
 
     @classmethod
     def start(cls, image: str, *, systemd: bool = True, memory: str | None = None,
               port: int | None = None, name: str | None = None,
               ca_bundle: Path | None = HOST_CA_BUNDLE, host_port: int | None = None,
-              keep: bool = False) -> Container:
+              keep: bool = False, extra_ports: Sequence[int] = (), network: str | None = None,
+              aliases: Sequence[str] = ()) -> Container:
         """Start a container from `image`.
 
         memory: a docker memory limit such as "900m".
         port: a container TCP port to publish on 127.0.0.1; docker picks a free
             host port (or uses `host_port`), available afterwards as `host_port`.
+        extra_ports: more container ports to publish on 127.0.0.1 (free host
+            ports), found afterwards in `host_ports`.
+        network: a docker network (see `Network`) to join as well, where the
+            other containers reach this one by its `aliases`.
         keep: not a test container: no test label, so test runs never remove it
             (for `try-it.sh`).
         """
@@ -414,8 +420,11 @@ class Container:
         kwargs = dict(_SYSTEMD_RUN_KWARGS)
         if memory:
             kwargs["mem_limit"] = memory
+        published = {f"{p}/tcp": ("127.0.0.1", None) for p in extra_ports}
         if port:
-            kwargs["ports"] = {f"{port}/tcp": ("127.0.0.1", host_port)}
+            published[f"{port}/tcp"] = ("127.0.0.1", host_port)
+        if published:
+            kwargs["ports"] = published
         command = ["/lib/systemd/systemd"] if systemd else ["sleep", "infinity"]
         log.info("starting container %s from %s", name, image)
         raw = client.containers.run(
@@ -424,12 +433,22 @@ class Container:
         )
         container = cls(raw, systemd=systemd, host_port=None)
         try:
+            if network:
+                client.networks.get(network).connect(raw, aliases=list(aliases))
             raw.reload()
+            for spec in published:
+                container.host_ports[int(spec.split("/")[0])] = int(
+                    raw.attrs["NetworkSettings"]["Ports"][spec][0]["HostPort"])
             if port:
-                container.host_port = int(
-                    raw.attrs["NetworkSettings"]["Ports"][f"{port}/tcp"][0]["HostPort"])
+                container.host_port = container.host_ports[port]
             if ca_bundle:
                 container.copy_in(ca_bundle, "/etc/ssl/certs/ca-certificates.crt")
+            if systemd:
+                # On a machine systemd makes every mount shared at boot; in a container it
+                # leaves that to the container manager, which docker does not do. Without it
+                # the mounts systemd makes for a unit in a namespace of its own never reach the
+                # unit (LoadCredential= gives the proxy an empty directory).
+                container.exec(["mount", "--make-rshared", "/"])
         except BaseException:
             container.remove()
             raise
@@ -619,7 +638,8 @@ class Container:
             return f"{self.name}: container is gone, no diagnostics"
         if not self.systemd:
             return f"{self.name}: started without systemd, no units to show"
-        units = ["jupyterhub.service", "configurable-http-proxy.service"]
+        units = ["jupyterhub.service", "configurable-http-proxy.service", "tljh-http.service",
+                 "tljh-https-renew.service"]
         listed = self.exec(
             ["systemctl", "list-units", "--all", "--plain", "--no-legend",
              "--no-pager", "jupyter-*"], check=False, timeout=30)
@@ -668,6 +688,42 @@ class ContainerFactory:
                 errors.append(f"{container.name}: {e}")
         if errors:
             raise HarnessError("could not remove containers:\n" + "\n".join(errors))
+
+
+class Network:
+    """A user-defined docker network: its containers resolve each other's aliases
+    (docker's own DNS), as machines on the internet resolve domain names."""
+
+    def __init__(self, name: str | None = None):
+        self.name = name or f"{NAME_PREFIX}net-{uuid.uuid4().hex[:8]}"
+        self._network = docker_client().networks.create(
+            self.name, labels={LABEL: "1", LABEL_PID: str(os.getpid())})
+
+    def remove(self) -> None:
+        try:
+            self._network.remove()
+        except docker.errors.NotFound:
+            pass
+
+    def address_of(self, container: Container) -> str:
+        """The container's IP address on this network."""
+        self._network.reload()
+        return self._network.attrs["Containers"][container.id]["IPv4Address"].split("/")[0]
+
+
+def remove_orphaned_networks() -> list[str]:
+    """Networks of test processes that no longer exist (after their containers are gone)."""
+    removed = []
+    for network in docker_client().networks.list(filters={"label": LABEL}):
+        pid = network.attrs.get("Labels", {}).get(LABEL_PID, "")
+        if pid.isdigit() and _pid_alive(int(pid)):
+            continue
+        try:
+            network.remove()
+            removed.append(network.name)
+        except docker.errors.APIError:
+            pass
+    return removed
 
 
 def remove_orphaned_containers() -> list[str]:

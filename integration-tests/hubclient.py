@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import time
 import uuid
 from urllib.parse import urlparse
@@ -23,10 +24,15 @@ class HubError(AssertionError):
 
 
 class HubClient:
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, ca_bundle: str | None = None):
+        """`ca_bundle`: the only CA to trust over https (e.g. the test ACME server's root)."""
         self.base_url = base_url.rstrip("/") + "/"
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        self.ca_bundle = ca_bundle
+        if ca_bundle:
+            self.session.verify = ca_bundle
+            self.session.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment wins over verify
         self.username: str | None = None
 
     def url(self, path: str) -> str:
@@ -109,12 +115,25 @@ class HubClient:
         response.raise_for_status()
         return response
 
-    def run_code(self, code: str, timeout: float = 60) -> str:
-        """Start a kernel, execute code over the websocket, return what it printed or returned."""
+    def _server_headers(self) -> dict[str, str]:
+        """Headers for our server's REST API (its _xsrf token)."""
         prefix = f"/user/{self.username}/"
         if not self._xsrf(prefix):
             self.open_server()  # as a browser would: this logs us in to the server and sets its _xsrf
-        headers = {"X-XSRFToken": self._xsrf(prefix)}
+        return {"X-XSRFToken": self._xsrf(prefix)}
+
+    def _websocket(self, path: str, timeout: float) -> websocket.WebSocket:
+        """A websocket to `path` under the hub's URL, with our cookies, as the browser opens one."""
+        parsed = urlparse(self.base_url)
+        scheme = "wss" if parsed.scheme == "https" else "ws"
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.session.cookies)
+        sslopt = {"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": self.ca_bundle} if self.ca_bundle else {}
+        return websocket.create_connection(f"{scheme}://{parsed.netloc}{parsed.path}{path.lstrip('/')}", cookie=cookie,
+                                           header=[f"User-Agent: {USER_AGENT}"], timeout=timeout, sslopt=sslopt)
+
+    def run_code(self, code: str, timeout: float = 60) -> str:
+        """Start a kernel, execute code over the websocket, return what it printed or returned."""
+        headers = self._server_headers()
         response = self.session.post(self.url(f"user/{self.username}/api/kernels"), json={"name": "python3"},
                                      headers=headers, timeout=60)
         if response.status_code != 201:
@@ -125,12 +144,40 @@ class HubClient:
         finally:
             self.session.delete(self.url(f"user/{self.username}/api/kernels/{kernel_id}"), headers=headers, timeout=30)
 
+    def run_in_terminal(self, command: str, timeout: float = 120) -> str:
+        """Type a command line into a new JupyterLab terminal (a login shell), as a person
+        would; return what it printed, without escape sequences or carriage returns.
+
+        The shell prints a marker before and after the command, each from two quoted
+        halves, so the echo of what we typed never looks like a marker.
+        """
+        headers = self._server_headers()
+        response = self.session.post(self.url(f"user/{self.username}/api/terminals"), headers=headers, timeout=30)
+        if response.status_code != 200:
+            raise HubError(f"opening a terminal: {response.status_code} {response.text[:300]}")
+        name = response.json()["name"]
+        token = uuid.uuid4().hex[:12]
+        begin, end = f"{token}-begin", f"{token}-end"
+        try:
+            ws = self._websocket(f"user/{self.username}/terminals/websocket/{name}", timeout)
+            try:
+                ws.send(json.dumps(["set_size", 50, 400]))  # wide: the echo of a long line does not wrap
+                ws.send(json.dumps(["stdin", f"echo {token}-beg''in; {command}; echo {token}-e''nd\r"]))
+                screen, deadline = "", time.monotonic() + timeout
+                while end not in _plain(screen).partition(begin)[2]:
+                    if time.monotonic() > deadline:
+                        raise HubError(f"the terminal did not finish {command!r} within {timeout} s:\n{_plain(screen)}")
+                    message = json.loads(ws.recv())
+                    if message[0] == "stdout":
+                        screen += message[1]
+            finally:
+                ws.close()
+        finally:
+            self.session.delete(self.url(f"user/{self.username}/api/terminals/{name}"), headers=headers, timeout=30)
+        return _plain(screen).partition(begin)[2].partition(end)[0].strip()
+
     def _execute(self, kernel_id: str, code: str, timeout: float) -> str:
-        parsed = urlparse(self.base_url)
-        scheme = "wss" if parsed.scheme == "https" else "ws"
-        ws_url = f"{scheme}://{parsed.netloc}{parsed.path}user/{self.username}/api/kernels/{kernel_id}/channels"
-        cookie = "; ".join(f"{c.name}={c.value}" for c in self.session.cookies)
-        ws = websocket.create_connection(ws_url, cookie=cookie, header=[f"User-Agent: {USER_AGENT}"], timeout=timeout)
+        ws = self._websocket(f"user/{self.username}/api/kernels/{kernel_id}/channels", timeout)
         try:
             msg_id = uuid.uuid4().hex
             ws.send(json.dumps(_execute_request(msg_id, code)))
@@ -164,6 +211,13 @@ def wait_for_hub(base_url: str, timeout: float = 60) -> None:
         except Exception:
             time.sleep(0.5)
     raise HubError(f"no hub answered at {base_url} within {timeout} s")
+
+
+def _plain(terminal_output: str) -> str:
+    """Terminal output as text: no escape sequences (colours, titles, bracketed paste), no carriage returns."""
+    text = re.sub(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)", "", terminal_output)
+    text = re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]", "", text)
+    return text.replace("\r", "")
 
 
 def _execute_request(msg_id: str, code: str) -> dict:

@@ -10,7 +10,7 @@ source integration-tests/host-setup.sh
 
 main() {
     require_root
-    install_system_packages docker.io debootstrap python3-venv git chromium
+    install_system_packages docker.io debootstrap python3-venv git chromium libnss3-tools pebble sudo
     install_python_test_dependencies
     step "unit tests"
     .venv-test/bin/python -m pytest tests

@@ -4,6 +4,9 @@ integration-tests/artifacts/ as evidence."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -26,8 +29,8 @@ NOTEBOOK = {
 }
 
 
-def put_notebook(hub, name: str) -> None:
-    admin = hub.admin()
+def put_notebook(admin, name: str) -> None:
+    """Through the contents API of a logged-in admin's HubClient."""
     admin.start_server()
     admin.open_server()
     prefix = f"/user/{ADMIN}/"
@@ -41,20 +44,42 @@ def put_notebook(hub, name: str) -> None:
 
 
 def test_a_browser_logs_in_and_runs_a_cell_in_jupyterlab(hub, release):
-    put_notebook(hub, "browser-test.ipynb")
+    run_a_cell_in_chromium(hub.admin(), hub.url, release)
+
+
+def trusting_profile(home: Path, ca_file: Path) -> None:
+    """A browser profile (NSS database in $HOME/.pki/nssdb) that trusts `ca_file` as a root, as a
+    student's machine trusts public CAs: Chromium then checks the hub's chain for real."""
+    nssdb = home / ".pki" / "nssdb"
+    nssdb.mkdir(parents=True)
+    subprocess.run(["certutil", "-d", f"sql:{nssdb}", "-N", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-d", f"sql:{nssdb}", "-A", "-t", "C,,", "-n", "test root", "-i", str(ca_file)],
+                   check=True)
+
+
+def run_a_cell_in_chromium(admin, url: str, tag: str, trust: Path | None = None, host_rules: str | None = None) -> None:
+    """Log in as the admin through the form, open a notebook in JupyterLab, run its cell.
+
+    `trust`: a CA file the browser trusts (for https); `host_rules`: Chromium's
+    --host-resolver-rules (to reach a test domain name on 127.0.0.1).
+    """
+    put_notebook(admin, "browser-test.ipynb")
     ARTIFACTS.mkdir(exist_ok=True)
-    screenshot = ARTIFACTS / f"jupyterlab-{release}.png"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    screenshot = ARTIFACTS / f"jupyterlab-{tag}.png"
+    args = CHROMIUM_ARGS + ([f"--host-resolver-rules={host_rules}"] if host_rules else [])
+    with tempfile.TemporaryDirectory() as home, sync_playwright() as p:
+        if trust:
+            trusting_profile(Path(home), trust)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args, env={**os.environ, "HOME": home})
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(hub.url + "hub/login")
+            page.goto(url + "hub/login")
             page.fill("input[name=username]", ADMIN)
             page.fill("input[name=password]", ADMIN_PASSWORD)
             page.press("input[name=password]", "Enter")
             page.wait_for_url(f"**/user/{ADMIN}/**", timeout=60_000)
 
-            page.goto(hub.url + f"user/{ADMIN}/lab/tree/browser-test.ipynb")
+            page.goto(url + f"user/{ADMIN}/lab/tree/browser-test.ipynb")
             try:
                 page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
                 # Wait for the kernel before running: the status bar says Idle.
@@ -63,7 +88,7 @@ def test_a_browser_logs_in_and_runs_a_cell_in_jupyterlab(hub, release):
                 page.keyboard.press("Shift+Enter")
                 output = page.wait_for_selector(".jp-OutputArea-output:has-text('answer: 42')", timeout=60_000)
             except Exception:
-                page.screenshot(path=str(ARTIFACTS / f"jupyterlab-{release}-failed.png"))
+                page.screenshot(path=str(ARTIFACTS / f"jupyterlab-{tag}-failed.png"))
                 raise
             assert "answer: 42" in output.inner_text()
             page.screenshot(path=str(screenshot))

@@ -176,3 +176,31 @@ def test_the_console_script_runs_as_a_process(config_path):
     result = run_process("--config-path", str(config_path), "set", "limits.memory", "nonsense")
     assert result.returncode == 1
     assert result.stderr.startswith("tljh-config: error: limits.memory must be a memory size")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["https", "--help"], ["https", "status", "--help"], ["https", "renew", "--help"]])
+def test_tljh_lite_help_works_as_any_user(args, monkeypatch, tmp_path, capsys):
+    from tljh_lite.cli.lite import main as lite
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setenv("TLJH_INSTALL_PREFIX", str(tmp_path / "not-installed"))
+    with pytest.raises(SystemExit) as raised:
+        lite(args)
+    assert raised.value.code == 0
+    assert "usage: tljh-lite" in capsys.readouterr().out
+
+
+def test_tljh_lite_https_status_needs_root_and_says_so(monkeypatch, tmp_path, capsys):
+    from tljh_lite.cli.lite import main as lite
+
+    monkeypatch.setenv("TLJH_INSTALL_PREFIX", str(tmp_path))
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert lite(["https", "status"]) == 1
+    assert capsys.readouterr().err.startswith("tljh-lite: error: this command needs root")
+
+
+def test_https_status_of_a_hub_without_https(config_path, capsys):
+    from tljh_lite.cli.lite import main as lite
+
+    assert lite(["--config-path", str(config_path), "https", "status"]) == 0
+    assert "HTTPS:          off" in capsys.readouterr().out

@@ -17,8 +17,10 @@ def test_defaults():
     s = settings({})
     assert s["JupyterHub"]["base_url"] == "/"
     assert s["JupyterHub"]["authenticator_class"] == "firstuseauthenticator.FirstUseAuthenticator"
-    assert s["FirstUseAuthenticator"] == {"create_users": False}
-    assert s["Authenticator"] == {"allowed_users": set(), "blocked_users": set(), "admin_users": set()}
+    assert s["FirstUseAuthenticator"] == {"create_users": False, "allow_all": False}
+    assert s["Authenticator"] == {
+        "allowed_users": set(), "allow_existing_users": False, "blocked_users": set(), "admin_users": set()
+    }
     assert s["Spawner"] == {"default_url": "/lab"}  # no limits unless asked for
     assert s["UserCreatingSpawner"] == {"user_groups": {}}
 
@@ -42,7 +44,9 @@ def test_authenticator_class_and_its_traits():
 
 def test_user_lists():
     s = settings({"users": {"allowed": ["a", "b"], "banned": ["c"], "admin": ["p"]}})
-    assert s["Authenticator"] == {"allowed_users": {"a", "b"}, "blocked_users": {"c"}, "admin_users": {"p"}}
+    assert s["Authenticator"] == {
+        "allowed_users": {"a", "b", "p"}, "allow_existing_users": False, "blocked_users": {"c"}, "admin_users": {"p"}
+    }
 
 
 def test_extra_user_groups():
@@ -100,22 +104,23 @@ def test_proxy_http():
     assert proxy_settings(merged({"http": {"address": "127.0.0.1", "port": 8000}})) == {"ip": "127.0.0.1", "port": 8000}
 
 
-def test_proxy_https_with_own_certificate():
+def test_proxy_https_with_own_certificate_serves_only_https():
     config = merged({"https": {"enabled": True, "port": 8443, "tls": {"key": "/k.pem", "cert": "/c.pem"}}})
-    assert proxy_settings(config) == {
-        "ip": "",
-        "port": 8443,
-        "ssl_key": "/k.pem",
-        "ssl_cert": "/c.pem",
-        "redirect_port": 80,
-    }
+    # No redirect port: plain HTTP belongs to the responder (it answers ACME challenges too).
+    assert proxy_settings(config) == {"ip": "", "port": 8443, "tls_key": "/k.pem", "tls_cert": "/c.pem"}
 
 
-def test_proxy_https_with_letsencrypt():
+def test_proxy_https_with_letsencrypt_serves_certbots_lineage():
     config = merged({"https": {"enabled": True, "letsencrypt": {"email": "p@x.edu", "domains": ["hub.x.edu"]}}})
     s = proxy_settings(config)
-    assert s["ssl_key"] == "/etc/letsencrypt/live/hub.x.edu/privkey.pem"
-    assert s["ssl_cert"] == "/etc/letsencrypt/live/hub.x.edu/fullchain.pem"
+    assert s["tls_key"] == "/etc/letsencrypt/live/tljh-lite/privkey.pem"
+    assert s["tls_cert"] == "/etc/letsencrypt/live/tljh-lite/fullchain.pem"
+
+
+def test_proxy_sync_service_may_only_touch_the_proxy():
+    s = hub_settings(merged({"services": {"cull": {"enabled": False}}}), python="/p", proxy_sync_token="t0k")
+    assert s["JupyterHub"]["services"] == [{"name": "proxy-sync", "api_token": "t0k"}]
+    assert s["JupyterHub"]["load_roles"] == [{"name": "proxy-sync", "scopes": ["proxy"], "services": ["proxy-sync"]}]
 
 
 def test_apply_puts_settings_on_a_traitlets_config():
@@ -132,3 +137,19 @@ def test_hub_settings_do_not_mutate_the_config():
     hub_settings(config, python=PY)
     assert repr(config) == snapshot
     assert DEFAULTS["users"]["allowed"] == []
+
+
+def test_over_https_the_xsrf_cookies_are_secure_too():
+    from traitlets import Dict
+    from traitlets.config import Application
+
+    s = settings({"https": {"enabled": True, "tls": {"key": "/k", "cert": "/c"}}})
+    assert s["JupyterHub"]["tornado_settings"] == {"xsrf_cookie_kwargs": {"secure": True}}
+
+    class ServerApp(Application):  # what jupyterhub-singleuser parses its arguments with
+        tornado_settings = Dict(config=True)
+
+    server = ServerApp()
+    server.parse_command_line([arg.format(USERNAME="jupyter-x", USERID=1) for arg in s["Spawner"]["args"]])
+    assert server.tornado_settings == {"xsrf_cookie_kwargs": {"secure": True}}
+    assert "args" not in settings({}).get("Spawner", {})

@@ -2,7 +2,7 @@
 
 from tljh_lite.lastgood import LastGood
 from tljh_lite.paths import Paths
-from tljh_lite.reload import reason_from_journal
+from tljh_lite.systemd import reason_from_journal
 
 JOURNAL = """\
 [I 2026-11-27 00:10:01.000 JupyterHub app:3000] Running JupyterHub version 6.1.1

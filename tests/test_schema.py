@@ -31,6 +31,7 @@ VALID = [
     {"https": {"enabled": True, "port": 443, "tls": {"key": "/etc/k.pem", "cert": "/etc/c.pem"}}},
     {"https": {"enabled": True, "letsencrypt": {"email": "p@college.edu", "domains": ["hub.college.edu"]}}},
     {"https": {"letsencrypt": {"staging": True, "email": ""}}},
+    {"https": {"letsencrypt": {"acme_server": "https://acme.campus.example:14000/dir"}}},
     {
         "services": {
             "cull": {
@@ -93,6 +94,9 @@ INVALID = [
     ({"https": {"letsencrypt": {"domains": ["not a domain"]}}}, "https.letsencrypt.domains[0] must be a domain name"),
     ({"https": {"letsencrypt": {"domains": ["localhost"]}}}, "must be a domain name"),
     ({"https": {"letsencrypt": {"staging": 1}}}, "https.letsencrypt.staging must be true or false"),
+    ({"https": {"letsencrypt": {"acme_server": "http://acme.campus.example/dir"}}},
+     "https.letsencrypt.acme_server must be an ACME directory URL (https://...)"),
+    ({"https": {"letsencrypt": {"acme_server": "acme.campus.example"}}}, "https.letsencrypt.acme_server must be"),
     ({"services": {"cull": {"timeout": 0}}}, "services.cull.timeout must be a number of seconds"),
     ({"services": {"cull": {"timeout": "1h"}}}, "services.cull.timeout must be"),
     ({"services": {"cull": {"every": -1}}}, "services.cull.every must be"),
@@ -106,6 +110,10 @@ INVALID = [
     ({"https": {"enabled": True}}, "https.enabled is true but no certificate is configured"),
     ({"https": {"enabled": True, "letsencrypt": {"domains": ["a.example.org"]}}}, "needs https.letsencrypt.email"),
     ({"https": {"tls": {"key": "/k.pem"}}}, "must be set together"),
+    (
+        {"https": {"letsencrypt": {"staging": True, "acme_server": "https://acme.campus.example/dir"}}},
+        "https.letsencrypt.staging picks Let's Encrypt's test server",
+    ),
     (
         {"https": {"enabled": True, "port": 80, "tls": {"key": "/k", "cert": "/c"}}},
         "http.port and https.port must differ",

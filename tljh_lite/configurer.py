@@ -15,12 +15,18 @@ Settings = dict[str, dict[str, Any]]
 DEFAULT_URLS = {"jupyterlab": "/lab", "classic": "/tree"}
 
 CULLER_NAME = "cull-idle"
+PROXY_SYNC_NAME = "proxy-sync"
+SECURE_COOKIE = {"secure": True}
 # What jupyterhub-idle-culler needs (its README, "Permissions").
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
 
-def hub_settings(config: Mapping[str, Any], *, python: str) -> Settings:
-    """JupyterHub settings for a merged config; `python` runs the hub's services."""
+def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: str | None = None) -> Settings:
+    """JupyterHub settings for a merged config; `python` runs the hub's services.
+
+    `proxy_sync_token` is the token of the proxy-sync service (tljh_lite.proxysync),
+    which may only ask the hub to re-add the proxy's routes.
+    """
     settings: Settings = {}
     put = lambda cls, trait, value: settings.setdefault(cls, {}).__setitem__(trait, value)  # noqa: E731
 
@@ -28,9 +34,7 @@ def hub_settings(config: Mapping[str, Any], *, python: str) -> Settings:
     _auth(config["auth"], put)
 
     users = config["users"]
-    put("Authenticator", "allowed_users", set(users["allowed"]))
-    put("Authenticator", "blocked_users", set(users["banned"]))
-    put("Authenticator", "admin_users", set(users["admin"]))
+    _who_may_log_in(config, put)
     # TLJH's spawner class name, so jupyterhub_config.d snippets written for TLJH still apply.
     put("UserCreatingSpawner", "user_groups", {g: list(m) for g, m in users["extra_user_groups"].items()})
 
@@ -41,10 +45,50 @@ def hub_settings(config: Mapping[str, Any], *, python: str) -> Settings:
         put("Spawner", "cpu_limit", float(limits["cpu"]))
     put("Spawner", "default_url", DEFAULT_URLS[config["user_environment"]["default_app"]])
 
+    if config["https"]["enabled"]:
+        # JupyterHub marks its login cookies Secure over https by itself, but not the
+        # _xsrf cookies (the hub's and each student server's), which tornado sets.
+        put("JupyterHub", "tornado_settings", {"xsrf_cookie_kwargs": SECURE_COOKIE})
+        # A Python literal with double quotes: the form traitlets parses into a dict on a
+        # command line. Braces doubled: the spawner formats each argument ({USERNAME}).
+        put("Spawner", "args", ['--ServerApp.tornado_settings={{"xsrf_cookie_kwargs": {{"secure": True}}}}'])
+
     services, roles = _culler(config["services"]["cull"], python)
+    if proxy_sync_token:
+        services.append({"name": PROXY_SYNC_NAME, "api_token": proxy_sync_token})
+        roles.append({"name": PROXY_SYNC_NAME, "scopes": ["proxy"], "services": [PROXY_SYNC_NAME]})
     put("JupyterHub", "services", services)
     put("JupyterHub", "load_roles", roles)
     return settings
+
+
+def _who_may_log_in(config: Mapping[str, Any], put) -> None:
+    """config.yaml alone decides who may log in: users.allowed and users.admin, minus users.banned.
+
+    JupyterHub 5+ would also let in everyone already in its database whenever
+    allowed_users is set (allow_existing_users): a student removed from
+    users.allowed would still log in, and so would anyone added in the admin
+    panel. Admins are allowed users too, so that an empty users.allowed means
+    "only the admins", not "everyone" (FirstUseAuthenticator allows all when
+    allowed_users is empty). A banned user's server is stopped and her
+    permissions revoked when the hub starts (JupyterHub 5.2+).
+    """
+    users = config["users"]
+    put("Authenticator", "allowed_users", set(users["allowed"]) | set(users["admin"]))
+    put("Authenticator", "allow_existing_users", False)
+    put("Authenticator", "blocked_users", set(users["banned"]))
+    put("Authenticator", "admin_users", set(users["admin"]))
+    # FirstUse's own default is "everyone" whenever allowed_users is empty.
+    put("FirstUseAuthenticator", "allow_all", firstuse_allows_all(config))
+
+
+def firstuse_allows_all(config: Mapping[str, Any]) -> bool:
+    """Whether FirstUseAuthenticator lets anyone in: auth.FirstUseAuthenticator.allow_all
+    if set, else only with create_users and no users.allowed list (as in TLJH)."""
+    firstuse = config["auth"].get("FirstUseAuthenticator") or {}
+    if firstuse.get("allow_all") is not None:
+        return bool(firstuse["allow_all"])
+    return bool(firstuse.get("create_users")) and not config["users"]["allowed"]
 
 
 def _auth(auth: Mapping[str, Any], put) -> None:
@@ -80,26 +124,17 @@ def _culler(cull: Mapping[str, Any], python: str) -> tuple[list[dict], list[dict
 def proxy_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     """configurable-http-proxy's public listener, from the http and https keys.
 
-    With HTTPS on, the proxy serves https.port and redirects http.port to it.
-    Certificates come from https.tls, or from where certbot keeps the first
-    Let's Encrypt domain's.
+    With HTTPS on, the proxy serves only https.port, with the key and
+    certificate of `tljh_lite.https.files.tls_files` (own files or certbot's);
+    plain HTTP on http.port is then the responder's (tljh_lite.https.units).
     """
+    from .https.files import tls_files
+
     http, https = config["http"], config["https"]
-    if not https["enabled"]:
+    files = tls_files(config)
+    if files is None:
         return {"ip": http["address"], "port": http["port"]}
-    tls, domains = https["tls"], https["letsencrypt"]["domains"]
-    if tls["key"] and tls["cert"]:
-        key, cert = tls["key"], tls["cert"]
-    else:
-        live = f"/etc/letsencrypt/live/{domains[0]}"
-        key, cert = f"{live}/privkey.pem", f"{live}/fullchain.pem"
-    return {
-        "ip": https["address"],
-        "port": https["port"],
-        "ssl_key": key,
-        "ssl_cert": cert,
-        "redirect_port": http["port"],
-    }
+    return {"ip": https["address"], "port": https["port"], "tls_key": str(files.key), "tls_cert": str(files.cert)}
 
 
 def apply(c: Any, settings: Settings) -> None:

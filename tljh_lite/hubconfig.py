@@ -15,7 +15,10 @@ from .config.checker import config_checker
 from .config.file import ConfigFile
 from .configurer import apply, hub_settings
 from .paths import Paths
-from .ports import HUB_URL, PROXY_API_URL
+from .https.responder import CHALLENGE_PREFIX
+from .ports import ACME_CHALLENGE_URL, HUB_URL, PROXY_API_URL
+from .proxysync import token_file
+from .students.dropped import block_dropped_users
 
 
 def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
@@ -29,12 +32,18 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
             # Students' servers outlive a hub restart (they are systemd units of their own).
             "cleanup_servers": False,
             "cleanup_proxy": False,
-            # Routes lost by a proxy crash come back within a minute (a proxy restart
-            # through systemd restarts the hub, which restores them at once).
+            # Routes lost by a proxy restart come back at once (the proxy's unit
+            # asks, see tljh_lite.proxysync), and within a minute in any case.
             "last_activity_interval": 60,
         },
         # The proxy is its own unit; the token comes from CONFIGPROXY_AUTH_TOKEN.
-        "ConfigurableHTTPProxy": {"should_start": False, "api_url": PROXY_API_URL},
+        # ACME http-01 challenges go to the port-80 responder's loopback listener,
+        # so a first certificate can be had while the proxy serves plain HTTP.
+        "ConfigurableHTTPProxy": {
+            "should_start": False,
+            "api_url": PROXY_API_URL,
+            "extra_routes": {CHALLENGE_PREFIX: ACME_CHALLENGE_URL},
+        },
         "FirstUseAuthenticator": {"dbm_path": str(paths.state_dir / "passwords.dbm")},
         "SystemdSpawner": {
             "unit_name_template": "{USERNAME}",
@@ -68,7 +77,9 @@ def configure(c: Any, paths: Paths) -> None:
     apply(c, fixed_settings(paths))
     config = ConfigFile(paths.config_file).load()
     checker.check(config)
-    apply(c, hub_settings(checker.merged(config), python=sys.executable))
+    token = token_file(paths).read_text().strip() if token_file(paths).exists() else None
+    apply(c, hub_settings(checker.merged(config), python=sys.executable, proxy_sync_token=token))
+    block_dropped_users(c, checker.merged(config), paths.state_dir / "jupyterhub.sqlite")
     pm.hook.tljh_custom_jupyterhub_config(c=c)
 
 

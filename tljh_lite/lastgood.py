@@ -22,6 +22,11 @@ class LastGood:
     def exists(self) -> bool:
         return self.saved.is_dir()
 
+    @property
+    def config_file(self) -> Path:
+        """The saved copy of config.yaml."""
+        return self.saved / self.paths.config_file.name
+
     def save(self) -> None:
         staging = self.saved.with_name("last-good.new")
         shutil.rmtree(staging, ignore_errors=True)

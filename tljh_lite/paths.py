@@ -54,5 +54,10 @@ class Paths:
         return self.prefix / "state"
 
     @property
+    def acme_webroot(self) -> Path:
+        """Where certbot puts ACME http-01 challenge files and the port-80 responder reads them."""
+        return self.prefix / "acme-webroot"
+
+    @property
     def installer_log(self) -> Path:
         return self.prefix / "installer.log"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+import time
+from typing import Callable
 
 from .commands import Runner
 from .config.file import ConfigFile
@@ -12,39 +13,46 @@ from .health import HubNotReady
 from .lastgood import LastGood
 from .paths import Paths
 from .services import Services
-from .units import HUB_UNIT, PROXY_UNIT
-
-UNITS = {"hub": HUB_UNIT, "proxy": PROXY_UNIT}
-_EXCEPTION = re.compile(r"^\s*([A-Za-z_][\w.]*(Error|Exception)|SyntaxError|error)\b.*", re.I)
+from .systemd import reason_from_journal
+from .units import HUB_UNIT
 
 
-def reason_from_journal(journal: str) -> str:
-    """The line of a failed start that says why: the last exception, else the last line."""
-    lines = [line.strip() for line in journal.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if _EXCEPTION.match(line):
-            return line
-    return lines[-1] if lines else "no output in the journal"
-
-
-def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90) -> str:
+def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90,
+           say: Callable[[str], None] = lambda text: None) -> str:
     config = checker.merged(_checked(paths, checker))
-    services = Services(paths, runner)
+    services = Services(paths, runner, say=say)
     last_good = LastGood(paths)
+    if service == "proxy":
+        previous = checker.merged(ConfigFile(last_good.config_file).load()) if last_good.exists() else None
+        version = services.switch_proxy(config, timeout, previous)
+    else:
+        version = _restart_hub(services, paths, checker, last_good, config, timeout)
+    last_good.save()
+    return version
+
+
+def _restart_hub(services: Services, paths: Paths, checker: Checker, last_good: LastGood, config, timeout: float) -> str:
+    started = time.time()
     try:
-        version = services.restart(UNITS[service], config, timeout)
+        return services.restart(HUB_UNIT, config, timeout)
     except HubNotReady as failure:
-        reason = reason_from_journal(services.systemd.journal(HUB_UNIT, 60))
+        # Only this restart's lines: an older failure must not be blamed on the new config.
+        reason = reason_from_journal(services.systemd.journal(HUB_UNIT, 60, since=f"@{int(started)}"))
         if not last_good.exists():
             raise TljhError(f"the hub did not come back: {reason}", failure.hint) from failure
         rejected = last_good.restore()
-        services.restart(UNITS[service], checker.merged(ConfigFile(paths.config_file).load()), timeout)
+        try:
+            services.restart(HUB_UNIT, checker.merged(ConfigFile(paths.config_file).load()), timeout)
+        except HubNotReady as second:
+            raise TljhError(
+                f"the hub did not start with the new config ({reason}), and not with the last config that "
+                f"worked either ({second.message}), so the problem is not the new config",
+                f"look at: sudo journalctl -u {HUB_UNIT} -n 100; your changed files are in {rejected}",
+            ) from second
         raise TljhError(
             f"the hub did not start with the new config ({failure.message}): {reason}",
             f"the last config that worked is restored and the hub is running; your changed files are in {rejected}",
         ) from failure
-    last_good.save()
-    return version
 
 
 def _checked(paths: Paths, checker: Checker):

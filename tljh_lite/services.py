@@ -13,7 +13,7 @@ import importlib.metadata
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .commands import Runner
 from .configurer import proxy_settings
@@ -21,7 +21,17 @@ from .errors import TljhError
 from .files import write_if_changed
 from .health import wait_for_hub
 from .paths import Paths
-from .systemd import Systemd
+from .https.units import (
+    RENEW_TIMER,
+    RENEW_UNIT,
+    RESPONDER_UNIT,
+    renew_service_unit,
+    renew_timer_unit,
+    responder_settings,
+    responder_unit,
+)
+from .ports import ACME_CHALLENGE_PORT, wait_for_port
+from .systemd import Systemd, reason_from_journal
 from .units import HUB_UNIT, PROXY_UNIT, hub_unit, proxy_env_file, proxy_unit
 
 UNIT_DIR = Path("/etc/systemd/system")
@@ -38,64 +48,174 @@ def find_proxy_binary() -> str:
     return binary
 
 
+def connect_host(address: str) -> str:
+    """Where this machine reaches a listener bound to `address` ('' and 0.0.0.0: every address)."""
+    if address in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if address == "::":
+        return "[::1]"
+    return f"[{address}]" if ":" in address else address
+
+
 def local_hub_url(config: Mapping[str, Any]) -> str:
     """The hub's public URL as seen from this machine, through the proxy."""
     settings = proxy_settings(config)
-    scheme = "https" if "ssl_key" in settings else "http"
-    return f"{scheme}://127.0.0.1:{settings['port']}{config['base_url']}"
+    scheme = "https" if "tls_key" in settings else "http"
+    return f"{scheme}://{connect_host(settings['ip'])}:{settings['port']}{config['base_url']}"
 
 
 def public_url(config: Mapping[str, Any]) -> str:
     """How students reach the hub, for the professor to read (default ports left out)."""
     settings = proxy_settings(config)
-    scheme = "https" if "ssl_key" in settings else "http"
+    scheme = "https" if "tls_key" in settings else "http"
     port = "" if settings["port"] == {"http": 80, "https": 443}[scheme] else f":{settings['port']}"
     host = config["https"]["letsencrypt"]["domains"][0] if config["https"]["letsencrypt"]["domains"] else "<this machine's address>"
     return f"{scheme}://{host}{port}{config['base_url']}"
 
 
+# The units `reload proxy` switches together: what serves HTTP(S) to students.
+PROXY_SIDE = (PROXY_UNIT, RESPONDER_UNIT, RENEW_UNIT, RENEW_TIMER)
+RESPONDER_TIMEOUT = 10
+
+
+class ProxyNotSwitched(TljhError):
+    """`reload proxy` failed and put the previous proxy settings back."""
+
+
 class Services:
-    def __init__(self, paths: Paths, runner: Runner, unit_dir: Path = UNIT_DIR):
+    def __init__(self, paths: Paths, runner: Runner, unit_dir: Path = UNIT_DIR,
+                 say: Callable[[str], None] = lambda text: None):
         self.paths = paths
+        self.runner = runner
         self.systemd = Systemd(runner)
         self.unit_dir = unit_dir
+        self.say = say
 
-    def write_units(self, config: Mapping[str, Any]) -> bool:
-        """Write both unit files; True if either changed (daemon-reload done)."""
-        changed = write_if_changed(self.unit_dir / HUB_UNIT, hub_unit(self.paths, str(JUPYTERHUB_CONFIG)))
-        changed |= write_if_changed(
-            self.unit_dir / PROXY_UNIT, proxy_unit(self.paths, find_proxy_binary(), proxy_settings(config))
-        )
+    def unit_texts(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            HUB_UNIT: hub_unit(self.paths, str(JUPYTERHUB_CONFIG)),
+            PROXY_UNIT: proxy_unit(self.paths, find_proxy_binary(), proxy_settings(config), config["base_url"]),
+            RESPONDER_UNIT: responder_unit(self.paths, responder_settings(config)),
+            RENEW_UNIT: renew_service_unit(self.paths),
+            RENEW_TIMER: renew_timer_unit(),
+        }
+
+    def write_units(self, config: Mapping[str, Any], only: Iterable[str] | None = None) -> set[str]:
+        """Write the unit files (all, or `only` these); the names of those that changed (daemon-reload done)."""
+        wanted = set(only) if only is not None else None
+        changed = {
+            name
+            for name, text in self.unit_texts(config).items()
+            if (wanted is None or name in wanted) and write_if_changed(self.unit_dir / name, text)
+        }
         if changed:
             self.systemd.daemon_reload()
         return changed
 
     def apply(self, config: Mapping[str, Any], timeout: float) -> tuple[list[str], str]:
-        """Start or restart the services whose inputs changed, wait for the hub.
+        """Start or restart the services whose inputs changed, wait for the hub (the installer's step).
 
         Returns (units restarted, hub version).
         """
+        self.prepare_tls(config)
         self.write_units(config)
-        for unit in (PROXY_UNIT, HUB_UNIT):
+        for unit in (PROXY_UNIT, HUB_UNIT, RESPONDER_UNIT):
             self.systemd.enable(unit)
         restarted = []
-        hub_stale, hub_running = self._stale(HUB_UNIT), self.systemd.is_active(HUB_UNIT)
-        if self._stale(PROXY_UNIT):
-            self.systemd.restart(PROXY_UNIT)
-            restarted.append(PROXY_UNIT)
-            # The hub Requires= the proxy: systemd restarts a running hub with it.
-            hub_stale = hub_stale and not hub_running
+        hub_stale = self._stale(HUB_UNIT)
+        # The responder first: when HTTPS goes off it gives port 80 back to the proxy.
+        for unit in (RESPONDER_UNIT, PROXY_UNIT):
+            if self._stale(unit):
+                self.systemd.restart(unit, wait=True)
+                restarted.append(unit)
         if hub_stale:
             self.systemd.restart(HUB_UNIT)
-        if hub_stale or restarted:
             restarted.append(HUB_UNIT)
+        self._renewal_timer(config)
         version = self.wait(config, timeout)
         self.record()
         return restarted, version
 
+    def prepare_tls(self, config: Mapping[str, Any]) -> None:
+        """The responder answering ACME challenges, then a checked certificate (obtained if needed)."""
+        from .https.prepare import prepare
+
+        if config["https"]["enabled"]:
+            self._ensure_responder(config)
+        prepare(config, self.paths, self.runner, self.say)
+
+    def _ensure_responder(self, config: Mapping[str, Any]) -> None:
+        if self.write_units(config, only=[RESPONDER_UNIT]) or not self.systemd.is_active(RESPONDER_UNIT):
+            self.systemd.enable(RESPONDER_UNIT)
+            self.systemd.restart(RESPONDER_UNIT, wait=True)
+        if not wait_for_port(ACME_CHALLENGE_PORT, RESPONDER_TIMEOUT):
+            raise TljhError(
+                f"the port-80 responder ({RESPONDER_UNIT}) did not start: "
+                + reason_from_journal(self.systemd.journal(RESPONDER_UNIT, 30)),
+                f"see: sudo journalctl -u {RESPONDER_UNIT}",
+            )
+
+    def switch_proxy(self, config: Mapping[str, Any], timeout: float, previous: Mapping[str, Any] | None) -> str:
+        """`reload proxy`: certificate first, then the switch; on any failure the previous units come back.
+
+        `previous` is the config the running services started with (to wait for
+        them after going back). Returns the hub's version.
+        """
+        before = {unit: self._unit_text(unit) for unit in PROXY_SIDE}
+        try:
+            self.prepare_tls(config)
+            self.write_units(config, only=PROXY_SIDE)
+            for unit in (RESPONDER_UNIT, PROXY_UNIT):
+                self.systemd.restart(unit, wait=True)
+            self._renewal_timer(config)
+            version = self.wait(config, timeout)
+        except TljhError as failure:
+            self.say("That did not work; putting the previous proxy settings back...")
+            back = self._go_back(before, previous, timeout)
+            raise ProxyNotSwitched(failure.message, f"{failure.hint + '; ' if failure.hint else ''}{back}") from failure
+        if previous is None or previous["https"]["enabled"] != config["https"]["enabled"]:
+            # The hub marks its cookies Secure, and starts students' servers so, only under HTTPS.
+            self.say("Restarting the hub for HTTPS cookies (students' servers keep running)...")
+            self.systemd.restart(HUB_UNIT)
+            version = self.wait(config, timeout)
+        self.record()
+        return version
+
+    def _go_back(self, before: Mapping[str, str | None], previous: Mapping[str, Any] | None, timeout: float) -> str:
+        changed = [unit for unit, text in before.items() if self._unit_text(unit) != text]
+        for unit in changed:
+            path = self.unit_dir / unit
+            if before[unit] is None:
+                self.systemd.stop(unit)
+                path.unlink(missing_ok=True)
+            else:
+                write_if_changed(path, before[unit])
+        if changed:
+            self.systemd.daemon_reload()
+        for unit in (RESPONDER_UNIT, PROXY_UNIT):
+            if before[unit] is not None and (unit in changed or not self.systemd.is_active(unit)):
+                self.systemd.restart(unit, wait=True)
+        if previous is not None:
+            self._renewal_timer(previous)
+            try:
+                self.wait(previous, timeout)
+            except TljhError as e:
+                return f"the previous proxy settings did not come back either ({e.message}): see sudo journalctl -u {PROXY_UNIT}"
+        return "nothing changed: the hub serves as before"
+
+    def _renewal_timer(self, config: Mapping[str, Any]) -> None:
+        if config["https"]["enabled"]:
+            self.runner.run(["systemctl", "enable", "--now", "--quiet", RENEW_TIMER])
+        else:
+            self.runner.run(["systemctl", "disable", "--now", "--quiet", RENEW_TIMER], check=False)
+
+    def _unit_text(self, unit: str) -> str | None:
+        try:
+            return (self.unit_dir / unit).read_text()
+        except FileNotFoundError:
+            return None
+
     def restart(self, unit: str, config: Mapping[str, Any], timeout: float) -> str:
-        if unit == PROXY_UNIT:
-            self.write_units(config)
         self.systemd.restart(unit)
         version = self.wait(config, timeout)
         self.record()
@@ -122,7 +242,7 @@ class Services:
 
     def record(self) -> None:
         """Remember what the running services read, so a re-run can tell what changed."""
-        for unit in (PROXY_UNIT, HUB_UNIT):
+        for unit in (PROXY_UNIT, HUB_UNIT, RESPONDER_UNIT):
             write_if_changed(self._fingerprint_file(unit), self._fingerprint(unit), 0o600)
 
     def _stale(self, unit: str) -> bool:
@@ -143,10 +263,18 @@ class Services:
             inputs += [self.paths.config_file, *sorted(self.paths.config_d.glob("*.py"))]
             inputs += sorted(Path(__file__).parent.rglob("*.py"))
             digest.update(installed_versions().encode())
+        if unit == PROXY_UNIT:
+            # A renewed or replaced certificate is read only when the proxy starts.
+            inputs += credential_sources(self._unit_text(unit) or "")
         for path in inputs:
             digest.update(str(path).encode() + b"\0")
             digest.update(path.read_bytes() if path.exists() else b"(missing)")
         return digest.hexdigest() + "\n"
+
+
+def credential_sources(unit_text: str) -> list[Path]:
+    """The files a unit's LoadCredential= lines read."""
+    return [Path(line.split(":", 1)[1]) for line in unit_text.splitlines() if line.startswith("LoadCredential=")]
 
 
 def installed_versions() -> str:

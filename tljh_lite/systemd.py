@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 from .commands import Runner
+from .errors import TljhError
+
+_EXCEPTION = re.compile(r"^\s*([A-Za-z_][\w.]*(Error|Exception)|SyntaxError|error)\b.*", re.I)
 
 
 class Systemd:
@@ -18,10 +24,18 @@ class Systemd:
     def start(self, unit: str) -> None:
         self.runner.run(["systemctl", "start", unit], check=False)
 
-    def restart(self, unit: str) -> None:
+    def restart(self, unit: str, wait: bool = False) -> None:
+        """Restart `unit`; with `wait`, return once it has started, or raise a
+        TljhError with the reason from its journal (without, return at once)."""
         # A unit that crash-looped has hit its start limit; clear that first.
         self.runner.run(["systemctl", "reset-failed", unit], check=False, quiet=True)
-        self.runner.run(["systemctl", "restart", "--no-block", unit])
+        if not wait:
+            self.runner.run(["systemctl", "restart", "--no-block", unit])
+            return
+        started = time.time()
+        if not self.runner.run(["systemctl", "restart", unit], check=False).ok:
+            reason = reason_from_journal(self.journal(unit, 30, since=f"@{int(started)}"))
+            raise TljhError(f"{unit} did not start: {reason}", f"see: sudo journalctl -u {unit} -n 50")
 
     def stop(self, unit: str) -> None:
         self.runner.run(["systemctl", "stop", unit], check=False)
@@ -48,3 +62,12 @@ class Systemd:
         if since:
             argv += ["--since", since]
         return self.runner.run(argv, check=False, quiet=True).stdout.rstrip()
+
+
+def reason_from_journal(journal: str) -> str:
+    """The line of a failed start that says why: the last exception, else the last line."""
+    lines = [line.strip() for line in journal.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if _EXCEPTION.match(line):
+            return line
+    return lines[-1] if lines else "no output in the journal"

@@ -31,6 +31,6 @@ class Context:
         """The installed config is root's; a file of your own needs no root."""
         if os.geteuid() != 0 and self.config_path == self.paths.config_file:
             raise PermissionNeededError(
-                f"tljh-config needs root to use {self.config_path}",
+                f"this command needs root to use {self.config_path}",
                 "run it with sudo, e.g. sudo tljh-config show",
             )

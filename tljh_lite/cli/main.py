@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import Callable, NoReturn, Sequence
 
 from ..errors import TljhError
 from ..paths import Paths
@@ -23,10 +23,11 @@ SUBCOMMANDS = (show, edit, validate, reload, plugins)
 
 class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{PROG}: error: {message}; see {self.prog} --help\n")
+        self.exit(2, f"{self.prog.split()[0]}: error: {message}; see {self.prog} --help\n")
 
 
-def build_parser(paths: Paths) -> ArgumentParser:
+def common_options(paths: Paths) -> ArgumentParser:
+    """Options every subcommand of both commands takes, before or after its name."""
     common = ArgumentParser(add_help=False)
     # Accepted before or after the subcommand (TLJH's docs put it before).
     common.add_argument(
@@ -38,22 +39,35 @@ def build_parser(paths: Paths) -> ArgumentParser:
     common.add_argument(
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
     )
-    parser = ArgumentParser(
-        prog=PROG,
-        parents=[common],
-        description="Show and change the configuration of this tljh-lite JupyterHub.",
-        epilog="Changes take effect after: sudo tljh-config reload",
-    )
+    return common
+
+
+def make_parser(paths: Paths, prog: str, description: str, subcommands, epilog: str | None = None) -> ArgumentParser:
+    """A command with subcommands, each module adding its own parsers (shared by tljh-config and tljh-lite)."""
+    common = common_options(paths)
+    parser = ArgumentParser(prog=prog, parents=[common], description=description, epilog=epilog)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     commands.required = True
-    for module in SUBCOMMANDS:
+    for module in subcommands:
         module.add_parsers(commands, common)
     return parser
 
 
+def build_parser(paths: Paths) -> ArgumentParser:
+    return make_parser(
+        paths, PROG, "Show and change the configuration of this tljh-lite JupyterHub.", SUBCOMMANDS,
+        epilog="Changes take effect after: sudo tljh-config reload",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    return run(PROG, build_parser, argv)
+
+
+def run(prog: str, build: Callable[[Paths], ArgumentParser], argv: Sequence[str] | None) -> int:
+    """Parse, run the subcommand, and turn every error into one line and an exit code."""
     paths = Paths.from_environ()
-    args = build_parser(paths).parse_args(argv)
+    args = build(paths).parse_args(argv)
     verbose = getattr(args, "verbose", False)
     context = Context(paths, getattr(args, "config_path", paths.config_file))
     try:
@@ -61,15 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TljhError as e:
         if verbose:
             raise
-        print(f"{PROG}: error: {e.one_line()}", file=sys.stderr)
+        print(f"{prog}: error: {e.one_line()}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print(f"{PROG}: cancelled", file=sys.stderr)
+        print(f"{prog}: cancelled", file=sys.stderr)
         return 130
     except Exception as e:  # a bug: say so in one line, traceback only on request
         if verbose:
             raise
-        print(f"{PROG}: unexpected error: {e!r}; run again with --verbose and report it", file=sys.stderr)
+        print(f"{prog}: unexpected error: {e!r}; run again with --verbose and report it", file=sys.stderr)
         return 1
 
 

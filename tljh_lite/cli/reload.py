@@ -33,6 +33,7 @@ def run(context, args) -> int:
     from ..reload import reload
 
     print(f"Restarting the {args.service} and waiting for the hub to answer...", flush=True)
-    version = reload(args.service, context.paths, context.checker, Runner(), args.timeout)
+    version = reload(args.service, context.paths, context.checker, Runner(), args.timeout,
+                     say=lambda text: print(text, flush=True))
     print(f"The hub is running with the new config (JupyterHub {version}).")
     return 0

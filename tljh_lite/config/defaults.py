@@ -23,7 +23,7 @@ DEFAULTS: dict[str, Any] = {
         "address": "",
         "port": 443,
         "tls": {"key": "", "cert": ""},
-        "letsencrypt": {"email": "", "domains": [], "staging": False},
+        "letsencrypt": {"email": "", "domains": [], "staging": False, "acme_server": ""},
     },
     "services": {
         "cull": {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Callable
+from urllib.parse import urlparse
 
 from jsonschema import FormatChecker
 
@@ -38,6 +39,13 @@ def _bind_address(value: str) -> bool:
 def _hostname(value: str) -> bool:
     name = value.lower()
     return len(name) <= 253 and re.fullmatch(rf"({_LABEL}\.)+[a-z][a-z0-9-]{{0,62}}", name) is not None
+
+
+def _acme_directory(value: str) -> bool:
+    if value == "":
+        return True
+    parsed = urlparse(value)
+    return parsed.scheme == "https" and bool(parsed.hostname) and not re.search(r"\s", value)
 
 
 FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
@@ -69,6 +77,7 @@ FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
         "an email address, or ''",
     ),
     "hostname": (_hostname, "a domain name like hub.example.edu"),
+    "acme-directory-or-empty": (_acme_directory, "an https:// URL of an ACME directory, or ''"),
 }
 
 

@@ -54,4 +54,17 @@ def distinct_ports(config: Mapping[str, Any]) -> list[Problem]:
     return []
 
 
-BUILT_IN_RULES: list[Rule] = [tls_pair, https_certificate, distinct_ports]
+def one_acme_server(config: Mapping[str, Any]) -> list[Problem]:
+    letsencrypt = config["https"]["letsencrypt"]
+    if letsencrypt["staging"] and letsencrypt["acme_server"]:
+        return [
+            Problem(
+                "https.letsencrypt.staging",
+                "https.letsencrypt.staging picks Let's Encrypt's test server, but https.letsencrypt.acme_server names another",
+                "unset one of them",
+            )
+        ]
+    return []
+
+
+BUILT_IN_RULES: list[Rule] = [tls_pair, https_certificate, distinct_ports, one_acme_server]

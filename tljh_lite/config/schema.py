@@ -120,6 +120,11 @@ BASE_SCHEMA: dict[str, Any] = _section(
                             "x-expected": "a list of domain names",
                         },
                         "staging": {"type": "boolean"},
+                        "acme_server": {
+                            "type": "string",
+                            "format": "acme-directory-or-empty",
+                            "x-expected": "an ACME directory URL (https://...), or '' for Let's Encrypt",
+                        },
                     }
                 ),
             }

@@ -3,7 +3,9 @@
     /opt/tljh/hub/bin/python3 -m tljh_lite.installer --distro debian:12 [--plugin SPEC] ...
 
 with the admins as JSON on stdin. Prints `==>` steps, logs everything else
-to the install log, and ends with the URL and what to do next.
+to the install log, and ends with the URL and what to do next. Credentials in
+URLs are hidden in the log and on the terminal; a generated password is
+stored only right before the summary shows it, on the terminal only.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..commands import CommandError, Runner
@@ -25,7 +28,18 @@ from ..services import Services, public_url
 from ..systemd import Systemd
 from ..users import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
 from ..plugins import collect, plugin_manager
-from .admins import Admin, ensure_admin_passwords, ensure_admins_listed, parse_admins, uses_firstuse
+from ..redact import RedactingFormatter, redact_urls
+from ..students.shell import ensure_profile_script
+from ..students.ssh import ensure_no_ssh
+from .admins import (
+    Admin,
+    check_admin_passwords,
+    ensure_admin_passwords,
+    ensure_admins_listed,
+    parse_admins,
+    password_states,
+    uses_firstuse,
+)
 from .apt import Distro, ensure_apt_packages
 from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins
 from .progress import Progress
@@ -37,7 +51,14 @@ from .uv import pip_install_into
 log = logging.getLogger("tljh_lite")
 HEALTH_TIMEOUT = 120
 PROGRESS_PAGE_UNIT = "tljh-progress-page.service"
-CONFIG_LINK = Path("/usr/bin/tljh-config")
+COMMAND_LINKS = {Path("/usr/bin/tljh-config"): "tljh-config", Path("/usr/bin/tljh-lite"): "tljh-lite"}
+UMASK = 0o022  # whatever the caller's (027 is common): students must read both environments
+
+
+@dataclass(frozen=True)
+class Installed:
+    url: str
+    firstuse: bool  # whether the admins' passwords are FirstUse's to store
 
 
 def parse_args(argv):
@@ -55,14 +76,15 @@ def setup_logging(path: Path) -> None:
     os.close(fd)
     os.chmod(path, 0o600)
     handler = logging.FileHandler(path)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.DEBUG)
 
 
-def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> tuple[list[Admin], str]:
+def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> Installed:
     """Every step, in order. Plugins are installed and loaded first, so a broken
-    one stops the install before anything else changes."""
+    one stops the install before anything else changes. The admins' passwords
+    are not stored here: main() does that last, right before the summary."""
     ensure_state(paths)
     hub_python = str(paths.hub_venv / "bin" / "python3")
     if args.plugin:
@@ -85,23 +107,25 @@ def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner:
         for group in (USERS_GROUP, ADMINS_GROUP):
             ensure_group(runner, group)
         ensure_sudoers(runner, SUDOERS_FILE, SUDOERS_TEXT)
+        ensure_no_ssh(runner)
+        ensure_profile_script(paths)
         ensure_admins_listed(paths, admins, checker)
         apply_config_hooks(pm, paths, checker)
         file_config = ConfigFile(paths.config_file).load()
         checker.check(file_config)
         config = checker.merged(file_config)
-        passwords_set = ensure_admin_passwords(paths, admins) if uses_firstuse(config) else []
-        _link(CONFIG_LINK, paths.hub_venv / "bin" / "tljh-config")
+        for link, command in COMMAND_LINKS.items():
+            _link(link, paths.hub_venv / "bin" / command)
     with progress.step("Starting the proxy and the hub"):
         Systemd(runner).stop(PROGRESS_PAGE_UNIT)  # it held port 80 during the install
-        restarted, version = Services(paths, runner).apply(config, HEALTH_TIMEOUT)
+        restarted, version = Services(paths, runner, say=progress.say).apply(config, HEALTH_TIMEOUT)
         LastGood(paths).save()
         log.info("restarted %s; JupyterHub %s answers", restarted or "nothing", version)
         progress.say(f"    JupyterHub {version} is answering" + ("" if restarted else " (nothing needed a restart)"))
     if pm.hook.tljh_post_install.get_hookimpls():
         with progress.step("Running plugins' post-install steps"):
             call_each(pm, "tljh_post_install", progress.say)
-    return passwords_set, public_url(config)
+    return Installed(public_url(config), uses_firstuse(config))
 
 
 def _link(link: Path, target: Path) -> None:
@@ -113,11 +137,17 @@ def _link(link: Path, target: Path) -> None:
     os.replace(tmp, link)
 
 
-def summary(paths: Paths, admins: list[Admin], passwords_set: list[Admin], url: str, elapsed: float) -> str:
+def summary(
+    paths: Paths, admins: list[Admin], passwords_set: list[Admin], url: str, elapsed: float, show_passwords: bool = True
+) -> str:
+    """The last words of an install; with show_passwords=False, the text for the log."""
     lines = [f"Installation successful ({elapsed:.0f} s).", "", f"Your hub: {url}"]
     for admin in admins:
         if admin in passwords_set and admin.generated:
-            lines.append(f"Admin: {admin.name}, password: {admin.password}  (shown only once: write it down)")
+            if show_passwords:
+                lines.append(f"Admin: {admin.name}, password: {admin.password}  (shown only once: write it down)")
+            else:
+                lines.append(f"Admin: {admin.name}, with a generated password (shown on the terminal only)")
         elif admin in passwords_set:
             lines.append(f"Admin: {admin.name}, with the password you gave")
         else:
@@ -134,36 +164,46 @@ def summary(paths: Paths, admins: list[Admin], passwords_set: list[Admin], url: 
     return "\n".join(lines)
 
 
+def failure_lines(error: BaseException, log_path: Path) -> list[str]:
+    """What the professor sees when the install stops: one error line, then the evidence."""
+    if isinstance(error, KeyboardInterrupt):
+        return ["cancelled"]
+    if isinstance(error, CommandError):
+        return [f"error: {error.one_line()}", error.last_lines(), f"The full log is in {log_path}"]
+    if isinstance(error, HubNotReady):
+        return [f"error: {error.one_line()}", error.evidence]
+    if isinstance(error, TljhError):
+        return [f"error: {error.one_line()}", f"The full log is in {log_path}"]
+    log.error("unexpected error", exc_info=error)  # a bug: one line here, the traceback in the log
+    return [f"error: unexpected {error!r}; the traceback is in {log_path}; please report it"]
+
+
 def main(argv=None) -> int:
+    os.umask(UMASK)  # before anything is created
     args = parse_args(argv)
     paths = Paths.from_environ()
     log_path = Path(os.environ.get("TLJH_LITE_LOG") or paths.installer_log)
     setup_logging(log_path)
     started = float(os.environ.get("TLJH_LITE_STARTED_AT") or 0) or None
     progress = Progress(started)
+    admins: list[Admin] = []
     try:
         admins = parse_admins(sys.stdin.read() if not sys.stdin.isatty() else "")
-        passwords_set, url = install(args, admins, paths, progress, Runner())
-    except CommandError as e:
-        print(f"error: {e.one_line()}", file=sys.stderr)
-        print(e.last_lines(), file=sys.stderr)
-        print(f"The full log is in {log_path}", file=sys.stderr)
-        return 1
-    except HubNotReady as e:
-        print(f"error: {e.one_line()}", file=sys.stderr)
-        print(e.evidence, file=sys.stderr)
-        return 1
-    except TljhError as e:
-        print(f"error: {e.one_line()}", file=sys.stderr)
-        print(f"The full log is in {log_path}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("cancelled", file=sys.stderr)
-        return 130
-    except Exception as e:  # a bug: one line here, the traceback in the log
-        log.exception("unexpected error")
-        print(f"error: unexpected {e!r}; the traceback is in {log_path}; please report it", file=sys.stderr)
-        return 1
+        check_admin_passwords(admins)
+        installed = install(args, admins, paths, progress, Runner())
+        # Last, so that a generated password that is stored is one the summary shows.
+        passwords_set = ensure_admin_passwords(paths, admins) if installed.firstuse else []
+    except (Exception, KeyboardInterrupt) as e:
+        lines = failure_lines(e, log_path)
+        try:
+            lines += password_states(paths, admins)
+        except Exception:  # never hide the error that brought us here
+            log.exception("could not read the admins' password state")
+        for line in lines:
+            print(redact_urls(line), file=sys.stderr)
+        return 130 if isinstance(e, KeyboardInterrupt) else 1
     progress.say("")
-    progress.say(summary(paths, admins, passwords_set, url, progress.elapsed()))
+    elapsed = progress.elapsed()
+    text = summary(paths, admins, passwords_set, installed.url, elapsed)
+    progress.say(text, log_text=summary(paths, admins, passwords_set, installed.url, elapsed, show_passwords=False))
     return 0

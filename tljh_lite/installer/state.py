@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..files import atomic_write
 from ..paths import Paths
+from ..proxysync import token_file
 from ..units import proxy_env_file
 
 
@@ -29,5 +30,6 @@ def ensure_state(paths: Paths) -> None:
     ensure_private_dir(paths.state_dir)
     ensure_secret(proxy_env_file(paths), lambda token: f"CONFIGPROXY_AUTH_TOKEN={token}\n")
     ensure_secret(paths.state_dir / "jupyterhub_cookie_secret", lambda token: token + "\n")
+    ensure_secret(token_file(paths), lambda token: token + "\n")
     ensure_private_dir(paths.config_dir)
     paths.config_d.mkdir(mode=0o755, exist_ok=True)

@@ -1,0 +1,89 @@
+"""systemd units of HTTPS: the port-80 responder, and the renewal timer and its service.
+
+Pure functions returning unit text; `tljh_lite.services` writes them. Man
+pages: systemd.exec(5), systemd.service(5), systemd.timer(5).
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any, Mapping
+
+from ..paths import Paths
+from ..ports import ACME_CHALLENGE_PORT
+from ..units import LISTENER_SANDBOX
+
+RESPONDER_UNIT = "tljh-http.service"
+RENEW_UNIT = "tljh-https-renew.service"
+RENEW_TIMER = "tljh-https-renew.timer"
+
+
+def responder_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """With HTTPS on, the responder owns http.address:http.port and redirects to https.port."""
+    http, https = config["http"], config["https"]
+    if not https["enabled"]:
+        return {}
+    return {"address": http["address"], "port": http["port"], "https_port": https["port"]}
+
+
+def responder_unit(paths: Paths, settings: Mapping[str, Any]) -> str:
+    args = [
+        str(paths.hub_venv / "bin" / "python3"), "-m", "tljh_lite.https.responder",
+        f"--webroot={paths.acme_webroot}", f"--challenge-port={ACME_CHALLENGE_PORT}",
+    ]
+    if settings:
+        args += [f"--address={settings['address']}", f"--port={settings['port']}", f"--https-port={settings['https_port']}"]
+    return f"""\
+# Written by tljh-lite; re-running the installer or `tljh-config reload proxy` rewrites it.
+[Unit]
+Description=tljh-lite plain HTTP: ACME challenges, and a redirect to https when it is on
+After=network-online.target
+
+[Service]
+# It reads the public webroot and nothing else (systemd.exec(5)).
+{LISTENER_SANDBOX}PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectControlGroups=yes
+MemoryMax=64M
+ExecStart={shlex.join(args)}
+Restart=always
+RestartSec=2s
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def renew_service_unit(paths: Paths) -> str:
+    python = paths.hub_venv / "bin" / "python3"
+    return f"""\
+# Written by tljh-lite: what {RENEW_TIMER} runs. By hand: sudo tljh-lite https renew
+[Unit]
+Description=tljh-lite: renew the HTTPS certificate if due, and serve the new one
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+Environment=TLJH_INSTALL_PREFIX={paths.prefix}
+ExecStart={python} -m tljh_lite.cli.lite https renew --quiet
+"""
+
+
+def renew_timer_unit() -> str:
+    return f"""\
+# Written by tljh-lite: certificates are renewed 30 days before they expire;
+# twice a day, as Let's Encrypt asks, at a random minute (systemd.timer(5)).
+[Unit]
+Description=tljh-lite: check the HTTPS certificate twice a day
+
+[Timer]
+OnCalendar=*-*-* 00,12:00:00
+RandomizedDelaySec=1h
+# A check missed while the machine was off runs at the next boot.
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+"""
