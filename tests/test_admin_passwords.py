@@ -17,8 +17,9 @@ import pytest
 
 from tljh_lite.errors import TljhError
 from tljh_lite.installer import main as installer
-from tljh_lite.installer.admins import Admin, check_admin_passwords, password_states, passwords_dbm
+from tljh_lite.installer.admins import Admin, check_admin_passwords, password_states
 from tljh_lite.paths import Paths
+from tljh_lite.users.passwords import passwords_dbm
 
 from test_bootstrap import FakeMachine, bootstrap, make_plan
 

@@ -48,7 +48,7 @@ def load_test_plugin() -> types.ModuleType:
 
 
 def test_every_hook_is_documented_with_when_it_fires():
-    assert len(HOOK_NAMES) == 11
+    assert len(HOOK_NAMES) == 12
     for name in HOOK_NAMES:
         doc = inspect.getdoc(getattr(hooks, name)) or ""
         assert len(doc) > 80, f"{name} needs a docstring"

@@ -17,7 +17,7 @@ from tljh_lite.students.markers import NewUserMarkers
 from tljh_lite.students.shell import ensure_profile_script, profile_script
 from tljh_lite.students.ssh import DROP_IN_TEXT, denies, ensure_no_ssh
 from tljh_lite.students.unit import unit_properties
-from tljh_lite.users import SUDOERS_TEXT
+from tljh_lite.users.accounts import SUDOERS_TEXT
 
 from fakes import RecordingRunner
 

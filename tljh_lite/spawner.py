@@ -17,7 +17,7 @@ from .plugins import installed_plugins
 from .students.markers import NewUserMarkers
 from .students.unit import unit_properties
 from .unixname import unix_username
-from .users import ADMINS_GROUP, USERS_GROUP, ensure_user, set_groups
+from .users.accounts import ADMINS_GROUP, USERS_GROUP, ensure_user, set_groups
 
 
 class UserCreatingSpawner(SystemdSpawner):

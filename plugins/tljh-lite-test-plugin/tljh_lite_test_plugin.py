@@ -75,3 +75,8 @@ def tljh_lite_config_schema():
 @hookimpl
 def tljh_lite_config_defaults():
     return {"test_plugin": {"post_install_config": False, "greeting": "hello"}}
+
+
+@hookimpl
+def tljh_lite_backup_paths():
+    return [str(MARKERS)]  # a restore onto a new machine brings the markers back

@@ -36,6 +36,7 @@ def run(context, args) -> int:
     method, takes_value, _help = OPERATIONS[args.operation]
     operation = getattr(Editor(context.checker), method)
     values = [args.value] if takes_value else []
+    generated = _new_admin_password(context, operation, args) if args.operation == "add-item" else None
     outcome = []
 
     def change(config):
@@ -46,8 +47,29 @@ def run(context, args) -> int:
     context.file.update(change)
     result = outcome[0]
     print(result.summary)
+    if generated:
+        print(f"Password for the new admin {args.value.lower()}: {generated}  (shown only once: write it down)")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if result.changed:
         print(RELOAD_HINT)
     return 0
+
+
+def _new_admin_password(context, operation, args) -> str | None:
+    """Before config.yaml names a new admin of the installed hub, she gets a password (users.newpassword).
+
+    Typed twice on a terminal (Enter: generated), else generated; a generated
+    one is returned, to be shown once.
+    """
+    if args.key != "users.admin" or context.config_path != context.paths.config_file:
+        return None
+    if not context.paths.state_dir.is_dir():  # not installed yet: the installer sets admins' passwords
+        return None
+    config = context.file.load()
+    if not operation(config, args.key, args.value).changed:  # refused, or she is an admin already
+        return None
+    from ..users.newpassword import password_for_new_admin
+    from .users import ask_password
+
+    return password_for_new_admin(context.checker.merged(config), context.paths, args.value, ask_password)

@@ -8,7 +8,7 @@ round-trip mapping is deep-copied with its formatting.
 from __future__ import annotations
 
 import copy
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -74,6 +74,28 @@ def remove_item(config: Mapping, path: list[str], value: Any) -> CommentedMap:
         raise ConfigError(f"{value!r} is not in {dotted}", f"it has: {have}")
     new = _copy(config)
     _parent(new, path, create=False)[path[-1]].remove(value)
+    return new
+
+
+def update_list(config: Mapping, path: list[str], add: Iterable[Any] = (), remove: Iterable[Any] = ()) -> CommentedMap:
+    """Many items in and out of one list at once (a class roster): one copy, not one per item.
+
+    Items to remove that the list lacks, and items to add that it has, are
+    skipped; a missing list is made.
+    """
+    new = _copy(config)
+    parent = _parent(new, path, create=True)
+    items = parent.get(path[-1])
+    if items is None:
+        items = parent[path[-1]] = CommentedSeq()
+    elif not isinstance(items, list):
+        raise ConfigError(f"{'.'.join(path)} is not a list", "use tljh-config set for single values")
+    for value in remove:
+        if value in items:
+            items.remove(value)
+    for value in add:
+        if value not in items:
+            items.append(value)
     return new
 
 

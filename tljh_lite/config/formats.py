@@ -9,6 +9,7 @@ schema names is registered here.
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 import re
 from typing import Callable
 from urllib.parse import urlparse
@@ -48,8 +49,24 @@ def _acme_directory(value: str) -> bool:
     return parsed.scheme == "https" and bool(parsed.hostname) and not re.search(r"\s", value)
 
 
+# A backup folder inside what backups hold would hold older backups, or be wiped (/tmp).
+_NOT_FOR_BACKUPS = r"/home|/(home/jupyter-[^/]*|opt/tljh|tmp|var/tmp|proc|sys|dev|run|etc/letsencrypt)(/.*)?"
+
+
+def _backup_folder(value: str) -> bool:
+    return (
+        value.startswith("/") and value != "/" and posixpath.normpath(value) == value
+        and not re.search(r"[\x00-\x1f]", value) and re.fullmatch(_NOT_FOR_BACKUPS, value) is None
+    )
+
+
 FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
     "hub-username": (_hub_username, "a username (no spaces, ',' or '/')"),
+    # A JupyterHub group (config.yaml's groups): its name is in URLs of the hub's API.
+    "hub-group": (
+        lambda v: re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", v) is not None,
+        "a group name (letters, digits, '-', '_' or '.', at most 64 characters)",
+    ),
     "unix-group": (
         lambda v: re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", v) is not None,
         "a unix group name (lowercase letters, digits, '_' or '-', at most 32 characters)",
@@ -78,6 +95,7 @@ FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
     ),
     "hostname": (_hostname, "a domain name like hub.example.edu"),
     "acme-directory-or-empty": (_acme_directory, "an https:// URL of an ACME directory, or ''"),
+    "backup-folder": (_backup_folder, "an absolute folder path outside the students' homes, /opt/tljh and /tmp"),
 }
 
 

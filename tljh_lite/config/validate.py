@@ -17,7 +17,7 @@ from jsonschema.exceptions import ValidationError
 from ..errors import ConfigError
 from .defaults import DEFAULTS, merged
 from .formats import describe_format, format_checker
-from .schema import known_keys
+from .schema import known_keys, lookup
 from .values import show_value
 
 TYPE_WORDS = {
@@ -95,7 +95,12 @@ class Checker:
 
     def unknown_key(self, dotted: str) -> Problem:
         """The error for a key path the schema does not have."""
-        return Problem(dotted, f"unknown key {dotted}", self._suggest(dotted, self._known))
+        parent, _, name = dotted.rpartition(".")
+        siblings = list((lookup(self.schema, parent.split(".")) or {}).get("properties", {})) if parent else []
+        sibling = difflib.get_close_matches(name, siblings, n=1, cutoff=0.6)
+        # A sibling first: groups.tas.limits.memroy -> groups.tas.limits.memory, not limits.memory.
+        hint = f"did you mean {parent}.{sibling[0]}?" if sibling else self._suggest(dotted, self._known)
+        return Problem(dotted, f"unknown key {dotted}", hint)
 
     def _describe(self, error: ValidationError) -> Problem:
         path = list(error.absolute_path)

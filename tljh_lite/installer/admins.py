@@ -8,10 +8,8 @@ where each admin's password stands, and the next run sets it.
 
 from __future__ import annotations
 
-import dbm
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 
 from ..config.defaults import DEFAULTS
@@ -20,8 +18,7 @@ from ..config.file import ConfigFile
 from ..config.validate import Checker
 from ..errors import TljhError
 from ..paths import Paths
-
-MAX_PASSWORD_BYTES = 72  # bcrypt's limit
+from ..users.passwords import MAX_PASSWORD_BYTES, FirstUsePasswords, NewPassword, has_password, passwords_dbm
 
 
 @dataclass(frozen=True)
@@ -59,10 +56,6 @@ def uses_firstuse(config: Mapping[str, Any]) -> bool:
     return "firstuse" in config["auth"]["type"].lower()
 
 
-def passwords_dbm(paths: Paths) -> Path:
-    return paths.state_dir / "passwords.dbm"
-
-
 def check_admin_passwords(admins: list[Admin]) -> None:
     """Refuse a password FirstUse cannot store, before anything changes."""
     for admin in admins:
@@ -80,22 +73,17 @@ def ensure_admin_passwords(paths: Paths, admins: list[Admin]) -> list[Admin]:
     (that is how a professor resets theirs). Call it only when the summary
     that shows the generated ones is next.
     """
-    from firstuseauthenticator import FirstUseAuthenticator
-
     check_admin_passwords(admins)
-    dbm_path = passwords_dbm(paths)
-    auth = FirstUseAuthenticator(dbm_path=str(dbm_path))
+    store = FirstUsePasswords(passwords_dbm(paths))
     done = []
     for admin in admins:
-        if not admin.password:
+        if not admin.password or (admin.generated and store.with_password([admin.name])):
             continue
-        key = auth.normalize_username(admin.name)
-        if admin.generated and _has_password(str(dbm_path), key):
-            continue
-        outcome = auth.reset_password(key, admin.password)
-        if "success" not in str(outcome).lower():
-            raise TljhError(f"could not set the password for {admin.name}: {outcome}", "choose a longer password")
+        problem = store.problem(admin.password)
+        if problem:
+            raise TljhError(f"could not set the password for {admin.name}: it is {problem}", "choose a longer password")
         done.append(admin)
+    store.store({admin.name.lower(): NewPassword(admin.password, admin.generated) for admin in done})
     return done
 
 
@@ -105,8 +93,7 @@ def password_states(paths: Paths, admins: list[Admin]) -> list[str]:
         return []
     lines = []
     for admin in admins:
-        # JupyterHub's default normalize_username, which FirstUse keys its passwords by
-        if _has_password(str(passwords_dbm(paths)), admin.name.lower()):
+        if has_password(passwords_dbm(paths), admin.name):
             kept = "" if admin.generated else " (the install stopped before setting the new one)"
             lines.append(f"Admin {admin.name}: password unchanged{kept}.")
         elif admin.generated:
@@ -129,11 +116,3 @@ def _firstuse_on_disk(paths: Paths) -> bool:
     except TljhError:
         return True
     return uses_firstuse({"auth": {"type": str(auth.get("type") or DEFAULTS["auth"]["type"])}})
-
-
-def _has_password(path: str, key: str) -> bool:
-    try:
-        with dbm.open(path, "r") as db:
-            return key.encode() in db
-    except dbm.error:  # a tuple of the backends' errors (and OSError for a missing file)
-        return False

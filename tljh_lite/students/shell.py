@@ -6,7 +6,7 @@ dropping the /opt/tljh/user/bin that the spawner put first; this script, run by
 admin). Non-login shells (`bash`, scripts, a notebook's `!pip`) inherit PATH
 from the server or from the login shell they start in, so they need nothing.
 Root's shells are left alone: admins reach the course environment with
-`sudo -E pip ...` from their own terminal (see users.SUDOERS_TEXT).
+`sudo -E pip ...` from their own terminal (see users.accounts.SUDOERS_TEXT).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..files import write_if_changed
 from ..paths import Paths
-from ..users import USERS_GROUP
+from ..users.accounts import USERS_GROUP
 
 PROFILE_SCRIPT = Path("/etc/profile.d/tljh-lite-user-env.sh")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..commands import CommandError, Runner
 from ..errors import TljhError
 from ..files import atomic_write
-from ..users import ADMINS_GROUP, USERS_GROUP
+from ..users.accounts import ADMINS_GROUP, USERS_GROUP
 
 SSHD_DROP_IN = Path("/etc/ssh/sshd_config.d/tljh-lite.conf")
 SSHD = Path("/usr/sbin/sshd")

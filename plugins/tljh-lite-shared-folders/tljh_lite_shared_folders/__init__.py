@@ -50,3 +50,9 @@ def tljh_new_user_create(username):
     for folder in folders:
         system.ensure_folder(runner, folder)
     system.link_into_home(username, folders)
+
+
+@hookimpl
+def tljh_lite_backup_paths():
+    """The course and scratch folders are in every backup (with their ACLs)."""
+    return [folder.path for folder in plan.plan(load_config())]

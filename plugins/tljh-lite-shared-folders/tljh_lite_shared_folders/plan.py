@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from tljh_lite.errors import TljhError
-from tljh_lite.users import ADMINS_GROUP, USERS_GROUP
+from tljh_lite.users.accounts import ADMINS_GROUP, USERS_GROUP
 
 SECTION = "shared_folders"
 FOLDER_MODE = 0o2770  # setgid; owner and group rwx; nobody else

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tljh_lite.commands import Runner
-from tljh_lite.users import USERS_GROUP, ensure_group
+from tljh_lite.users.accounts import USERS_GROUP, ensure_group
 
 from .plan import Folder, SharedFoldersError, parse_getfacl, setfacl_command
 
