@@ -342,10 +342,21 @@ def test_after_a_proxy_crash_a_running_server_answers_within_seconds(https_hub):
     assert hub.unit_property("jupyterhub", "MainPID") == hub_pid
 
 
+def test_running_bootstrap_again_keeps_https_and_asks_the_acme_server_nothing(https_hub):
+    hub = https_hub.hub
+    requests_before, served_before, pid = https_hub.pebble.requests_seen(), https_hub.served(), proxy_pid(hub)
+    result, _ = hub.bootstrap()
+    assert "Installation successful" in result.stdout and "https://hub.test/" in result.stdout
+    assert https_hub.pebble.requests_seen() == requests_before
+    assert https_hub.served() == served_before and proxy_pid(hub) == pid
+    assert https_hub.api_answers()
+
+
 def test_turning_https_off_serves_plain_http_again(https_hub):
     hub = https_hub.hub
     hub.tljh_config("set", "https.enabled", "false")
     hub.tljh_config("reload", "proxy")
     assert requests.get(https_hub.http_url + "hub/api", timeout=10).status_code == 200
-    assert hub.sh("systemctl is-active tljh-https-renew.timer", check=False).stdout.strip() == "inactive"
+    for unit in ("tljh-https-renew.timer", "tljh-http.service"):  # the responder runs with HTTPS only
+        assert hub.sh(f"systemctl is-active {unit}", check=False).stdout.strip() == "inactive"
     assert "HTTPS:          off" in hub.sh("tljh-lite https status").stdout

@@ -9,6 +9,7 @@ test file.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -18,7 +19,7 @@ from hubclient import HubClient
 from installed import ADMIN, ADMIN_PASSWORD, SOURCE_IN_CONTAINER, InstalledHub
 
 STUDENTS = {"ann": "ann-first-password", "ben": "ben-first-password"}
-INSTRUCTOR, INSTRUCTOR_PASSWORD = "tina", "tina-first-password"  # a second admin
+INSTRUCTOR = "tina"  # a second admin
 COURSE, SCRATCH = "/srv/course", "/srv/scratch"
 
 COURSE_ACL = {
@@ -87,10 +88,12 @@ def people(plugin_hub: InstalledHub) -> dict[str, HubClient]:
     """prof, tina (a second admin), ann and ben, each logged in with a running server."""
     for name in (*STUDENTS, INSTRUCTOR):
         plugin_hub.tljh_config("add-item", "users.allowed", name)
-    plugin_hub.tljh_config("add-item", "users.admin", INSTRUCTOR)
+    # A new admin gets her password when she is named (never from a first login).
+    named = plugin_hub.tljh_config("add-item", "users.admin", INSTRUCTOR).stdout
+    instructor_password = re.search(rf"Password for the new admin {INSTRUCTOR}: (\S+)", named).group(1)
     plugin_hub.tljh_config("reload")
     clients = {ADMIN: logged_in(plugin_hub, ADMIN, ADMIN_PASSWORD),
-               INSTRUCTOR: logged_in(plugin_hub, INSTRUCTOR, INSTRUCTOR_PASSWORD)}
+               INSTRUCTOR: logged_in(plugin_hub, INSTRUCTOR, instructor_password)}
     for name, password in STUDENTS.items():
         clients[name] = logged_in(plugin_hub, name, password)
     yield clients

@@ -25,7 +25,7 @@ class Context:
     def checker(self):
         from ..config.checker import config_checker  # jsonschema and plugins: only when needed
 
-        return config_checker()  # installed plugins' keys are validated too
+        return config_checker(paths=self.paths)  # installed plugins' keys are validated too
 
     def require_access(self) -> None:
         """The installed config is root's; a file of your own needs no root."""
@@ -34,3 +34,10 @@ class Context:
                 f"this command needs root to use {self.config_path}",
                 "run it with sudo, e.g. sudo tljh-config show",
             )
+
+    def checked_config(self) -> dict:
+        """The config in effect (defaults overlaid with the file), after the access and validity checks."""
+        self.require_access()
+        config = self.file.load()
+        self.checker.check(config)
+        return self.checker.merged(config)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .main import ArgumentParser
+from .main import add_group
 
 
 def add_parsers(commands, common) -> None:
-    https = commands.add_parser(
-        "https", parents=[common], help="the HTTPS certificate: status, renew",
+    actions = add_group(
+        commands, common, "https", help="the HTTPS certificate: status, renew",
         description="Show or renew the certificate the hub serves (turn HTTPS on with tljh-config: docs/https.md).",
     )
-    actions = https.add_subparsers(dest="action", metavar="ACTION", parser_class=ArgumentParser)
-    actions.required = True
     status = actions.add_parser(
         "status", parents=[common], help="domains, issuer, expiry, what the proxy serves, the last renewal",
         description="Show the certificate (domains, issuer, expiry), whether the proxy serves it, and the last "
@@ -30,18 +28,11 @@ def add_parsers(commands, common) -> None:
     renew.set_defaults(run=run_renew)
 
 
-def _config(context) -> Mapping[str, Any]:
-    context.require_access()
-    config = context.file.load()
-    context.checker.check(config)
-    return context.checker.merged(config)
-
-
 def run_renew(context, args) -> int:
     from ..commands import Runner
     from ..https.renew import renew
 
-    config = _config(context)
+    config = context.checked_config()
     attempt = renew(config, context.paths, Runner(), force=args.force, say=print)
     if not args.quiet:
         print(attempt.result)
@@ -51,7 +42,7 @@ def run_renew(context, args) -> int:
 def run_status(context, args) -> int:
     from ..https.status import last_attempt
 
-    config = _config(context)
+    config = context.checked_config()
     lines, problems = status_lines(config, context.paths)
     attempt = last_attempt(context.paths)
     lines.append(f"Last attempt:   {attempt.line() if attempt else 'none yet'}")

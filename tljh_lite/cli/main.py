@@ -53,6 +53,14 @@ def make_parser(paths: Paths, prog: str, description: str, subcommands, epilog: 
     return parser
 
 
+def add_group(commands, common, name: str, help: str, description: str):
+    """A subcommand with actions of its own (`tljh-lite https status`); returns the actions' subparsers."""
+    group = commands.add_parser(name, parents=[common], help=help, description=description)
+    actions = group.add_subparsers(dest="action", metavar="ACTION", parser_class=ArgumentParser)
+    actions.required = True
+    return actions
+
+
 def build_parser(paths: Paths) -> ArgumentParser:
     return make_parser(
         paths, PROG, "Show and change the configuration of this tljh-lite JupyterHub.", SUBCOMMANDS,

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import TljhError
-from .main import ArgumentParser
+from .main import add_group
 from .reload import require_installed_hub
 
 GENERATE_COMMAND = "sudo tljh-lite users reset-password {name} --generate"
@@ -16,12 +16,10 @@ ROSTER_HELP = ("Columns: username (required), password (empty: set at first logi
 
 
 def add_parsers(commands, common) -> None:
-    users = commands.add_parser(
-        "users", parents=[common], help="the class: import a roster, reset a password, list everyone",
+    actions = add_group(
+        commands, common, "users", help="the class: import a roster, reset a password, list everyone",
         description="Add a class from a CSV roster, reset a password, list who may log in.",
     )
-    actions = users.add_subparsers(dest="action", metavar="ACTION", parser_class=ArgumentParser)
-    actions.required = True
     roster = actions.add_parser(
         "import", parents=[common], help="add the people of a CSV roster, with passwords and groups, and reload",
         description="Add the people of ROSTER to users.allowed (admins to users.admin) and their groups, set "

@@ -75,4 +75,5 @@ def _serve(info: CertificateInfo, config, paths: Paths, runner: Runner, say, tim
     services = Services(paths, runner)
     services.systemd.restart(PROXY_UNIT, wait=True)
     services.wait(config, timeout)
+    services.record()  # what the proxy now reads, so a re-run of the installer restarts nothing
     return f"the proxy now serves the new certificate, {until}"
