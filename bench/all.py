@@ -3,8 +3,8 @@
     sudo .venv-test/bin/python bench/all.py [--release bookworm] [--runs 3] [--burst 10 30 50] [--burst-runs 3]
                                              [--markdown FILE]
 
-Runs bench/install.py, bench/servers.py and bench/config_cli.py one after the
-other (never at once: they would slow each other down) and prints their
+Runs bench/install.py, bench/servers.py, bench/config_cli.py, bench/backup.py and bench/roster.py one
+after the other (never at once: they would slow each other down) and prints their
 tables together.
 """
 
@@ -33,6 +33,8 @@ def main() -> int:
         ("servers.py", ["--release", args.release, "--runs", str(args.runs), "--burst", *map(str, args.burst),
                         "--burst-runs", str(args.burst_runs)]),
         ("config_cli.py", []),
+        ("backup.py", ["--release", args.release, "--runs", str(args.runs)]),
+        ("roster.py", ["--release", args.release, "--runs", str(args.runs)]),
     ]
     report = [f"# tljh-lite benchmarks ({time.strftime('%Y-%m-%d')})", ""]
     with tempfile.TemporaryDirectory() as tmp:

@@ -121,12 +121,19 @@ def hub(session_containers: harness.ContainerFactory, image: str):
     return install(session_containers, image)
 
 
-PLUGINS = ["plugins/tljh-lite-test-plugin", "plugins/tljh-lite-shared-folders"]
+PLUGINS = [
+    "plugins/tljh-lite-test-plugin",
+    "plugins/tljh-lite-shared-folders",
+    # Public TLJH plugins' patterns, unchanged (test_wild_plugins.py): installed here, not in a
+    # hub of their own, so CI pays for one install per release.
+    "integration-tests/plugins/tljh-simplest",
+    "integration-tests/plugins/tljh-shared-directory",
+]
 
 
 @pytest.fixture(scope="session")
 def plugin_hub(session_containers: harness.ContainerFactory, image: str):
-    """tljh-lite installed with both plugins of plugins/, given as two --plugin flags,
+    """tljh-lite installed with the plugins of PLUGINS, one --plugin flag each,
     and with --show-progress-page (watched from the host during the install)."""
     from installed import SOURCE_IN_CONTAINER, install
 

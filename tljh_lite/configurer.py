@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from .users.groups import group_overrides, load_groups
+
 Settings = dict[str, dict[str, Any]]
 
 DEFAULT_URLS = {"jupyterlab": "/lab", "classic": "/tree"}
@@ -44,6 +46,10 @@ def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: st
     if limits["cpu"] is not None:
         put("Spawner", "cpu_limit", float(limits["cpu"]))
     put("Spawner", "default_url", DEFAULT_URLS[config["user_environment"]["default_app"]])
+    if config["groups"]:
+        # JupyterHub groups, and their limits over limits.* for their members.
+        put("JupyterHub", "load_groups", load_groups(config))
+        put("Spawner", "group_overrides", group_overrides(config))
 
     if config["https"]["enabled"]:
         # JupyterHub marks its login cookies Secure over https by itself, but not the

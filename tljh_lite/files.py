@@ -4,22 +4,40 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable, Iterator
 
 
 def atomic_write(
     path: Path,
-    text: str,
+    text: str | bytes,
     mode: int = 0o644,
     before_replace: Callable[[], None] | None = None,
     owner: tuple[int, int] | None = None,
 ) -> None:
-    """Write text to a temporary file beside path, fsync it, then rename it over path.
+    """Write text (UTF-8) or bytes to a temporary file beside path, fsync it, then rename it over path.
 
     The temporary file gets `mode` before anything is written to it (secrets
     are never readable, not even briefly). `before_replace` runs last and may
     raise to abandon the write; the temporary file is then removed.
+    """
+    with atomic_output(path, mode, before_replace, owner) as out:
+        out.write(text.encode("utf-8") if isinstance(text, str) else text)
+
+
+@contextmanager
+def atomic_output(
+    path: Path,
+    mode: int = 0o644,
+    before_replace: Callable[[], None] | None = None,
+    owner: tuple[int, int] | None = None,
+) -> Iterator[BinaryIO]:
+    """A binary file to stream into; it replaces path only when the `with` block ends without error.
+
+    Until then the data is in a temporary file beside path (same directory, so
+    the rename is atomic), which any failure removes: a full disk or an error
+    never leaves half a file where a whole one is expected.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -27,8 +45,8 @@ def atomic_write(
         os.fchmod(fd, mode)
         if owner is not None:
             os.fchown(fd, *owner)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            yield out
             out.flush()
             os.fsync(out.fileno())
         if before_replace is not None:

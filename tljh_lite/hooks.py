@@ -94,8 +94,10 @@ def tljh_config_post_install(config: dict) -> None:
 
     Fires: at install, after the packages, before the hub is (re)started.
     Gets: `config`, the contents of config.yaml as a dict; mutate it in place.
-    The result is validated like any edit (a plugin's own keys need
-    `tljh_lite_config_schema`) and written atomically only if it changed.
+    The result is validated like any edit and written atomically only if it
+    changed. New top-level keys written by a plugin without
+    `tljh_lite_config_schema` become that plugin's, kept unchecked (as TLJH
+    keeps them; docs/plugins.md); a plugin with a schema is checked against it.
     """
 
 
@@ -137,4 +139,18 @@ def tljh_lite_config_defaults() -> dict[str, Any]:
 
     Fires: whenever the merged config (defaults + file) is computed; `tljh-config
     get` shows them. (tljh-lite's addition.)
+    """
+
+
+@hookspec
+def tljh_lite_backup_paths() -> list[str]:
+    """Folders (or files) of the plugin's own data that every backup must hold.
+
+    Fires: at each `tljh-lite backup create` (and each scheduled backup), as
+    root. Returns: a list of absolute paths, e.g. ["/srv/course"]; each is
+    archived with everything below it, with owners, modes, symlinks and ACLs,
+    and `tljh-lite backup restore` puts it back at the same path. Students'
+    homes, config.yaml and the hub's state are in every backup already; paths
+    under /opt/tljh's environments and system folders are left out with a
+    warning. (tljh-lite's addition.)
     """

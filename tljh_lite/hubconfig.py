@@ -19,6 +19,7 @@ from .https.responder import CHALLENGE_PREFIX
 from .ports import ACME_CHALLENGE_URL, HUB_URL, PROXY_API_URL
 from .proxysync import token_file
 from .students.dropped import block_dropped_users
+from .users.hubgroups import remove_stale_members
 
 
 def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
@@ -27,7 +28,7 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
         "JupyterHub": {
             "hub_bind_url": HUB_URL,
             "cookie_secret_file": str(paths.state_dir / "jupyterhub_cookie_secret"),
-            "db_url": f"sqlite:///{paths.state_dir / 'jupyterhub.sqlite'}",
+            "db_url": f"sqlite:///{paths.hub_db}",
             "spawner_class": "tljh_lite.spawner.UserCreatingSpawner",
             # Students' servers outlive a hub restart (they are systemd units of their own).
             "cleanup_servers": False,
@@ -73,13 +74,14 @@ def configure(c: Any, paths: Paths) -> None:
     from .plugins import installed_plugins
 
     pm = installed_plugins()
-    checker = config_checker(pm)
+    checker = config_checker(pm, paths)
     apply(c, fixed_settings(paths))
     config = ConfigFile(paths.config_file).load()
     checker.check(config)
     token = token_file(paths).read_text().strip() if token_file(paths).exists() else None
     apply(c, hub_settings(checker.merged(config), python=sys.executable, proxy_sync_token=token))
-    block_dropped_users(c, checker.merged(config), paths.state_dir / "jupyterhub.sqlite")
+    block_dropped_users(c, checker.merged(config), paths.hub_db)
+    remove_stale_members(checker.merged(config), paths.hub_db)
     pm.hook.tljh_custom_jupyterhub_config(c=c)
 
 

@@ -54,6 +54,11 @@ class Paths:
         return self.prefix / "state"
 
     @property
+    def hub_db(self) -> Path:
+        """The hub's SQLite database (users, groups, tokens; NativeAuthenticator's passwords)."""
+        return self.state_dir / "jupyterhub.sqlite"
+
+    @property
     def acme_webroot(self) -> Path:
         """Where certbot puts ACME http-01 challenge files and the port-80 responder reads them."""
         return self.prefix / "acme-webroot"

@@ -29,6 +29,12 @@ class PluginError(TljhError):
     pass
 
 
+class NoCondaError(TljhError, ImportError):
+    """Raised by `import tljh.conda`: TLJH's conda helpers cannot work here (there is no conda)."""
+
+    HINT = "tljh-lite has no conda: ask for the plugin's packages with tljh_extra_user_pip_packages instead"
+
+
 @dataclass
 class PluginInfo:
     name: str  # the entry point's name
@@ -71,6 +77,11 @@ def _register(pm: pluggy.PluginManager, entry_point: Any) -> None:
     label = _label(entry_point)
     try:
         plugin = entry_point.load()
+    except NoCondaError as e:
+        raise PluginError(
+            f"plugin {label} imports tljh.conda, which tljh-lite does not have",
+            f"{NoCondaError.HINT}, or uninstall it: sudo /opt/tljh/hub/bin/pip uninstall {_distribution(entry_point)}",
+        ) from e
     except Exception as e:
         raise PluginError(
             f"plugin {label} could not be imported: {type(e).__name__}: {e}",

@@ -28,6 +28,7 @@ def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout
     else:
         version = _restart_hub(services, paths, checker, last_good, config, timeout)
     last_good.save()
+    services.schedule_backups(config)
     return version
 
 

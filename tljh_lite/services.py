@@ -30,6 +30,7 @@ from .https.units import (
     responder_settings,
     responder_unit,
 )
+from .backup.units import BACKUP_TIMER, BACKUP_UNIT, backup_service_unit, backup_timer_unit
 from .ports import ACME_CHALLENGE_PORT, wait_for_port
 from .systemd import Systemd, reason_from_journal
 from .units import HUB_UNIT, PROXY_UNIT, hub_unit, proxy_env_file, proxy_unit
@@ -98,6 +99,8 @@ class Services:
             RESPONDER_UNIT: responder_unit(self.paths, responder_settings(config)),
             RENEW_UNIT: renew_service_unit(self.paths),
             RENEW_TIMER: renew_timer_unit(),
+            BACKUP_UNIT: backup_service_unit(self.paths),
+            BACKUP_TIMER: backup_timer_unit(config["backup"]["schedule"]),
         }
 
     def write_units(self, config: Mapping[str, Any], only: Iterable[str] | None = None) -> set[str]:
@@ -119,19 +122,23 @@ class Services:
         """
         self.prepare_tls(config)
         self.write_units(config)
-        for unit in (PROXY_UNIT, HUB_UNIT, RESPONDER_UNIT):
+        for unit in (PROXY_UNIT, HUB_UNIT):
             self.systemd.enable(unit)
         restarted = []
         hub_stale = self._stale(HUB_UNIT)
         # The responder first: when HTTPS goes off it gives port 80 back to the proxy.
-        for unit in (RESPONDER_UNIT, PROXY_UNIT):
-            if self._stale(unit):
-                self.systemd.restart(unit, wait=True)
-                restarted.append(unit)
+        https = config["https"]["enabled"]
+        if https and self._stale(RESPONDER_UNIT):
+            self.systemd.restart(RESPONDER_UNIT, wait=True)
+            restarted.append(RESPONDER_UNIT)
+        self._https_units(https)
+        if self._stale(PROXY_UNIT):
+            self.systemd.restart(PROXY_UNIT, wait=True)
+            restarted.append(PROXY_UNIT)
         if hub_stale:
             self.systemd.restart(HUB_UNIT)
             restarted.append(HUB_UNIT)
-        self._renewal_timer(config)
+        self.schedule_backups(config)
         version = self.wait(config, timeout)
         self.record()
         return restarted, version
@@ -162,16 +169,19 @@ class Services:
         them after going back). Returns the hub's version.
         """
         before = {unit: self._unit_text(unit) for unit in PROXY_SIDE}
+        responder_was_active = self.systemd.is_active(RESPONDER_UNIT)
+        https = config["https"]["enabled"]
         try:
             self.prepare_tls(config)
             self.write_units(config, only=PROXY_SIDE)
-            for unit in (RESPONDER_UNIT, PROXY_UNIT):
-                self.systemd.restart(unit, wait=True)
-            self._renewal_timer(config)
+            if https:
+                self.systemd.restart(RESPONDER_UNIT, wait=True)
+            self._https_units(https)
+            self.systemd.restart(PROXY_UNIT, wait=True)
             version = self.wait(config, timeout)
         except TljhError as failure:
             self.say("That did not work; putting the previous proxy settings back...")
-            back = self._go_back(before, previous, timeout)
+            back = self._go_back(before, responder_was_active, previous, timeout)
             raise ProxyNotSwitched(failure.message, f"{failure.hint + '; ' if failure.hint else ''}{back}") from failure
         if previous is None or previous["https"]["enabled"] != config["https"]["enabled"]:
             # The hub marks its cookies Secure, and starts students' servers so, only under HTTPS.
@@ -181,7 +191,8 @@ class Services:
         self.record()
         return version
 
-    def _go_back(self, before: Mapping[str, str | None], previous: Mapping[str, Any] | None, timeout: float) -> str:
+    def _go_back(self, before: Mapping[str, str | None], responder_was_active: bool,
+                 previous: Mapping[str, Any] | None, timeout: float) -> str:
         changed = [unit for unit, text in before.items() if self._unit_text(unit) != text]
         for unit in changed:
             path = self.unit_dir / unit
@@ -192,22 +203,38 @@ class Services:
                 write_if_changed(path, before[unit])
         if changed:
             self.systemd.daemon_reload()
-        for unit in (RESPONDER_UNIT, PROXY_UNIT):
-            if before[unit] is not None and (unit in changed or not self.systemd.is_active(unit)):
-                self.systemd.restart(unit, wait=True)
+        if responder_was_active and (RESPONDER_UNIT in changed or not self.systemd.is_active(RESPONDER_UNIT)):
+            self.systemd.restart(RESPONDER_UNIT, wait=True)
+        elif not responder_was_active:
+            self.systemd.stop(RESPONDER_UNIT)
+        if before[PROXY_UNIT] is not None and (PROXY_UNIT in changed or not self.systemd.is_active(PROXY_UNIT)):
+            self.systemd.restart(PROXY_UNIT, wait=True)
         if previous is not None:
-            self._renewal_timer(previous)
+            self._https_units(previous["https"]["enabled"])
             try:
                 self.wait(previous, timeout)
             except TljhError as e:
                 return f"the previous proxy settings did not come back either ({e.message}): see sudo journalctl -u {PROXY_UNIT}"
         return "nothing changed: the hub serves as before"
 
-    def _renewal_timer(self, config: Mapping[str, Any]) -> None:
-        if config["https"]["enabled"]:
-            self.runner.run(["systemctl", "enable", "--now", "--quiet", RENEW_TIMER])
+    def _https_units(self, https: bool) -> None:
+        """The port-80 responder and the renewal timer run with HTTPS only (the responder is
+        started earlier, by prepare_tls, when a first certificate needs it)."""
+        for unit in (RESPONDER_UNIT, RENEW_TIMER):
+            if https:
+                self.runner.run(["systemctl", "enable", "--now", "--quiet", unit])
+            else:
+                self.runner.run(["systemctl", "disable", "--now", "--quiet", unit], check=False)
+
+    def schedule_backups(self, config: Mapping[str, Any]) -> None:
+        """The backup timer as backup.schedule says: written, and on or off (no service restarts)."""
+        self.write_units(config, only=[BACKUP_UNIT, BACKUP_TIMER])
+        if config["backup"]["schedule"] != "off":
+            # restart, not just start: a timer that runs keeps its old schedule until then
+            self.runner.run(["systemctl", "enable", "--quiet", BACKUP_TIMER])
+            self.runner.run(["systemctl", "restart", BACKUP_TIMER])
         else:
-            self.runner.run(["systemctl", "disable", "--now", "--quiet", RENEW_TIMER], check=False)
+            self.runner.run(["systemctl", "disable", "--now", "--quiet", BACKUP_TIMER], check=False)
 
     def _unit_text(self, unit: str) -> str | None:
         try:

@@ -43,6 +43,9 @@ class Systemd:
     def is_active(self, unit: str) -> bool:
         return self.runner.run(["systemctl", "is-active", "--quiet", unit], check=False, quiet=True).ok
 
+    def is_enabled(self, unit: str) -> bool:
+        return self.runner.run(["systemctl", "is-enabled", "--quiet", unit], check=False, quiet=True).ok
+
     def property(self, unit: str, name: str) -> str:
         result = self.runner.run(["systemctl", "show", "--value", "-p", name, unit], check=False, quiet=True)
         return result.stdout.strip()

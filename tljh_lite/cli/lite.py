@@ -1,7 +1,7 @@
 """Entry point of `tljh-lite`: what a professor does besides editing config.yaml.
 
 `tljh-config` stays TLJH's config editor; this command gathers the rest
-(`https` now; users, backups and status as they come). Errors are reported
+(`https`, `backup` and `users` now; status as it comes). Errors are reported
 the same way as tljh-config's (see `main.run`).
 """
 
@@ -11,11 +11,11 @@ import sys
 from typing import Sequence
 
 from ..paths import Paths
-from . import https
+from . import backup, https, users
 from .main import ArgumentParser, make_parser, run
 
 PROG = "tljh-lite"
-SUBCOMMANDS = (https,)
+SUBCOMMANDS = (https, backup, users)
 
 
 def build_parser(paths: Paths) -> ArgumentParser:

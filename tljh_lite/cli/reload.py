@@ -19,16 +19,7 @@ def add_parsers(commands, common) -> None:
 
 
 def run(context, args) -> int:
-    context.require_access()
-    if context.config_path != context.paths.config_file:
-        raise TljhError("reload applies the installed config only", "run it without --config-path")
-    hub = context.paths.hub_venv / "bin" / "jupyterhub"
-    if not hub.exists():
-        context.checker.check(context.file.load())
-        raise TljhError(
-            f"no hub is installed under {context.paths.prefix} ({hub} is missing), so there is nothing to reload",
-            "install tljh-lite with installer/bootstrap.py; it will use this config",
-        )
+    require_installed_hub(context, "reload applies")
     from ..commands import Runner
     from ..reload import reload
 
@@ -37,3 +28,17 @@ def run(context, args) -> int:
                      say=lambda text: print(text, flush=True))
     print(f"The hub is running with the new config (JupyterHub {version}).")
     return 0
+
+
+def require_installed_hub(context, what: str) -> None:
+    """Root, the installed config, and a hub installed to apply it (`what`: "reload applies", ...)."""
+    context.require_access()
+    if context.config_path != context.paths.config_file:
+        raise TljhError(f"{what} the installed config only", "run it without --config-path")
+    hub = context.paths.hub_venv / "bin" / "jupyterhub"
+    if not hub.exists():
+        context.checker.check(context.file.load())
+        raise TljhError(
+            f"no hub is installed under {context.paths.prefix} ({hub} is missing), so there is nothing to reload",
+            "install tljh-lite with installer/bootstrap.py; it will use this config",
+        )

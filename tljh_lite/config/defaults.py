@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     },
     "users": {"allowed": [], "banned": [], "admin": [], "extra_user_groups": {}},
     "limits": {"memory": None, "cpu": None},
+    "groups": {},
     "user_environment": {"default_app": "jupyterlab"},
     "http": {"address": "", "port": 80},
     "https": {
@@ -41,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
         },
         "configurator": {"enabled": False},
     },
+    # Off until the professor turns it on: backups need disk space she should choose.
+    "backup": {"schedule": "off", "keep": 7, "path": "/var/backups/tljh-lite"},
 }
 
 

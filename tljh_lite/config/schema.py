@@ -44,6 +44,23 @@ def _section(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "additionalProperties": False, **extra}
 
 
+# limits.* and groups.<name>.limits.*: what one student's server may use.
+LIMITS = _section(
+    {
+        "memory": {
+            "type": ["string", "null"],
+            "format": "memory-size",
+            "x-expected": "a memory size like 512M or 1G, or none",
+        },
+        "cpu": {
+            "type": ["number", "null"],
+            "exclusiveMinimum": 0,
+            "x-expected": "a positive number of CPUs like 0.5 or 2, or none",
+        },
+    }
+)
+
+
 BASE_SCHEMA: dict[str, Any] = _section(
     {
         "base_url": {
@@ -82,20 +99,14 @@ BASE_SCHEMA: dict[str, Any] = _section(
                 },
             }
         ),
-        "limits": _section(
-            {
-                "memory": {
-                    "type": ["string", "null"],
-                    "format": "memory-size",
-                    "x-expected": "a memory size like 512M or 1G, or none",
-                },
-                "cpu": {
-                    "type": ["number", "null"],
-                    "exclusiveMinimum": 0,
-                    "x-expected": "a positive number of CPUs like 0.5 or 2, or none",
-                },
-            }
-        ),
+        "limits": LIMITS,
+        # groups.<name>: a JupyterHub group; its limits beat limits.* for its members (users/groups.py).
+        "groups": {
+            "type": "object",
+            "propertyNames": {"format": "hub-group"},
+            "additionalProperties": _section({"users": USERNAME_LIST, "limits": LIMITS}),
+            "x-expected": "a mapping of group names to their users and limits",
+        },
         "user_environment": _section(
             {"default_app": {"enum": ["jupyterlab", "classic"], "x-expected": "jupyterlab or classic"}}
         ),
@@ -146,6 +157,21 @@ BASE_SCHEMA: dict[str, Any] = _section(
                 "configurator": _section({"enabled": {"type": "boolean"}}),
             }
         ),
+        # tljh-lite's: scheduled backups (docs/backup.md).
+        "backup": _section(
+            {
+                "schedule": {"enum": ["off", "daily", "weekly"], "x-expected": "off, daily or weekly"},
+                "keep": {
+                    "type": "integer", "minimum": 1, "x-expected": "a whole number of backups to keep (1 or more)",
+                },
+                "path": {
+                    "type": "string",
+                    "format": "backup-folder",
+                    "x-expected": "an absolute folder path like /var/backups/tljh-lite (not in a student's home, "
+                    "/opt/tljh or /tmp)",
+                },
+            }
+        ),
     }
 )
 
@@ -168,6 +194,27 @@ def build_schema(extra_sections: Mapping[str, Mapping[str, Any]] | None = None) 
         _make_strict(section)
         schema["properties"][key] = section
     return schema
+
+
+ANY_TYPE = ["object", "array", "string", "number", "boolean", "null"]
+
+
+def with_owned_keys(schema: Mapping[str, Any], owned: Mapping[str, str]) -> dict[str, Any]:
+    """The schema plus plugin-owned top-level keys (config/owned.py), accepted unchecked.
+
+    A key the schema already has (built in, or a plugin's declared section) keeps its schema.
+    """
+    schema = copy.deepcopy(dict(schema))
+    for key, plugin in owned.items():
+        schema["properties"].setdefault(
+            key, {"type": ANY_TYPE, "x-owner": plugin, "x-expected": f"anything (plugin {plugin}'s key, not checked)"}
+        )
+    return schema
+
+
+def owned_keys_of(schema: Mapping[str, Any]) -> dict[str, str]:
+    """{key: plugin} of the unchecked plugin-owned keys in a schema."""
+    return {k: v["x-owner"] for k, v in schema.get("properties", {}).items() if "x-owner" in v}
 
 
 def _make_strict(schema: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from jsonschema.exceptions import ValidationError
 from ..errors import ConfigError
 from .defaults import DEFAULTS, merged
 from .formats import describe_format, format_checker
-from .schema import known_keys, lookup
+from .schema import known_keys, lookup, with_owned_keys
 from .values import show_value
 
 TYPE_WORDS = {
@@ -68,6 +68,10 @@ class Checker:
         self.defaults = defaults
         self._validator = Draft202012Validator(schema, format_checker=format_checker())
         self._known = sorted(set(known_keys(schema)))
+
+    def accepting(self, owned: Mapping[str, str]) -> "Checker":
+        """The same checker, also accepting these plugin-owned top-level keys unchecked."""
+        return Checker(with_owned_keys(self.schema, owned), self.rules, self.defaults)
 
     def problems(self, config: Any) -> list[Problem]:
         """Everything wrong with a config: schema problems, else rule problems."""

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..files import atomic_write
+from ..attempts import Attempt, read_attempt, record_attempt
 from ..paths import Paths
 
-
-@dataclass(frozen=True)
-class Attempt:
-    when: float  # unix time
-    action: str  # "obtain", "renew", "check"
-    ok: bool
-    result: str  # what happened, or the one-line error
-
-    def line(self) -> str:
-        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.when))
-        return f"{stamp}, {self.action}: {'ok' if self.ok else 'FAILED'}: {self.result}"
+__all__ = ["Attempt", "last_attempt", "record", "status_file"]
 
 
 def status_file(paths: Paths) -> Path:
@@ -28,13 +15,8 @@ def status_file(paths: Paths) -> Path:
 
 
 def record(paths: Paths, action: str, ok: bool, result: str, now: float | None = None) -> Attempt:
-    attempt = Attempt(now or time.time(), action, ok, result)
-    atomic_write(status_file(paths), json.dumps(asdict(attempt), indent=2) + "\n", 0o600)
-    return attempt
+    return record_attempt(status_file(paths), action, ok, result, now)
 
 
 def last_attempt(paths: Paths) -> Attempt | None:
-    try:
-        return Attempt(**json.loads(status_file(paths).read_text()))
-    except (FileNotFoundError, ValueError, TypeError):
-        return None
+    return read_attempt(status_file(paths))

@@ -26,7 +26,7 @@ from ..lastgood import LastGood
 from ..paths import Paths
 from ..services import Services, public_url
 from ..systemd import Systemd
-from ..users import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
+from ..users.accounts import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
 from ..plugins import collect, plugin_manager
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
@@ -91,7 +91,7 @@ def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner:
         with progress.step(f"Installing plugins: {', '.join(args.plugin)}"):
             install_plugins(runner, paths, args.plugin)
     pm = plugin_manager()
-    checker = config_checker(pm)
+    checker = config_checker(pm, paths)
     for warning in conda_warnings(pm):
         progress.say(warning)
 
@@ -111,6 +111,7 @@ def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner:
         ensure_profile_script(paths)
         ensure_admins_listed(paths, admins, checker)
         apply_config_hooks(pm, paths, checker)
+        checker = config_checker(pm, paths)  # with the keys plugins now own
         file_config = ConfigFile(paths.config_file).load()
         checker.check(file_config)
         config = checker.merged(file_config)
@@ -157,6 +158,7 @@ def summary(
         "Next steps:",
         "  1. Log in as the admin and add students:  sudo tljh-config add-item users.allowed STUDENT",
         "     then: sudo tljh-config reload   (each student sets a password at first login)",
+        "     or a whole class from a spreadsheet: sudo tljh-lite users import roster.csv (docs/users.md)",
         "  2. Set memory per student:  sudo tljh-config set limits.memory 1G && sudo tljh-config reload",
         "  3. Add course packages:  sudo /opt/tljh/user/bin/pip install PACKAGE   (or --plugin on a re-run)",
         f"Install log: {paths.installer_log}",

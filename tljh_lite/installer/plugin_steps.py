@@ -11,6 +11,7 @@ import pluggy
 from ..commands import CommandError, Runner
 from ..config.edit import synced
 from ..config.file import ConfigFile
+from ..config.owned import WriteWatcher, read_owned, save_owned, written_keys
 from ..config.validate import Checker, plain
 from ..paths import Paths
 from ..plugins import PluginError, per_plugin
@@ -52,23 +53,44 @@ def conda_warnings(pm: pluggy.PluginManager) -> list[str]:
 def apply_config_hooks(pm: pluggy.PluginManager, paths: Paths, checker: Checker) -> bool:
     """Run tljh_config_post_install plugin by plugin; write config.yaml if it changed.
 
-    A plugin whose change makes the config invalid is named, and nothing is written.
+    New top-level keys written by a plugin that declares no schema are that
+    plugin's own (TLJH keeps them too): recorded in config/owned.py's file
+    and accepted unchecked. Any other change that makes the config invalid
+    names the plugin, and nothing is written.
     """
+    owned = read_owned(paths)
 
     def change(config):
-        edited = plain(config)
-        before = set(checker.schema_problems(edited))
+        edited = WriteWatcher(plain(config))
         for impl in pm.hook.tljh_config_post_install.get_hookimpls():
+            before = copy.deepcopy(dict(edited))
+            edited.assigned.clear()
             impl.function(config=edited)
-            introduced = [p for p in checker.schema_problems(edited) if p not in before]
+            if not _declares_schema(pm, impl.plugin):
+                for key in written_keys(before, edited):
+                    if key not in checker.schema["properties"]:
+                        owned.setdefault(key, impl.plugin_name)
+            introduced = _introduced(checker.accepting(owned), before, edited)
             if introduced:
                 raise PluginError(
                     f"plugin {impl.plugin_name} made config.yaml invalid: {introduced[0].message}",
                     "report it to the plugin's authors; config.yaml was not changed",
                 )
-        return config if edited == plain(config) else synced(config, copy.deepcopy(edited))
+        return config if edited == plain(config) else synced(config, copy.deepcopy(dict(edited)))
 
-    return ConfigFile(paths.config_file).update(change)
+    changed = ConfigFile(paths.config_file).update(change)
+    save_owned(paths, owned)
+    return changed
+
+
+def _introduced(checker: Checker, before: dict, after: dict) -> list:
+    """Problems `after` has that `before` had not (by key and message: hints may differ)."""
+    old = {(p.key, p.message) for p in checker.schema_problems(before)}
+    return [p for p in checker.schema_problems(after) if (p.key, p.message) not in old]
+
+
+def _declares_schema(pm: pluggy.PluginManager, plugin: object) -> bool:
+    return any(caller.name == "tljh_lite_config_schema" for caller in pm.get_hookcallers(plugin) or [])
 
 
 def call_each(pm: pluggy.PluginManager, hook_name: str, say: Callable[[str], None]) -> None:

@@ -27,7 +27,9 @@ Defaults exempt_group = {ADMINS_GROUP}
 def ensure_user(runner: Runner, name: str) -> bool:
     """Create the unix account if it is missing; True if it was created.
 
-    The home directory is private (0700): students cannot read each other's work.
+    The home directory starts as a copy of /etc/skel (useradd's --create-home
+    does that), so what plugins put there (a link to a shared folder) every
+    new student gets. It is private (0700): students cannot read each other's work.
     """
     try:
         pwd.getpwnam(name)
@@ -39,16 +41,35 @@ def ensure_user(runner: Runner, name: str) -> bool:
     return True
 
 
+def remove_user(runner: Runner, name: str) -> None:
+    """Remove the unix account if it exists; its home and files stay."""
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return
+    runner.run(["userdel", name])
+
+
 def set_groups(runner: Runner, name: str, wanted: Iterable[str], managed: Iterable[str]) -> None:
     """Make `name` a member of exactly the `wanted` groups among the `managed` ones."""
     wanted = set(wanted)
     for group in sorted(set(managed) | wanted):
         ensure_group(runner, group)
-        members = grp.getgrnam(group).gr_mem
-        if group in wanted and name not in members:
-            runner.run(["gpasswd", "--add", name, group])
-        elif group not in wanted and name in members:
-            runner.run(["gpasswd", "--delete", name, group])
+        if group in wanted:
+            add_to_group(runner, name, group)
+        else:
+            remove_from_group(runner, name, group)
+
+
+def add_to_group(runner: Runner, name: str, group: str) -> None:
+    """Make `name` a member of an existing `group`, if it is not one already."""
+    if name not in grp.getgrnam(group).gr_mem:
+        runner.run(["gpasswd", "--add", name, group])
+
+
+def remove_from_group(runner: Runner, name: str, group: str) -> None:
+    if name in grp.getgrnam(group).gr_mem:
+        runner.run(["gpasswd", "--delete", name, group])
 
 
 def ensure_group(runner: Runner, group: str) -> None:

@@ -1,0 +1,108 @@
+"""Upgrading from the previous release: installed by its own bootstrap, then the current bootstrap over it.
+
+The previous release is v0.1.0. CI runs on a fresh clone of main, which has
+the commits but no tags, so the tree comes from `git archive v0.1.0` when the
+tag is there and from the same commit, 4f84558, when it is not (a shallow
+clone has neither: the test says so). When a release is made, point
+PREVIOUS_RELEASE and PREVIOUS_COMMIT at it (docs/backup.md, "Releases").
+
+Nothing may be lost: students' files, their passwords and the admin's, the
+hub's users, config.yaml with its comments; a student's server that runs
+during the upgrade keeps running (the same process).
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+
+import pytest
+
+from hubclient import HubClient
+from installed import ADMIN, ADMIN_PASSWORD, CHECKOUT, INSTALL_MEMORY, InstalledHub, copy_checkout
+
+PREVIOUS_RELEASE = "v0.1.0"
+PREVIOUS_COMMIT = "4f84558"  # what v0.1.0 tags; found in any full clone, tagged or not
+PREVIOUS_SOURCE = "/srv/tljh-lite-previous"
+STUDENTS = {"alice": "alice-first-password", "bob": "bob-first-password"}
+COMMENT = "# our course hub, do not lose this comment"
+
+
+def previous_release() -> tuple[str, bytes]:
+    """(the ref used, a tar of the previous release's tree): the tag if this clone has it, else its commit."""
+    for ref in (PREVIOUS_RELEASE, PREVIOUS_COMMIT):
+        archived = subprocess.run(["git", "archive", "--format=tar", ref], cwd=CHECKOUT, capture_output=True)
+        if archived.returncode == 0:
+            return ref, archived.stdout
+    pytest.fail(f"neither the tag {PREVIOUS_RELEASE} nor the commit {PREVIOUS_COMMIT} is in this clone "
+                "(a shallow clone?): run `git fetch --unshallow` and try again")
+
+
+def home_listing(hub: InstalledHub) -> str:
+    """Every file in the students' homes, with owner, mode and checksum (servers' runtime files left out)."""
+    return hub.sh("cd /home && find jupyter-alice jupyter-bob -path '*/.local/share/jupyter/runtime' -prune -o "
+                  "-path '*/.ipython' -prune -o -type f -printf '%p %u %g %m ' -exec sha256sum {} \\; | sort").stdout
+
+
+@pytest.fixture
+def previous_hub(containers, image) -> InstalledHub:
+    """The previous release, installed with its own bootstrap (its --admin NAME:PASSWORD)."""
+    ref, tree = previous_release()
+    container = containers.start(image, memory=INSTALL_MEMORY, port=80)
+    container.wait_for_systemd()
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(tree)) as tar:
+            tar.extractall(tmp, filter="data")
+        container.copy_in(tmp, PREVIOUS_SOURCE)
+    hub = InstalledHub(container, "", 0.0)
+    result = hub.sh(f"cat {PREVIOUS_SOURCE}/installer/bootstrap.py | sudo python3 - --source {PREVIOUS_SOURCE} "
+                    f"--admin '{ADMIN}:{ADMIN_PASSWORD}'", timeout=900)
+    assert "Installation successful" in result.stdout, f"installing {ref}: {result.stdout}{result.stderr}"
+    hub.install_output = result.stdout
+    return hub
+
+
+def test_upgrading_from_the_previous_release_loses_nothing(previous_hub):
+    hub = previous_hub
+    assert hub.sh("/opt/tljh/hub/bin/python3 -c 'import tljh_lite; print(tljh_lite.__version__)'").stdout == "0.1.0\n"
+    for name in STUDENTS:
+        hub.tljh_config("add-item", "users.allowed", name)
+    hub.tljh_config("reload")
+    clients = {}
+    for name, password in STUDENTS.items():
+        clients[name] = hub.client()
+        assert clients[name].login(name, password)
+        clients[name].start_server()
+        clients[name].run_code(f"open('{name}.txt', 'w').write('{name} worked here')\n"
+                               "import os; os.makedirs('course/week1', exist_ok=True)\n"
+                               "open('course/week1/notes.ipynb', 'w').write('{}')")
+    bob = clients["bob"]
+    bob.session.delete(bob.url("hub/api/users/bob/server"), headers={"X-XSRFToken": bob._xsrf("/hub/")}, timeout=60)
+    hub.sh(f"sed -i '1i {COMMENT}' /opt/tljh/config/config.yaml")
+    alice_pid = hub.unit_property("jupyter-alice", "MainPID")
+    homes_before = home_listing(hub)
+    users_before = sorted(u["name"] for u in hub.admin().get("hub/api/users").json())
+
+    copy_checkout(hub.container)
+    result, seconds = hub.bootstrap("--admin", ADMIN)  # as the README says: no password to upgrade
+    assert "Installation successful" in result.stdout and "(password unchanged)" in result.stdout, result.stderr
+    assert hub.sh("/opt/tljh/hub/bin/python3 -c 'import tljh_lite; print(tljh_lite.__version__)'").stdout == "0.2.0\n"
+
+    # alice's server ran through the upgrade: the same process, and her kernel still answers.
+    assert hub.unit_property("jupyter-alice", "ActiveState") == "active"
+    assert hub.unit_property("jupyter-alice", "MainPID") == alice_pid
+    assert clients["alice"].run_code("print(open('alice.txt').read())") == "alice worked here"
+    # Nothing lost: files, owners and modes, the hub's users, passwords, the config's comment.
+    assert home_listing(hub) == homes_before
+    assert sorted(u["name"] for u in hub.admin().get("hub/api/users").json()) == users_before
+    for name, password in STUDENTS.items():
+        assert HubClient(hub.url).login(name, password), name
+        assert not HubClient(hub.url).login(name, "not-the-password")
+    assert HubClient(hub.url).login(ADMIN, ADMIN_PASSWORD)
+    assert hub.sh("head -1 /opt/tljh/config/config.yaml").stdout == COMMENT + "\n"
+    assert "alice" in hub.tljh_config("get", "users.allowed").stdout
+    # What the new release adds works on the upgraded hub.
+    backup = hub.sh("tljh-lite backup create --skip-homes")
+    assert "Backup written /var/backups/tljh-lite/" in backup.stdout

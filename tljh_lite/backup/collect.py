@@ -1,0 +1,121 @@
+"""What a backup holds besides the hub's own files: accounts and homes, certificates, plugins and their data."""
+
+from __future__ import annotations
+
+import grp
+import importlib.metadata
+import json
+import logging
+import os
+import posixpath
+import pwd
+import re
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import unquote, urlparse
+
+from ..https.files import Lineage, tls_files
+from ..plugins import ENTRY_POINT_GROUP, per_plugin
+from ..unixname import PREFIX
+from .manifest import CERTIFICATES, HOME, PLUGIN_DATA
+
+log = logging.getLogger("tljh_lite")
+# Never a plugin's data: the system, and tljh-lite's environments and state (backed up on their own terms).
+NOT_DATA = ("/proc", "/sys", "/dev", "/run", "/tmp", "/boot", "/usr", "/opt/tljh/hub", "/opt/tljh/user",
+            "/opt/tljh/state", "/opt/tljh/config")
+
+
+def accounts() -> list[dict[str, Any]]:
+    """The hub's unix accounts (jupyter-*), their homes and their groups."""
+    members: dict[str, list[str]] = {}
+    for group in grp.getgrall():
+        for name in group.gr_mem:
+            members.setdefault(name, []).append(group.gr_name)
+    return [
+        {"name": account.pw_name, "home": account.pw_dir, "groups": sorted(members.get(account.pw_name, []))}
+        for account in sorted(pwd.getpwall(), key=lambda a: a.pw_name)
+        if account.pw_name.startswith(PREFIX)
+    ]
+
+
+def installed_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def plugins() -> list[dict[str, str]]:
+    """Installed plugin distributions, each with what restore gives pip to install it again."""
+    found: dict[str, dict[str, str]] = {}
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = getattr(entry_point, "dist", None)
+        if dist is None or dist.metadata["Name"] in found:
+            continue
+        name = dist.metadata["Name"]
+        found[name] = {"name": name, "version": dist.version, "source": plugin_source(name, dist.version,
+                                                                                      dist.read_text("direct_url.json"))}
+    return sorted(found.values(), key=lambda p: p["name"].lower())
+
+
+def user_packages(user_venv: Path) -> list[str]:
+    """name==version of every package in the students' environment (admins add course packages there)."""
+    sites = [str(site) for site in user_venv.glob("lib/python3*/site-packages")]
+    found = {(d.metadata["Name"] or "", d.version) for d in importlib.metadata.distributions(path=sites)}
+    return sorted(f"{name}=={version}" for name, version in found if name)
+
+
+def canonical(name: str) -> str:
+    """A distribution name as pip compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def plugin_source(name: str, version: str, direct_url: str | None) -> str:
+    """A pip requirement for the same plugin: its folder, VCS commit or URL (PEP 610), else name==version."""
+    if not direct_url:
+        return f"{name}=={version}"
+    info = json.loads(direct_url)
+    url = info.get("url", "")
+    if "vcs_info" in info:
+        vcs = info["vcs_info"]
+        return f"{vcs.get('vcs', 'git')}+{url}@{vcs.get('commit_id', '')}".rstrip("@")
+    parsed = urlparse(url)
+    return unquote(parsed.path) if parsed.scheme == "file" else url
+
+
+def plugin_data(pm) -> list[tuple[str, str]]:
+    """(plugin, absolute path) for every folder a plugin asks to back up; bad paths are left out, with a warning."""
+    wanted = []
+    for plugin, paths in per_plugin(pm, "tljh_lite_backup_paths"):
+        for path in paths or []:
+            if not _acceptable(str(path)):
+                log.warning("plugin %s asks to back up %r, which is not a data folder: left out", plugin, path)
+                continue
+            wanted.append((plugin, str(path)))
+    return wanted
+
+
+def _acceptable(path: str) -> bool:
+    return (
+        path.startswith("/") and path != "/" and posixpath.normpath(path) == path
+        and not any(path == top or path.startswith(top + "/") for top in NOT_DATA)
+    )
+
+
+def roots(config: Mapping[str, Any], homes: list[str], data: list[tuple[str, str]],
+          lineage: Lineage = Lineage()) -> list[dict[str, str]]:
+    """The folders and files to archive with everything below them, each once (none inside another)."""
+    wanted = [{"path": home, "kind": HOME} for home in homes]
+    files = tls_files(config, lineage)
+    if files is not None:
+        paths = [str(files.key), str(files.cert)] if files.own else [str(lineage.root)]
+        wanted += [{"path": path, "kind": CERTIFICATES} for path in paths]
+    wanted += [{"path": path, "kind": PLUGIN_DATA, "plugin": plugin} for plugin, path in data]
+    chosen: list[dict[str, str]] = []
+    for root in sorted(wanted, key=lambda r: r["path"]):
+        if not os.path.lexists(root["path"]):
+            continue
+        if any(root["path"] == c["path"] or root["path"].startswith(c["path"].rstrip("/") + "/") for c in chosen):
+            continue
+        chosen.append(root)
+    return chosen

@@ -1,0 +1,122 @@
+"""Putting a checked backup back: the hub's files, the unix accounts, the homes and folders.
+
+`restore` calls these in order once the archive passed its checks and the
+hub is stopped. Each can run again over its own half-done work (an
+interrupted restore is finished by running it again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+from ..config import owned
+from ..commands import Runner
+from ..files import atomic_write, fsync_dir
+from ..installer.admins import passwords_dbm
+from ..paths import Paths
+from ..systemd import Systemd
+from ..units import HUB_UNIT
+from ..unixname import PREFIX as ACCOUNT_PREFIX
+from ..users.accounts import ensure_user, set_groups
+from . import hubstate
+from .errors import BackupError
+from .extract import Extractor
+from .manifest import PREFIX, Manifest, archive_name
+from .reader import hashed_chunks, members, open_archive
+
+
+def stop_hub_and_servers(systemd: Systemd) -> None:
+    """The hub, then every student's server (a running notebook would save over its restored file)."""
+    systemd.stop(HUB_UNIT)
+    listed = systemd.runner.run(["systemctl", "list-units", "--plain", "--no-legend", "--state=active",
+                                 f"{ACCOUNT_PREFIX}*.service"], check=False, quiet=True)
+    for line in listed.stdout.splitlines():
+        if line.split():
+            systemd.stop(line.split()[0])
+
+
+def put_back_hub_files(staging: Path, paths: Paths) -> Path | None:
+    """config.yaml, jupyterhub_config.d, the state files and the passwords; returns where the old config went."""
+    moved = _config(staging / "config", paths)
+    state = staging / "state"
+    for name in hubstate.STATE_FILES:
+        if (state / name).exists():
+            atomic_write(paths.state_dir / name, (state / name).read_bytes(), 0o600)
+    markers = state / hubstate.MARKERS
+    for marker in sorted(markers.rglob("*")) if markers.exists() else []:
+        target = paths.state_dir / marker.relative_to(state)
+        if marker.is_dir():
+            target.mkdir(mode=0o700, parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            atomic_write(target, marker.read_bytes(), 0o600)
+    db = paths.hub_db
+    if (state / db.name).exists():
+        for suffix in ("-journal", "-wal", "-shm"):  # a stale journal would be replayed into the restored db
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        os.chmod(state / db.name, 0o600)
+        os.replace(state / db.name, db)
+        fsync_dir(db.parent)
+    if (staging / "passwords.json").exists():
+        hubstate.import_passwords((staging / "passwords.json").read_bytes(), passwords_dbm(paths))
+    return moved
+
+
+def _config(staged: Path, paths: Paths) -> Path | None:
+    """Put the backup's config in place; a different config that was here is moved aside, not lost."""
+    private = {paths.config_file, owned.record_path(paths)}  # root only: 0600
+    wanted = {paths.config_file: staged / paths.config_file.name, owned.record_path(paths): staged / owned.RECORD_NAME}
+    wanted.update({paths.config_d / p.name: p for p in sorted((staged / paths.config_d.name).glob("*.py"))})
+    present = [p for p in private if p.exists()]
+    present += sorted(paths.config_d.glob("*.py"))
+    differ = [p for p in present if p not in wanted or not wanted[p].exists() or _sha(p) != _sha(wanted[p])]
+    aside = None
+    if differ:
+        aside = paths.config_dir / time.strftime("before-restore-%Y%m%d-%H%M%S")
+        aside.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for path in differ:
+            shutil.copy2(path, aside / (path.name if path in private else f"config.d-{path.name}"))
+            if path not in wanted:
+                path.unlink()
+    paths.config_d.mkdir(mode=0o755, parents=True, exist_ok=True)
+    for target, source in wanted.items():
+        if source.exists():
+            atomic_write(target, source.read_bytes(), 0o600 if target in private else 0o644)
+    return aside
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def recreate_accounts(runner: Runner, accounts: list[dict]) -> int:
+    """Every account of the backup, in its groups (names, not ids: a new machine gives new ids)."""
+    for account in accounts:
+        ensure_user(runner, account["name"])
+        set_groups(runner, account["name"], account["groups"], managed=account["groups"])
+    return len(accounts)
+
+
+def extract_files(archive: Path, manifest: Manifest) -> tuple[int, list[str]]:
+    """The homes and other folders, checked again against the manifest as they are written."""
+    extractor = Extractor(trusted=[archive_name(root["path"]) for root in manifest.roots])
+    count = 0
+    with open_archive(archive) as tar:
+        for member in members(tar):
+            if member.name.startswith(PREFIX):
+                continue
+            if not member.isreg():
+                extractor.add(member)
+                continue
+            digest = hashlib.sha256()
+            extractor.add(member, hashed_chunks(tar, member, digest))
+            if digest.hexdigest() != manifest.files.get(member.name):
+                raise BackupError(f"{archive} changed while it was restored ({member.name})",
+                                  "keep the file still, and run the same restore again")
+            count += 1
+    extractor.finish()
+    return count, extractor.warnings
