@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import dbm
 import stat
 
 import pytest
@@ -14,6 +13,7 @@ from tljh_lite.config import yaml
 from tljh_lite.config.defaults import merged
 from tljh_lite.errors import TljhError
 from tljh_lite.paths import Paths
+from fakes import stored
 from tljh_lite.users import passwords
 from tljh_lite.users.importer import ImportOptions, import_roster
 from tljh_lite.users.plan import GENERATE, GIVEN, plan_import
@@ -183,14 +183,6 @@ def hub(tmp_path, checker):
 
     run.paths, run.reloads, run.said, run.tmp = paths, reloads, said, tmp_path
     return run
-
-
-def stored(paths: Paths) -> dict[str, str]:
-    try:
-        with dbm.open(str(passwords.passwords_dbm(paths)), "r") as db:
-            return {key.decode(): db[key].decode() for key in db.keys()}
-    except dbm.error:
-        return {}
 
 
 ROSTER = "username,password,groups,admin\nbob,bobs-password,lab1,\ncarl,*,,\ndan,,,\nta1,,tas,yes\n"

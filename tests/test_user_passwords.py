@@ -3,7 +3,6 @@ is named (tljh-config add-item users.admin), and `tljh-lite users list`."""
 
 from __future__ import annotations
 
-import dbm
 import threading
 import time
 
@@ -14,6 +13,7 @@ from tljh_lite.cli.main import main as tljh_config
 from tljh_lite.config.defaults import merged
 from tljh_lite.errors import TljhError
 from tljh_lite.paths import Paths
+from fakes import stored
 from tljh_lite.users import passwords
 from tljh_lite.users.listing import table, totals, user_rows
 from tljh_lite.users.newpassword import password_for_new_admin, reset_password
@@ -32,14 +32,6 @@ def paths(tmp_path) -> Paths:
     paths.config_dir.mkdir(parents=True)
     paths.state_dir.mkdir()
     return paths
-
-
-def stored(paths: Paths) -> dict[str, str]:
-    try:
-        with dbm.open(str(passwords.passwords_dbm(paths)), "r") as db:
-            return {key.decode(): db[key].decode() for key in db.keys()}
-    except dbm.error:
-        return {}
 
 
 COURSE = merged({"users": {"admin": ["prof"], "allowed": ["alice", "Bob"]}})

@@ -52,14 +52,19 @@ def unset_item(config: Mapping, path: list[str]) -> CommentedMap:
 
 def add_item(config: Mapping, path: list[str], value: Any) -> CommentedMap:
     new = _copy(config)
+    _list_at(new, path).append(value)
+    return new
+
+
+def _list_at(new: CommentedMap, path: list[str]) -> list:
+    """The list at path in a fresh copy (made when missing); an error if something else is there."""
     parent = _parent(new, path, create=True)
     items = parent.get(path[-1])
     if items is None:
         items = parent[path[-1]] = CommentedSeq()
     elif not isinstance(items, list):
         raise ConfigError(f"{'.'.join(path)} is not a list", "use tljh-config set for single values")
-    items.append(value)
-    return new
+    return items
 
 
 def remove_item(config: Mapping, path: list[str], value: Any) -> CommentedMap:
@@ -84,12 +89,7 @@ def update_list(config: Mapping, path: list[str], add: Iterable[Any] = (), remov
     skipped; a missing list is made.
     """
     new = _copy(config)
-    parent = _parent(new, path, create=True)
-    items = parent.get(path[-1])
-    if items is None:
-        items = parent[path[-1]] = CommentedSeq()
-    elif not isinstance(items, list):
-        raise ConfigError(f"{'.'.join(path)} is not a list", "use tljh-config set for single values")
+    items = _list_at(new, path)
     for value in remove:
         if value in items:
             items.remove(value)
