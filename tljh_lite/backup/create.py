@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 from ..config import owned
 from .. import __version__
 from ..files import atomic_output
-from ..installer.admins import passwords_dbm
+from ..users.passwords import passwords_dbm
 from ..paths import Paths
 from . import collect, hubstate
 from .errors import BackupError

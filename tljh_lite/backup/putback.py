@@ -16,7 +16,7 @@ from pathlib import Path
 from ..config import owned
 from ..commands import Runner
 from ..files import atomic_write, fsync_dir
-from ..installer.admins import passwords_dbm
+from ..users.passwords import passwords_dbm
 from ..paths import Paths
 from ..systemd import Systemd
 from ..units import HUB_UNIT

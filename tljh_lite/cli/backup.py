@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, Mapping
 
-from .main import ArgumentParser
+from .main import add_group
 
 
 def add_parsers(commands, common) -> None:
-    backup = commands.add_parser(
-        "backup", parents=[common], help="back up the hub, restore it, scheduled backups",
+    actions = add_group(
+        commands, common, "backup", help="back up the hub, restore it, scheduled backups",
         description="Back up the whole hub into one file, restore it here or on a new machine, and see the "
         "scheduled backups (turn them on with: sudo tljh-config set backup.schedule daily). See docs/backup.md.",
     )
-    actions = backup.add_subparsers(dest="action", metavar="ACTION", parser_class=ArgumentParser)
-    actions.required = True
     create = actions.add_parser(
         "create", parents=[common], help="write a backup (0600) of the database, passwords, config, plugins, homes",
         description="Write one archive with the hub database (a consistent snapshot, while the hub runs), the "
@@ -43,13 +40,6 @@ def add_parsers(commands, common) -> None:
     status.set_defaults(run=run_status)
 
 
-def _config(context) -> Mapping[str, Any]:
-    context.require_access()
-    config = context.file.load()
-    context.checker.check(config)
-    return context.checker.merged(config)
-
-
 def run_create(context, args) -> int:
     import sys
 
@@ -57,7 +47,7 @@ def run_create(context, args) -> int:
     from ..backup.scheduled import run_scheduled
     from ..plugins import installed_plugins
 
-    config = _config(context)
+    config = context.checked_config()
     to_stdout = args.file == STDOUT
     say = (lambda text: print(text, file=sys.stderr, flush=True)) if to_stdout else (lambda text: print(text, flush=True))
     if args.scheduled:
@@ -95,7 +85,7 @@ def run_status(context, args) -> int:
     from ..commands import Runner
     from ..systemd import Systemd
 
-    config = _config(context)
+    config = context.checked_config()
     settings = config["backup"]
     folder = Path(settings["path"])
     systemd = Systemd(Runner())

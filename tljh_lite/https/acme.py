@@ -16,7 +16,7 @@ import requests
 
 from ..commands import Runner
 from ..errors import TljhError
-from .files import CERT_NAME, Lineage
+from .files import Lineage
 
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 LETSENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory"

@@ -72,7 +72,7 @@ ExecStart={python} -m tljh_lite.cli.lite https renew --quiet
 
 
 def renew_timer_unit() -> str:
-    return f"""\
+    return """\
 # Written by tljh-lite: certificates are renewed 30 days before they expire;
 # twice a day, as Let's Encrypt asks, at a random minute (systemd.timer(5)).
 [Unit]
