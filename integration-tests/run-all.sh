@@ -14,8 +14,8 @@ main() {
     install_python_test_dependencies
     step "unit tests"
     .venv-test/bin/python -m pytest tests
-    step "integration tests"
-    .venv-test/bin/python -m pytest integration-tests
+    step "integration tests (each Debian release in its own session, side by side)"
+    .venv-test/bin/python integration-tests/run_releases.py --durations=15
 }
 
 main "$@"
