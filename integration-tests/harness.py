@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import io
 import json
 import logging
@@ -231,6 +232,44 @@ def _image_exists(client: docker.DockerClient, tag: str) -> bool:
         return True
     except docker.errors.ImageNotFound:
         return False
+
+
+def ensure_derived_image(name: str, base: str, script: str,
+                         files: dict[str, Path] | None = None) -> str:
+    """An image made from `base` by running `script` (sh) in it, cached like the test images.
+
+    `files` maps container paths to host files or directories copied in before
+    the script runs. The tag is a hash of the base image's id, the script and
+    the files, so a changed recipe (or a rebuilt base) builds anew, and an
+    unchanged one costs nothing; the older builds of `name` are then removed.
+    For the servers tests talk to (LDAP, OpenID Connect): apt and npm run once,
+    not at every test run. Give each base its own `name` ("slapd-bookworm").
+    """
+    client = docker_client()
+    digest = hashlib.sha256(client.images.get(base).id.encode() + b"\0" + script.encode())
+    for dest, source in sorted((files or {}).items()):
+        paths = sorted(p for p in [source, *source.rglob("*")] if p.is_file()) if source.is_dir() else [source]
+        for path in paths:
+            digest.update(f"\0{dest}\0{path.relative_to(source.parent)}\0".encode() + path.read_bytes())
+    tag = f"{IMAGE_REPOSITORY}-{name}:{digest.hexdigest()[:16]}"
+    if _image_exists(client, tag):
+        return tag
+    with _lock(f"image-{name}", timeout=1200):
+        if _image_exists(client, tag):
+            return tag
+        log.info("building %s from %s", tag, base)
+        with Container.start(base, systemd=False) as container:
+            for dest, source in (files or {}).items():
+                container.copy_in(source, dest)
+            container.exec(script, timeout=1200)
+            repository, _, version = tag.partition(":")
+            container._container.commit(repository=repository, tag=version,
+                                        changes=[f"LABEL {LABEL}.derived={name}"])
+        for older in client.images.list(name=repository):
+            if tag not in older.tags:
+                with contextlib.suppress(docker.errors.APIError):  # still used by a container
+                    client.images.remove(older.id)
+    return tag
 
 
 def _build_image(release: str, tag: str) -> None:
@@ -702,6 +741,17 @@ class Network:
     def remove(self) -> None:
         try:
             self._network.remove()
+        except docker.errors.NotFound:
+            pass
+
+    def connect(self, container: Container, aliases: Sequence[str] = ()) -> None:
+        """Join a running container to this network (e.g. the session's hub), reachable by `aliases`."""
+        self._network.connect(container.id, aliases=list(aliases))
+
+    def disconnect(self, container: Container) -> None:
+        """Take a container off this network again; its other networks stay as they were."""
+        try:
+            self._network.disconnect(container.id, force=True)
         except docker.errors.NotFound:
             pass
 

@@ -61,6 +61,22 @@ class HubClient:
             self.get("hub/home")  # refreshes the _xsrf cookie for the new session
         return ok
 
+    def post_form(self, path: str, data: dict[str, str]) -> requests.Response:
+        """Fill in and submit the form of the page at `path` (with its _xsrf token), as a browser would."""
+        form = self.get(path)
+        form.raise_for_status()
+        match = re.search(r'name="_xsrf"\s+value="([^"]+)"', form.text)
+        response = self.session.post(self.url(path), data={**data, "_xsrf": match.group(1) if match else ""},
+                                     timeout=30)
+        response.raise_for_status()
+        return response
+
+    def whoami(self) -> str | None:
+        """The hub user our cookie logs in as (None when it logs in nobody); remembered for start_server."""
+        response = self.get("hub/api/user")
+        self.username = response.json()["name"] if response.status_code == 200 else None
+        return self.username
+
     def _xsrf(self, path: str) -> str:
         for cookie in self.session.cookies:
             if cookie.name == "_xsrf" and path.startswith(cookie.path):
@@ -108,6 +124,20 @@ class HubClient:
         model = self.get(f"hub/api/users/{self.username}", headers={"X-XSRFToken": self._xsrf("/hub/")}).json()
         if not (model.get("servers", {}).get("") or {}).get("ready"):
             raise HubError(f"{self.username}'s server failed to start")
+
+    def delete_user(self, name: str) -> None:
+        """As an admin: delete a user from the hub (her server is stopped first); absent is fine."""
+        response = self.session.delete(self.url(f"hub/api/users/{name}"), headers={"X-XSRFToken": self._xsrf("/hub/")},
+                                       timeout=120)
+        if response.status_code not in (204, 404):
+            raise HubError(f"deleting {name}: {response.status_code} {response.text[:300]}")
+
+    def delete_group(self, name: str) -> None:
+        """As an admin: delete a hub group; absent is fine."""
+        response = self.session.delete(self.url(f"hub/api/groups/{name}"), headers={"X-XSRFToken": self._xsrf("/hub/")},
+                                       timeout=30)
+        if response.status_code not in (204, 404):
+            raise HubError(f"deleting group {name}: {response.status_code} {response.text[:300]}")
 
     def open_server(self) -> requests.Response:
         """Visit /user/<name>/ as a browser would (OAuth redirects included)."""

@@ -13,22 +13,11 @@ import io
 
 import pytest
 
+from hubclient import HubClient
 from installed import InstalledHub
 
 PASSWORDS_OUT = "/root/roster-passwords.csv"
 GROUP_MEMORY, DEFAULT_MEMORY = "600M", "400M"
-# What NativeAuthenticator.authenticate checks, through its own API: NativeAuthenticator 1.3's login
-# form fails on JupyterHub 6 (its handler uses the `statsd` JupyterHub 6 removed), so not through the form.
-NATIVE_CHECK = """
-import sys
-from jupyterhub.orm import new_session_factory
-from nativeauthenticator import NativeAuthenticator
-auth = NativeAuthenticator(db=new_session_factory("sqlite:////opt/tljh/state/jupyterhub.sqlite")())
-for line in sys.stdin:
-    name, password = line.rstrip("\\n").split(",", 1)
-    user = auth.get_user(name)
-    print(name, bool(user and user.is_authorized and user.is_valid_password(password)))
-"""
 
 
 def roster_csv(students: list[dict], delimiter: str = ";") -> str:
@@ -188,9 +177,8 @@ def test_tljh_config_add_item_users_admin_gives_the_new_admin_a_generated_passwo
 
 
 def native_logins(hub: InstalledHub, attempts: list[tuple[str, str]]) -> list[bool]:
-    result = hub.container.exec(["/opt/tljh/hub/bin/python3", "-c", NATIVE_CHECK],
-                                input="".join(f"{name},{password}\n" for name, password in attempts))
-    return [line.split()[1] == "True" for line in result.stdout.splitlines()]
+    """Each (name, password) tried at the hub's login form, as a student would."""
+    return [HubClient(hub.url).login(name, password) for name, password in attempts]
 
 
 def test_native_authenticator_gets_its_passwords_through_its_own_api(hub, roster):

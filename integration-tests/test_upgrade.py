@@ -1,8 +1,8 @@
 """Upgrading from the previous release: installed by its own bootstrap, then the current bootstrap over it.
 
-The previous release is v0.1.0. CI runs on a fresh clone of main, which has
-the commits but no tags, so the tree comes from `git archive v0.1.0` when the
-tag is there and from the same commit, 4f84558, when it is not (a shallow
+The previous release is v0.2.0. CI runs on a fresh clone of main, which has
+the commits but no tags, so the tree comes from `git archive v0.2.0` when the
+tag is there and from the same commit, acaad9f, when it is not (a shallow
 clone has neither: the test says so). When a release is made, point
 PREVIOUS_RELEASE and PREVIOUS_COMMIT at it (docs/backup.md, "Releases").
 
@@ -14,17 +14,20 @@ during the upgrade keeps running (the same process).
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import tarfile
 import tempfile
 
 import pytest
 
+from tljh_lite import __version__
+
 from hubclient import HubClient
 from installed import ADMIN, ADMIN_PASSWORD, CHECKOUT, INSTALL_MEMORY, InstalledHub, copy_checkout
 
-PREVIOUS_RELEASE = "v0.1.0"
-PREVIOUS_COMMIT = "4f84558"  # what v0.1.0 tags; found in any full clone, tagged or not
+PREVIOUS_RELEASE = "v0.2.0"
+PREVIOUS_COMMIT = "acaad9f"  # what v0.2.0 tags; found in any full clone, tagged or not
 PREVIOUS_SOURCE = "/srv/tljh-lite-previous"
 STUDENTS = {"alice": "alice-first-password", "bob": "bob-first-password"}
 COMMENT = "# our course hub, do not lose this comment"
@@ -66,7 +69,7 @@ def previous_hub(containers, image) -> InstalledHub:
 
 def test_upgrading_from_the_previous_release_loses_nothing(previous_hub):
     hub = previous_hub
-    assert hub.sh("/opt/tljh/hub/bin/python3 -c 'import tljh_lite; print(tljh_lite.__version__)'").stdout == "0.1.0\n"
+    assert hub.sh("/opt/tljh/hub/bin/python3 -c 'import tljh_lite; print(tljh_lite.__version__)'").stdout == PREVIOUS_RELEASE[1:] + "\n"
     for name in STUDENTS:
         hub.tljh_config("add-item", "users.allowed", name)
     hub.tljh_config("reload")
@@ -88,7 +91,7 @@ def test_upgrading_from_the_previous_release_loses_nothing(previous_hub):
     copy_checkout(hub.container)
     result, seconds = hub.bootstrap("--admin", ADMIN)  # as the README says: no password to upgrade
     assert "Installation successful" in result.stdout and "(password unchanged)" in result.stdout, result.stderr
-    assert hub.sh("/opt/tljh/hub/bin/python3 -c 'import tljh_lite; print(tljh_lite.__version__)'").stdout == "0.2.0\n"
+    assert hub.sh("/opt/tljh/hub/bin/python3 -c 'import tljh_lite; print(tljh_lite.__version__)'").stdout == __version__ + "\n"
 
     # alice's server ran through the upgrade: the same process, and her kernel still answers.
     assert hub.unit_property("jupyter-alice", "ActiveState") == "active"
@@ -106,3 +109,10 @@ def test_upgrading_from_the_previous_release_loses_nothing(previous_hub):
     # What the new release adds works on the upgraded hub.
     backup = hub.sh("tljh-lite backup create --skip-homes")
     assert "Backup written /var/backups/tljh-lite/" in backup.stdout
+    status = json.loads(hub.sh("tljh-lite status --json", check=False).stdout)
+    assert status["versions"]["tljh-lite"] == __version__
+    assert {"usa", "alice"} & {s["user"] for s in status["servers"]} == {"alice"}  # her server, still running
+    services = {s["name"]: s["state"] for s in status["services"]}
+    assert services["jupyterhub.service"] == "active" and services["tljh-usage.timer"] == "active", services
+    hub.sh("tljh-lite export z2jh --out /root/z2jh")
+    assert "alice" in hub.sh("cat /root/z2jh/users.json").stdout

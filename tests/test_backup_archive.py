@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tljh_lite import __version__
 from tljh_lite.backup import create as create_module
 from tljh_lite.backup.errors import BackupError
 from tljh_lite.backup.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
@@ -253,7 +254,7 @@ def test_create_writes_a_private_dated_archive_into_backup_path(tmp_path, instal
     assert path.parent == tmp_path / "backups" and path.name.startswith("tljh-lite-backup-")
     assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
     m = verify(path, tmp_path / "staging").manifest
-    assert m.db_revision == "f460b0348206" and m.tljh_lite_version == "0.2.0"
+    assert m.db_revision == "f460b0348206" and m.tljh_lite_version == __version__
     staged = tmp_path / "staging"
     assert (staged / "config" / "config.yaml").read_text().startswith("# the professor's comment")
     assert (staged / "config" / "jupyterhub_config.d" / "extra.py").exists()

@@ -65,9 +65,14 @@ def test_default_app(app, url):
     assert settings({"user_environment": {"default_app": app}})["Spawner"]["default_url"] == url
 
 
+def culler_and_sync(services):
+    """The services besides the usage page (tests/test_usage_service.py)."""
+    return [service for service in services if service["name"] != "usage"]
+
+
 def test_idle_culler_defaults_match_the_documented_ones():
     s = settings({})
-    (service,) = s["JupyterHub"]["services"]
+    (service,) = culler_and_sync(s["JupyterHub"]["services"])
     assert service["command"] == [
         PY,
         "-m",
@@ -96,7 +101,7 @@ def test_idle_culler_options():
 
 def test_idle_culler_off():
     s = settings({"services": {"cull": {"enabled": False}}})
-    assert s["JupyterHub"]["services"] == [] and s["JupyterHub"]["load_roles"] == []
+    assert culler_and_sync(s["JupyterHub"]["services"]) == [] and s["JupyterHub"]["load_roles"] == []
 
 
 def test_proxy_http():
@@ -119,7 +124,7 @@ def test_proxy_https_with_letsencrypt_serves_certbots_lineage():
 
 def test_proxy_sync_service_may_only_touch_the_proxy():
     s = hub_settings(merged({"services": {"cull": {"enabled": False}}}), python="/p", proxy_sync_token="t0k")
-    assert s["JupyterHub"]["services"] == [{"name": "proxy-sync", "api_token": "t0k"}]
+    assert culler_and_sync(s["JupyterHub"]["services"]) == [{"name": "proxy-sync", "api_token": "t0k"}]
     assert s["JupyterHub"]["load_roles"] == [{"name": "proxy-sync", "scopes": ["proxy"], "services": ["proxy-sync"]}]
 
 

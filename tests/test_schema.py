@@ -228,7 +228,9 @@ def test_plugins_cannot_redefine_built_in_keys():
 def test_lookup_finds_keys_patterns_and_free_form_sections():
     assert lookup(BASE_SCHEMA, ["limits", "memory"])["format"] == "memory-size"
     assert lookup(BASE_SCHEMA, ["users", "extra_user_groups", "anygroup"])["type"] == "array"
-    assert lookup(BASE_SCHEMA, ["auth", "GitHubOAuthenticator", "client_id"]) == {}
+    assert lookup(BASE_SCHEMA, ["auth", "GitHubOAuthenticator", "client_id"])["type"] == ["string", "null"]  # text
+    assert lookup(BASE_SCHEMA, ["auth", "GitHubOAuthenticator", "allowed_organizations"]) == {}
+    assert lookup(BASE_SCHEMA, ["auth", "LDAPAuthenticator", "tls_kwargs", "validate"]) == {}  # dict settings
     assert lookup(BASE_SCHEMA, ["auth", "lowercase"]) is None
     assert lookup(BASE_SCHEMA, ["limits", "memory", "deeper"]) is None
     assert lookup(BASE_SCHEMA, ["nope"]) is None

@@ -1,3 +1,3 @@
 """tljh-lite: a single-server JupyterHub installer compatible with The Littlest JupyterHub."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from .auth.kinds import hub_class, kind_of
 from .users.groups import group_overrides, load_groups
 
 Settings = dict[str, dict[str, Any]]
@@ -60,6 +61,11 @@ def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: st
         put("Spawner", "args", ['--ServerApp.tornado_settings={{"xsrf_cookie_kwargs": {{"secure": True}}}}'])
 
     services, roles = _culler(config["services"]["cull"], python)
+    # The admins' usage page at /services/usage/ (tljh_lite.usage.service): JupyterHub
+    # gives access:services only to its admin role, so a student gets 403.
+    from .usage.service import hub_service
+
+    services.append(hub_service(python))
     if proxy_sync_token:
         services.append({"name": PROXY_SYNC_NAME, "api_token": proxy_sync_token})
         roles.append({"name": PROXY_SYNC_NAME, "scopes": ["proxy"], "services": [PROXY_SYNC_NAME]})
@@ -86,6 +92,12 @@ def _who_may_log_in(config: Mapping[str, Any], put) -> None:
     put("Authenticator", "admin_users", set(users["admin"]))
     # FirstUse's own default is "everyone" whenever allowed_users is empty.
     put("FirstUseAuthenticator", "allow_all", firstuse_allows_all(config))
+    # Native: whoever the admin approves at /hub/authorize (as TLJH's docs say); Tmp: every
+    # visitor (a new random name each). Banned users stay out (blocked_users above).
+    kind = kind_of(config["auth"]["type"])
+    section = {"native": "NativeAuthenticator", "tmp": "TmpAuthenticator"}.get(kind)
+    if section and (config["auth"].get(section) or {}).get("allow_all") is None:
+        put(section, "allow_all", True)
 
 
 def firstuse_allows_all(config: Mapping[str, Any]) -> bool:
@@ -98,7 +110,7 @@ def firstuse_allows_all(config: Mapping[str, Any]) -> bool:
 
 
 def _auth(auth: Mapping[str, Any], put) -> None:
-    put("JupyterHub", "authenticator_class", auth["type"])
+    put("JupyterHub", "authenticator_class", hub_class(auth["type"]))  # Native: ours (auth.native)
     for section, traits in auth.items():
         if section == "type":
             continue
@@ -121,6 +133,10 @@ def _culler(cull: Mapping[str, Any], python: str) -> tuple[list[dict], list[dict
         f"--cull-users={cull['users']}",
         f"--remove-named-servers={cull['remove_named_servers']}",
     ]
+    if cull["users"]:
+        # Never an admin: deleting a user also deletes her FirstUse password (its delete_user),
+        # and whoever logged in next under an admin's name would set a new one, and get root.
+        command.append("--cull-admin-users=False")
     scopes = CULLER_SCOPES + (["admin:users"] if cull["users"] else [])
     service = {"name": CULLER_NAME, "command": command}
     role = {"name": CULLER_NAME, "scopes": scopes, "services": [CULLER_NAME]}

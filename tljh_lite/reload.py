@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from .auth.switch import before_restart
 from .commands import Runner
 from .config.file import ConfigFile
 from .config.validate import Checker
@@ -26,6 +27,8 @@ def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout
         previous = checker.merged(ConfigFile(last_good.config_file).load()) if last_good.exists() else None
         version = services.switch_proxy(config, timeout, previous)
     else:
+        for line in before_restart(config, paths):  # an admin never locked out without a word
+            say(line)
         version = _restart_hub(services, paths, checker, last_good, config, timeout)
     last_good.save()
     services.schedule_backups(config)

@@ -31,6 +31,7 @@ from .https.units import (
     responder_unit,
 )
 from .backup.units import BACKUP_TIMER, BACKUP_UNIT, backup_service_unit, backup_timer_unit
+from .usage.units import USAGE_TIMER, USAGE_UNIT, usage_service_unit, usage_timer_unit
 from .ports import ACME_CHALLENGE_PORT, wait_for_port
 from .systemd import Systemd, reason_from_journal
 from .units import HUB_UNIT, PROXY_UNIT, hub_unit, proxy_env_file, proxy_unit
@@ -101,6 +102,8 @@ class Services:
             RENEW_TIMER: renew_timer_unit(),
             BACKUP_UNIT: backup_service_unit(self.paths),
             BACKUP_TIMER: backup_timer_unit(config["backup"]["schedule"]),
+            USAGE_UNIT: usage_service_unit(self.paths),
+            USAGE_TIMER: usage_timer_unit(),
         }
 
     def write_units(self, config: Mapping[str, Any], only: Iterable[str] | None = None) -> set[str]:
@@ -139,6 +142,8 @@ class Services:
             self.systemd.restart(HUB_UNIT)
             restarted.append(HUB_UNIT)
         self.schedule_backups(config)
+        # The usage record: a sample every minute (tljh_lite.usage), from now on.
+        self.runner.run(["systemctl", "enable", "--now", "--quiet", USAGE_TIMER])
         version = self.wait(config, timeout)
         self.record()
         return restarted, version

@@ -11,11 +11,11 @@ import sys
 from typing import Sequence
 
 from ..paths import Paths
-from . import backup, https, users
+from . import backup, export, https, import_users, report, status, users
 from .main import ArgumentParser, make_parser, run
 
 PROG = "tljh-lite"
-SUBCOMMANDS = (https, backup, users)
+SUBCOMMANDS = (https, backup, users, export, import_users, status, report)
 
 
 def build_parser(paths: Paths) -> ArgumentParser:

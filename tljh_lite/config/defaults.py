@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
         },
         "configurator": {"enabled": False},
     },
+    # The VM's monthly price, in the professor's currency; none until she sets it (tljh-lite report).
+    "cost": {"vm_monthly": None},
     # Off until the professor turns it on: backups need disk space she should choose.
     "backup": {"schedule": "off", "keep": 7, "path": "/var/backups/tljh-lite"},
 }

@@ -39,6 +39,16 @@ OPTIONAL_FILE = {
 }
 
 
+# Authenticator settings that are always text (ids, secrets, addresses): kept as typed, so
+# a client id of digits (a Canvas developer key) or a password like 0042 is not made a number
+# the authenticator would refuse. Every other auth.<Class>.<setting> is free-form.
+AUTH_TEXT_SETTINGS = (
+    "client_id", "client_secret", "oauth_callback_url", "authorize_url", "token_url", "userdata_url",
+    "login_service", "server_address", "lookup_dn_search_user", "lookup_dn_search_password",
+)
+AUTH_TEXT = {"type": ["string", "null"], "x-expected": "text, or none for the authenticator's default"}
+
+
 def _section(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """A mapping with exactly these keys (all optional)."""
     return {"type": "object", "properties": properties, "additionalProperties": False, **extra}
@@ -82,6 +92,8 @@ BASE_SCHEMA: dict[str, Any] = _section(
                 r"^[A-Z][A-Za-z0-9_]*$": {
                     "type": "object",
                     "propertyNames": {"format": "python-identifier"},
+                    "properties": {name: AUTH_TEXT for name in AUTH_TEXT_SETTINGS},
+                    "additionalProperties": {},  # any other setting: the authenticator checks it
                     "x-expected": "a mapping of the authenticator's settings",
                 }
             },
@@ -155,6 +167,15 @@ BASE_SCHEMA: dict[str, Any] = _section(
                 ),
                 # TLJH's jupyterhub-configurator switch; accepted so TLJH files load.
                 "configurator": _section({"enabled": {"type": "boolean"}}),
+            }
+        ),
+        # tljh-lite's: what the VM costs, for `tljh-lite report`'s cost per student (docs/status.md).
+        "cost": _section(
+            {
+                "vm_monthly": {
+                    "type": ["number", "null"], "minimum": 0,
+                    "x-expected": "the VM's monthly price as a number like 40 or 37.5 (no currency sign), or none",
+                },
             }
         ),
         # tljh-lite's: scheduled backups (docs/backup.md).
@@ -237,6 +258,10 @@ def lookup(schema: Mapping[str, Any], path: list[str]) -> Mapping[str, Any] | No
 
 
 def _child(node: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    if not node:
+        # Free-form (an authenticator's setting) at any depth, as in TLJH: dict traits such as
+        # auth.LDAPAuthenticator.tls_kwargs.validate or auth.GenericOAuthenticator.token_params.x.
+        return {}
     if key in node.get("properties", {}):
         return node["properties"][key]
     for pattern, sub in node.get("patternProperties", {}).items():

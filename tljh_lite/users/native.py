@@ -61,6 +61,17 @@ class NativePasswords:
         same = in_parallel(lambda name: rows[name].is_valid_password(passwords[name]), known)
         return {name for name, ok in zip(known, same) if ok}
 
+    def adopt(self, hashes: Mapping[str, bytes]) -> set[str]:
+        """An approved account for each name that has none, with the bcrypt hash given (FirstUse's:
+        the same bcrypt format, so the same password logs in); returns whose were made."""
+        from nativeauthenticator.orm import UserInfo
+
+        made = {name for name in hashes if self.main.get_user(name) is None}
+        for name in sorted(made):
+            self.main.db.add(UserInfo(username=name, password=hashes[name], is_authorized=True))
+        self.main.db.commit()
+        return made
+
     def store(self, passwords: Mapping[str, NewPassword]) -> None:
         names = list(passwords)
         chunks = [names[i::cpus()] for i in range(min(cpus(), len(names)))]  # a session per thread

@@ -166,10 +166,10 @@ class FirstUsePasswords:
         return too_long(password)
 
     def with_password(self, names: Iterable[str]) -> set[str]:
-        return set(self._stored(names))
+        return set(self.hashes(names))
 
     def already(self, passwords: Mapping[str, str]) -> set[str]:
-        stored = self._stored(passwords)
+        stored = self.hashes(passwords)
         names = list(stored)
         matches = in_parallel(self.matcher, [(passwords[name], stored[name]) for name in names])
         return {name for name, same in zip(names, matches) if same}
@@ -183,7 +183,8 @@ class FirstUsePasswords:
             for name, hashed in zip(names, hashes):
                 db[name.lower()] = hashed
 
-    def _stored(self, names: Iterable[str]) -> dict[str, bytes]:
+    def hashes(self, names: Iterable[str]) -> dict[str, bytes]:
+        """The stored bcrypt hashes of those of `names` that have a password."""
         try:
             with dbm.open(self.dbm_path, "r") as db:
                 return {name: db[name.lower().encode()] for name in names if name.lower().encode() in db}

@@ -1,0 +1,46 @@
+"""What kind of authenticator config.yaml's `auth.type` names, and the class the hub runs for it.
+
+`auth.type` keeps TLJH's spelling (a class path such as
+`nativeauthenticator.NativeAuthenticator`, or an entry-point name such as
+`native`). Only NativeAuthenticator is run as a class of ours
+(`tljh_lite.auth.native`); every other type goes to JupyterHub as written.
+"""
+
+from __future__ import annotations
+
+NATIVE_CLASS = "tljh_lite.auth.native.NativeAuthenticator"
+
+# By package (the text before the first dot), so a class of another package that merely
+# sounds alike (a campus "SSOAuthenticator") is not taken for one of these.
+_PACKAGES = {
+    "firstuseauthenticator": "firstuse",
+    "nativeauthenticator": "native",
+    "tmpauthenticator": "tmp",
+    "ldapauthenticator": "ldap",
+    "oauthenticator": "oauth",  # GitHub, Google, Generic (OpenID Connect), ...
+}
+_JUPYTERHUB_CLASSES = {"jupyterhub.auth.dummyauthenticator": "dummy", "jupyterhub.auth.pamauthenticator": "pam",
+                       "jupyterhub.auth.localauthenticator": "pam"}
+# JupyterHub's entry-point names (`c.JupyterHub.authenticator_class = "native"`).
+_ENTRY_POINTS = {"firstuse": "firstuse", "native": "native", "tmp": "tmp", "ldap": "ldap", "ldapauthenticator": "ldap",
+                 "dummy": "dummy", "pam": "pam", "default": "pam", "github": "oauth", "google": "oauth",
+                 "generic": "oauth", "generic-oauth": "oauth", "gitlab": "oauth", "azuread": "oauth",
+                 "bitbucket": "oauth", "cilogon": "oauth", "globus": "oauth", "openshift": "oauth", "auth0": "oauth",
+                 "mediawiki": "oauth"}
+
+
+def kind_of(auth_type: str) -> str:
+    """'firstuse', 'native', 'tmp', 'dummy', 'ldap', 'oauth', 'pam', or 'other'."""
+    lowered = auth_type.strip().lower()
+    if lowered == NATIVE_CLASS.lower():
+        return "native"
+    if lowered in _ENTRY_POINTS:
+        return _ENTRY_POINTS[lowered]
+    if lowered in _JUPYTERHUB_CLASSES:
+        return _JUPYTERHUB_CLASSES[lowered]
+    return _PACKAGES.get(lowered.split(".", 1)[0], "other")
+
+
+def hub_class(auth_type: str) -> str:
+    """What the hub's `authenticator_class` is for an `auth.type`."""
+    return NATIVE_CLASS if kind_of(auth_type) == "native" else auth_type

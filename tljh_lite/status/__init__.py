@@ -1,0 +1,1 @@
+"""`tljh-lite status`: is tonight's hub healthy, on one screen (docs/status.md)."""

@@ -1,0 +1,179 @@
+"""Everything `tljh-lite status` shows, gathered into one dict (what --json prints).
+
+Each part is gathered on its own: a part that cannot be read (a half-installed
+machine, a stopped hub) says so in its place and the others still show.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from .. import __version__
+from ..commands import Runner
+from ..errors import TljhError
+from ..paths import Paths
+from ..usage import probe
+from .services import hub_services, unit_states
+
+PRESSURE_PERCENT = 10.0  # PSI: tasks waited for memory more than this share of the last minute
+AVAILABLE_PERCENT = 10.0  # or less than this share of memory is available
+DISK_PERCENT = 90.0
+CERT_DAYS = 14
+
+
+def _safe(part: str, problems: list[str], gather: Callable[[], Any]) -> Any:
+    try:
+        return gather()
+    except (TljhError, OSError, ValueError) as e:
+        problems.append(f"cannot read {part}: {e}")
+        return None
+
+
+def versions() -> dict[str, str | None]:
+    try:
+        hub = importlib.metadata.version("jupyterhub")
+    except importlib.metadata.PackageNotFoundError:
+        hub = None
+    return {"tljh-lite": __version__, "jupyterhub": hub}
+
+
+def certificate(config: Mapping[str, Any], paths: Paths) -> dict[str, Any]:
+    from ..cli.https import status_lines
+    from ..https.certificates import CertificateError, check_pair, now_utc
+    from ..https.files import tls_files
+
+    files = tls_files(config)
+    if files is None:
+        return {"https": False}
+    lines, problems = status_lines(config, paths)
+    try:
+        info = check_pair(files.key, files.cert, config["https"]["letsencrypt"]["domains"], settings=files.settings)
+        expires, days = info.not_after.isoformat(), info.days_left(now_utc())
+    except CertificateError as e:
+        expires, days = None, None
+        problems = problems or [e.one_line()]
+    return {"https": True, "expires": expires, "days_left": days, "lines": lines, "problems": problems}
+
+
+def last_cpu(paths: Paths, window: int = 150) -> dict[str, float]:
+    """Each server's CPU over the last recorded minute (cores), from the usage record."""
+    from ..usage.store import open_store, record_file
+
+    if not record_file(paths).exists():
+        return {}
+    db = open_store(record_file(paths), readonly=True)
+    try:
+        rows = db.execute(
+            "SELECT users.name, cpu_ms FROM server_minute JOIN users ON users.id = uid "
+            "WHERE t = (SELECT max(t) FROM server_minute) AND t >= ? AND cpu_ms IS NOT NULL",
+            (int(time.time()) - window,)).fetchall()
+        return {name: cpu / 60_000 for name, cpu in rows}
+    finally:
+        db.close()
+
+
+def last_sample(paths: Paths) -> float | None:
+    from ..usage.store import open_store, record_file
+
+    if not record_file(paths).exists():
+        return None
+    db = open_store(record_file(paths), readonly=True)
+    try:
+        return db.execute("SELECT max(t) FROM class_minute").fetchone()[0]
+    finally:
+        db.close()
+
+
+def servers(runner: Runner, paths: Paths, now: float) -> list[dict[str, Any]]:
+    seen = probe.last_activity(paths.hub_db)
+    cpu = _quiet(lambda: last_cpu(paths), {})
+    out = []
+    for s in probe.running_servers(runner):
+        last = seen.get(s.user)
+        out.append({
+            "user": s.user, "unit": s.unit, "memory": s.memory, "memory_peak": s.memory_peak,
+            "cpu_seconds": None if s.cpu_ns is None else s.cpu_ns / 1e9, "cpu_cores_last_minute": cpu.get(s.user),
+            "uptime": None if s.started is None else now - s.started,
+            "idle": None if last is None else max(0.0, now - last),
+        })
+    return out
+
+
+def _quiet(gather, default):
+    try:
+        return gather()
+    except Exception:  # the record being written at that moment: show without it
+        return default
+
+
+def backup(config: Mapping[str, Any], paths: Paths) -> dict[str, Any]:
+    from ..backup.scheduled import last_scheduled
+
+    attempt = last_scheduled(paths)
+    return {"schedule": config["backup"]["schedule"], "last": attempt.line() if attempt else None,
+            "ok": None if attempt is None else attempt.ok}
+
+
+def missing_parts(paths: Paths) -> list[str]:
+    """What a finished install has and this machine lacks."""
+    checks = {
+        paths.hub_venv / "bin" / "jupyterhub": "the hub environment",
+        paths.user_venv / "bin" / "jupyterhub-singleuser": "the students' environment",
+        paths.config_file: "config.yaml",
+        paths.state_dir / "proxy.env": "the hub's secrets",
+        Path("/etc/systemd/system/jupyterhub.service"): "the hub's unit",
+    }
+    return [f"{what} ({path})" for path, what in checks.items() if not path.exists()]
+
+
+def collect(config: Mapping[str, Any], paths: Paths, runner: Runner, now: float | None = None) -> dict[str, Any]:
+    now = time.time() if now is None else now
+    problems: list[str] = []
+    missing = missing_parts(paths)
+    if missing:
+        problems.append("tljh-lite is not fully installed here; missing: " + ", ".join(missing)
+                        + "; run the installer again (docs/installing.md)")
+    status: dict[str, Any] = {"time": now, "versions": versions(), "missing": missing}
+    units = _safe("the services", problems, lambda: unit_states(runner, config) + hub_services(runner, config)) or []
+    status["services"] = [{"name": u.name, "state": u.state, "since": u.since,
+                           "uptime": None if u.since is None or u.state != "active" else now - u.since} for u in units]
+    # On a half-installed machine the line above names what is missing; each unit need not say it again.
+    problems += [u.problem for u in units if u.problem and not (missing and u.state == "not installed")]
+    cert = _safe("the certificate", problems, lambda: certificate(config, paths))
+    status["certificate"] = cert
+    if cert and cert.get("https"):
+        if cert["days_left"] is not None and cert["days_left"] < CERT_DAYS:
+            problems.append(f"the certificate expires in {cert['days_left']:.0f} days; run: sudo tljh-lite https renew")
+        problems += cert["problems"]
+    status["servers"] = _safe("the students' servers", problems, lambda: servers(runner, paths, now)) or []
+    disks = [p for p in (Path("/home"), paths.prefix) if p.exists()]
+    machine = _safe("the machine's memory", problems, lambda: probe.machine(disks))
+    if machine:
+        status["machine"] = {"memory_total": machine.memory_total, "memory_available": machine.memory_available,
+                             "memory_pressure": machine.memory_pressure, "cpus": machine.cpus, "load1": machine.load1,
+                             "disks": {p: {"used": u, "total": t} for p, (u, t) in machine.disks.items()}}
+        problems += machine_problems(machine)
+    status["servers_memory"] = sum(s["memory"] or 0 for s in status["servers"])
+    status["backup"] = _safe("the last backup", problems, lambda: backup(config, paths))
+    if status["backup"] and status["backup"]["ok"] is False:
+        problems.append("the last scheduled backup failed; see: sudo tljh-lite backup status")
+    status["usage_last_sample"] = _quiet(lambda: last_sample(paths), None)
+    status["problems"] = problems
+    return status
+
+
+def machine_problems(machine: probe.Machine) -> list[str]:
+    problems = []
+    available = 100 * machine.memory_available / machine.memory_total if machine.memory_total else 100
+    if (machine.memory_pressure or 0) > PRESSURE_PERCENT or available < AVAILABLE_PERCENT:
+        problems.append(
+            f"memory pressure: {available:.0f} % of memory available, tasks waited for memory "
+            f"{machine.memory_pressure or 0:.0f} % of the last minute; set limits.memory, or a bigger VM "
+            "(sudo tljh-lite report)")
+    for path, (used, total) in machine.disks.items():
+        if total and 100 * used / total > DISK_PERCENT:
+            problems.append(f"disk: {path} is {100 * used / total:.0f} % full; free space or grow the disk")
+    return problems
