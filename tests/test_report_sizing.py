@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tljh_lite.config.defaults import merged
@@ -82,6 +84,10 @@ def test_the_report_on_recorded_minutes(tmp_path):
     assert "Peak at once:           1 active, 2 servers running" in text
     assert "limits.memory:        512M" in text
     assert "Cost per student-month: 10.00 (cost.vm_monthly 40 / 4 students)" in text
+    # The students-per-VM figure of docs/performance.md (bench/class_capacity.py), as recorded there.
+    assert ("Benchmark:              12 working students fit a 4 GB, 2-core VM (raw stack: 6)" in text
+            and "**12 working students fit a 4 GB, 2-core VM with tljh-lite, 6 with the raw" in
+            (Path(__file__).parent.parent / "docs" / "performance.md").read_text())
     assert report.build(s, config, students=40).plan.students == 40
 
 
