@@ -67,6 +67,12 @@ class InstalledHub:
         assert client.login(ADMIN, ADMIN_PASSWORD)
         return client
 
+    def logged_in(self, name: str, password: str) -> HubClient:
+        """A client logged in through the login form as `name` (the test fails if she cannot)."""
+        client = self.client()
+        assert client.login(name, password), f"{name} could not log in"
+        return client
+
     def sh(self, command: str, **kwargs) -> harness.ExecResult:
         return self.container.exec(command, **kwargs)
 

@@ -19,19 +19,13 @@ BEN, BEN_PASSWORD = "ben", "ben-first-password"
 BEN_SECRET = "ben-secret-homework"
 
 
-def login(hub: InstalledHub, name: str, password: str) -> HubClient:
-    client = hub.client()
-    assert client.login(name, password), f"{name} could not log in"
-    return client
-
-
 @pytest.fixture(scope="module")
 def classroom(hub: InstalledHub):
     """Ada and Ben (students) with running servers, Ben's homework in his home, and the admin."""
     for name in (ADA, BEN):
         hub.tljh_config("add-item", "users.allowed", name)
     hub.tljh_config("reload")
-    ada, ben, prof = login(hub, ADA, ADA_PASSWORD), login(hub, BEN, BEN_PASSWORD), login(hub, ADMIN, ADMIN_PASSWORD)
+    ada, ben, prof = hub.logged_in(ADA, ADA_PASSWORD), hub.logged_in(BEN, BEN_PASSWORD), hub.logged_in(ADMIN, ADMIN_PASSWORD)
     for client in (ada, ben, prof):
         client.start_server()
     ben.run_code(f"open('/home/jupyter-ben/{BEN_SECRET}.txt', 'w').write('only mine')")
@@ -322,7 +316,7 @@ def locked_out(hub: InstalledHub, session: HubClient, name: str, password: str) 
 def enrolled(hub: InstalledHub, name: str, password: str) -> HubClient:
     hub.tljh_config("add-item", "users.allowed", name)
     hub.tljh_config("reload")
-    client = login(hub, name, password)
+    client = hub.logged_in(name, password)
     client.start_server()
     client.run_code(f"open('/home/jupyter-{name}/work.txt', 'w').write('{name} was here')")
     return client
@@ -339,7 +333,7 @@ def test_a_student_dropped_from_the_course_is_locked_out_and_keeps_her_files(hub
     hub.tljh_config("add-item", "users.allowed", name)  # back in the course: as before
     hub.tljh_config("reload")
     try:
-        again = login(hub, name, password)
+        again = hub.logged_in(name, password)
         again.start_server()
         assert again.run_code("open('work.txt').read()") == f"'{name} was here'"
     finally:

@@ -15,19 +15,12 @@ import time
 import pytest
 from playwright.sync_api import sync_playwright
 
-from hubclient import HubClient
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
 from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 STUDENTS = {"usa": "usa-first-password", "usb": "usb-first-password"}
 RECORD = "/opt/tljh/state/usage.sqlite"
 PY = "/opt/tljh/hub/bin/python3"
-
-
-def login(hub: InstalledHub, name: str, password: str) -> HubClient:
-    client = hub.client()
-    assert client.login(name, password), f"{name} could not log in"
-    return client
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +31,7 @@ def working_class(hub: InstalledHub):
         hub.tljh_config("add-item", "users.allowed", name)
     hub.tljh_config("set", "cost.vm_monthly", "40")
     hub.tljh_config("reload")
-    clients = {name: login(hub, name, password) for name, password in STUDENTS.items()}
+    clients = {name: hub.logged_in(name, password) for name, password in STUDENTS.items()}
     for client in clients.values():
         client.start_server()
     assert clients["usa"].run_code("print(sum(i * i for i in range(3_000_000)))").strip() == "8999995500000500000"
