@@ -39,7 +39,7 @@ class OidcProvider:
     def __init__(self, factory: harness.ContainerFactory, network: harness.Network, redirect_uri: str):
         image = harness.ensure_derived_image(f"oidc-provider-{BASE_RELEASE}", harness.ensure_image(BASE_RELEASE), BUILD,
                                              files={"/srv/oidc": SOURCE})
-        self.client_secret = secrets.token_urlsafe(24)
+        self.client_secret = secrets.token_hex(24)  # a secret starting with "-" needs `tljh-config set KEY -- VALUE`
         self.container = factory.start(image, systemd=False, network=network.name)
         self.issuer = f"http://{network.address_of(self.container)}:{PORT}"
         env = {"ISSUER": self.issuer, "PORT": str(PORT), "CLIENT_SECRET": self.client_secret,
