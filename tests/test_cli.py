@@ -147,6 +147,17 @@ def test_argument_errors_are_one_line(capsys):
     assert err.count("\n") == 1 and "see tljh-config set --help" in err
 
 
+def test_a_value_starting_with_a_dash_is_told_to_follow_double_dash(capsys, tmp_path):
+    config = tmp_path / "config.yaml"
+    with pytest.raises(SystemExit) as raised:
+        main(["--config-path", str(config), "set", "auth.GenericOAuthenticator.client_secret", "-dP38SnW"])
+    err = capsys.readouterr().err
+    assert raised.value.code == 2 and err.count("\n") == 1 and not config.exists()
+    assert "a value that starts with '-' goes after --: tljh-config set KEY -- VALUE" in err
+    assert main(["--config-path", str(config), "set", "auth.GenericOAuthenticator.client_secret", "--", "-dP38SnW"]) == 0
+    assert "client_secret: -dP38SnW" in config.read_text()
+
+
 def test_default_config_needs_root_and_says_so(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("TLJH_INSTALL_PREFIX", str(tmp_path))
     monkeypatch.setattr(os, "geteuid", lambda: 1000)

@@ -23,7 +23,10 @@ SUBCOMMANDS = (show, edit, validate, reload, plugins)
 
 class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog.split()[0]}: error: {message}; see {self.prog} --help\n")
+        hint = f"see {self.prog} --help"
+        if message.endswith("required: VALUE"):  # also what a value starting with '-' (a secret) gets
+            hint = f"a value that starts with '-' goes after --: {self.prog} KEY -- VALUE; {hint}"
+        self.exit(2, f"{self.prog.split()[0]}: error: {message}; {hint}\n")
 
 
 def common_options(paths: Paths) -> ArgumentParser:
