@@ -22,7 +22,7 @@ from auth_switch import auth_switched
 from hubclient import HubClient
 from installed import InstalledHub
 from oidc_server import CLIENT_ID, PASSWORDS, OidcProvider
-from tljh_lite.cli.main import main as tljh_config_main
+from tljh_lite.cli.tljh_config import main as tljh_config_main
 
 LOGIN_SERVICE = "Example University"
 
@@ -72,7 +72,7 @@ from oauthenticator.github import GitHubOAuthenticator
 from oauthenticator.google import GoogleOAuthenticator
 from tljh_lite.config.defaults import merged
 from tljh_lite.config.file import ConfigFile
-from tljh_lite.configurer import apply, hub_settings
+from tljh_lite.hub.settings import apply, hub_settings
 classes = {"github": GitHubOAuthenticator, "google": GoogleOAuthenticator}
 found = {}
 for which, path, traits in json.loads(sys.argv[1]):

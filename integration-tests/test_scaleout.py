@@ -1,5 +1,5 @@
 """Moving a class to Zero to JupyterHub: export from a real hub with plugins, a roster and a group;
-values checked against the chart's schema (tests/z2jh); users, groups and passwords carried onto a
+values checked against the chart's schema (vendored in tljh_lite/scaleout/chart); users, groups and passwords carried onto a
 second tljh-lite hub through its REST API (the stand-in for the new hub: no Kubernetes here).
 
 The source is the session's `plugin_hub`, the target the session's `hub`. Both get their

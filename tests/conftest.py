@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tljh_lite.cli.main import main
+from tljh_lite.cli.tljh_config import main
 from tljh_lite.config.rules import BUILT_IN_RULES
 from tljh_lite.config.schema import build_schema
-from tljh_lite.config.validate import Checker
+from tljh_lite.config.checker import Checker
 
 
 @dataclass
@@ -47,5 +47,5 @@ def cli(config_path, capsys):
 def run_process(*args: str, **kwargs) -> subprocess.CompletedProcess:
     """Run tljh-config as a separate process, as a professor would."""
     return subprocess.run(
-        [sys.executable, "-m", "tljh_lite.cli.main", *args], capture_output=True, text=True, **kwargs
+        [sys.executable, "-m", "tljh_lite.cli.tljh_config", *args], capture_output=True, text=True, **kwargs
     )

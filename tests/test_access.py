@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tljh_lite.config.defaults import merged
-from tljh_lite.configurer import hub_settings
+from tljh_lite.hub.settings import hub_settings
 from tljh_lite.paths import Paths
-from tljh_lite.units import hub_unit
+from tljh_lite.hub.unit import hub_unit
 
 
 def auth(config: dict) -> dict:
@@ -91,7 +91,7 @@ def hub_db(tmp_path, names):
 def test_users_the_hub_knows_but_config_no_longer_allows_are_blocked(tmp_path):
     from traitlets.config import Config
 
-    from tljh_lite.students.dropped import block_dropped_users
+    from tljh_lite.users.admission import block_dropped_users
 
     config = merged({"users": {"allowed": ["Bob"], "admin": ["prof"], "banned": ["eve"]}})
     c = Config()
@@ -101,7 +101,7 @@ def test_users_the_hub_knows_but_config_no_longer_allows_are_blocked(tmp_path):
 
 
 def test_nobody_is_blocked_when_other_rules_may_allow_them(tmp_path):
-    from tljh_lite.students.dropped import dropped_users
+    from tljh_lite.users.admission import dropped_users
 
     known = {"alice", "bob"}
     assert dropped_users(merged({"users": {"allowed": ["bob"]}}), known) == {"alice"}
@@ -112,7 +112,7 @@ def test_nobody_is_blocked_when_other_rules_may_allow_them(tmp_path):
 
 
 def test_no_hub_database_yet_or_a_strange_one_blocks_no_one(tmp_path):
-    from tljh_lite.students.dropped import known_users
+    from tljh_lite.users.admission import known_users
 
     assert known_users(tmp_path / "missing.sqlite") == set()
     (tmp_path / "other.sqlite").write_bytes(b"")

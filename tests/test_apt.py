@@ -2,8 +2,8 @@
 
 import pytest
 
-from tljh_lite.commands import CommandError, Result
-from tljh_lite.installer.apt import (
+from tljh_lite.runner import CommandError, Result
+from tljh_lite.apt import (
     LOCK_TIMEOUT,
     PROXY_PACKAGE,
     Distro,
@@ -94,7 +94,7 @@ def test_debian_without_the_proxy_package_installs_it_with_npm():
 
 def test_every_apt_get_command_waits_for_the_dpkg_lock(monkeypatch):
     # Fresh Ubuntu cloud images run unattended-upgrades at first boot.
-    from tljh_lite.installer import apt
+    from tljh_lite import apt
 
     monkeypatch.setattr(apt.shutil, "which", lambda name: None)  # no add-apt-repository yet
     runner = RecordingRunner(

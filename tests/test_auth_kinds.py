@@ -6,7 +6,7 @@ import pytest
 
 from tljh_lite.auth.kinds import NATIVE_CLASS, hub_class, kind_of
 from tljh_lite.config.defaults import merged
-from tljh_lite.configurer import hub_settings
+from tljh_lite.hub.settings import hub_settings
 
 
 @pytest.mark.parametrize("auth_type, kind", [

@@ -8,9 +8,9 @@ integration-tests/test_auth_ldap.py logs in against a real directory (slapd).
 from __future__ import annotations
 
 from conftest import run_process
-from test_auth_oauth_config import configured
+from fakes import configured
 from tljh_lite.config.file import ConfigFile
-from tljh_lite.students.dropped import dropped_users
+from tljh_lite.users.admission import dropped_users
 
 AUTH = "auth.LDAPAuthenticator"
 

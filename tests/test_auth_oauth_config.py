@@ -9,24 +9,9 @@ integration-tests/test_auth_oauth.py logs in through a real OpenID Connect provi
 from __future__ import annotations
 
 import pytest
-from traitlets.config import Config
 
-from tljh_lite.config.file import ConfigFile
-from tljh_lite.configurer import apply, hub_settings
-
-PY = "/opt/tljh/hub/bin/python3"
+from fakes import configured
 CALLBACK = "https://hub.example.edu/hub/oauth_callback"
-
-
-def configured(cli, config_path, checker, *lines: str) -> Config:
-    """Run each `tljh-config ...` line, then build the hub's traitlets config from the file."""
-    for line in lines:
-        result = cli(*line.split())
-        assert result.code == 0, f"{line}: {result.err}"
-    merged = checker.merged(ConfigFile(config_path).load())
-    c = Config()
-    apply(c, hub_settings(merged, python=PY))
-    return c
 
 
 def test_github_as_tljh_documents_it(cli, config_path, checker):

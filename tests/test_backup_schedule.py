@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from fakes import RecordingRunner
-from tljh_lite import __version__, services as services_module
+from tljh_lite import __version__
 from tljh_lite.backup import collect, rotation
 from tljh_lite.backup.units import BACKUP_TIMER, BACKUP_UNIT, backup_service_unit, backup_timer_unit
 from tljh_lite.config.defaults import merged
 from tljh_lite.https.files import Lineage
 from tljh_lite.paths import Paths
-from tljh_lite.services import Services
+from tljh_lite.proxy import unit as proxy_unit_module
+from tljh_lite.units.manager import UnitManager
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +47,7 @@ def test_backup_keys_refuse_what_cannot_work(editor_for_backup, key, value, word
 
 @pytest.fixture
 def editor_for_backup(checker):
-    from tljh_lite.config.edit import set_item
+    from tljh_lite.config.tree import set_item
 
     def problems(key, value):
         return [p.message for p in checker.schema_problems(set_item({}, key.split("."), value))]
@@ -66,19 +67,19 @@ def test_the_timer_runs_the_backup_at_night_and_catches_up_after_downtime():
 
 @pytest.fixture
 def services(tmp_path, monkeypatch):
-    monkeypatch.setattr(services_module, "find_proxy_binary", lambda: "/usr/bin/configurable-http-proxy")
+    monkeypatch.setattr(proxy_unit_module, "find_proxy_binary", lambda: "/usr/bin/configurable-http-proxy")
     unit_dir = tmp_path / "units"
     unit_dir.mkdir()
-    return Services(Paths(tmp_path / "opt"), RecordingRunner(), unit_dir=unit_dir)
+    return UnitManager(Paths(tmp_path / "opt"), RecordingRunner(), unit_dir=unit_dir)
 
 
 def test_reload_turns_the_timer_on_and_off_as_backup_schedule_says(services):
-    services.schedule_backups(merged({"backup": {"schedule": "weekly"}}))
+    services.schedule(merged({"backup": {"schedule": "weekly"}}))
     assert "Sun *-*-* 03:00:00" in (services.unit_dir / BACKUP_TIMER).read_text()
     assert (services.unit_dir / BACKUP_UNIT).exists()
     assert ["systemctl", "restart", BACKUP_TIMER] in services.runner.calls
     services.runner.calls.clear()
-    services.schedule_backups(merged({}))
+    services.schedule(merged({}))
     assert ["systemctl", "disable", "--now", "--quiet", BACKUP_TIMER] in services.runner.calls
     assert not any(call[:2] == ["systemctl", "restart"] for call in services.runner.calls)
 
@@ -144,7 +145,7 @@ def test_plugin_data_comes_from_the_hook_and_system_folders_are_left_out(caplog)
 
 
 def test_the_test_plugin_and_shared_folders_name_their_data():
-    from test_plugins import load_test_plugin
+    from fakes import load_test_plugin
 
     assert load_test_plugin().tljh_lite_backup_paths() == ["/opt/tljh/test-plugin"]
 
@@ -171,7 +172,7 @@ def test_roots_are_homes_certificates_and_plugin_data_each_once(tmp_path):
 @pytest.mark.parametrize("args", [["backup", "--help"], ["backup", "create", "--help"], ["backup", "restore", "--help"],
                                   ["backup", "status", "--help"]])
 def test_backup_help_works_as_any_user(args, monkeypatch, tmp_path, capsys):
-    from tljh_lite.cli.lite import main as lite
+    from tljh_lite.cli.tljh_lite import main as lite
 
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     monkeypatch.setenv("TLJH_INSTALL_PREFIX", str(tmp_path / "not-installed"))
@@ -183,7 +184,7 @@ def test_backup_help_works_as_any_user(args, monkeypatch, tmp_path, capsys):
 
 @pytest.mark.parametrize("args", [["backup", "create"], ["backup", "restore", "/nowhere.tar.gz"], ["backup", "status"]])
 def test_backup_commands_need_root_and_say_so(args, monkeypatch, tmp_path, capsys):
-    from tljh_lite.cli.lite import main as lite
+    from tljh_lite.cli.tljh_lite import main as lite
 
     monkeypatch.setenv("TLJH_INSTALL_PREFIX", str(tmp_path))
     monkeypatch.setattr(os, "geteuid", lambda: 1000)

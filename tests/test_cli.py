@@ -5,7 +5,7 @@ import os
 import pytest
 
 from conftest import run_process
-from tljh_lite.cli.main import main
+from tljh_lite.cli.tljh_config import main
 from tljh_lite.paths import Paths
 
 SUBCOMMANDS = ["show", "get", "set", "unset", "add-item", "remove-item", "validate", "reload"]
@@ -191,7 +191,7 @@ def test_the_console_script_runs_as_a_process(config_path):
 
 @pytest.mark.parametrize("args", [["--help"], ["https", "--help"], ["https", "status", "--help"], ["https", "renew", "--help"]])
 def test_tljh_lite_help_works_as_any_user(args, monkeypatch, tmp_path, capsys):
-    from tljh_lite.cli.lite import main as lite
+    from tljh_lite.cli.tljh_lite import main as lite
 
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     monkeypatch.setenv("TLJH_INSTALL_PREFIX", str(tmp_path / "not-installed"))
@@ -202,7 +202,7 @@ def test_tljh_lite_help_works_as_any_user(args, monkeypatch, tmp_path, capsys):
 
 
 def test_tljh_lite_https_status_needs_root_and_says_so(monkeypatch, tmp_path, capsys):
-    from tljh_lite.cli.lite import main as lite
+    from tljh_lite.cli.tljh_lite import main as lite
 
     monkeypatch.setenv("TLJH_INSTALL_PREFIX", str(tmp_path))
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
@@ -211,7 +211,7 @@ def test_tljh_lite_https_status_needs_root_and_says_so(monkeypatch, tmp_path, ca
 
 
 def test_https_status_of_a_hub_without_https(config_path, capsys):
-    from tljh_lite.cli.lite import main as lite
+    from tljh_lite.cli.tljh_lite import main as lite
 
     assert lite(["--config-path", str(config_path), "https", "status"]) == 0
     assert "HTTPS:          off" in capsys.readouterr().out

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 from filelock import FileLock
 
-from tljh_lite.config import edit
+from tljh_lite.config import tree
 from tljh_lite.config.file import ConfigFile
 from tljh_lite.errors import ConfigBusyError, ConfigError
 
@@ -25,7 +25,7 @@ def existing(config_path):
 
 
 def add_alice(config):
-    return edit.add_item(config, ["users", "allowed"], "alice")
+    return tree.add_item(config, ["users", "allowed"], "alice")
 
 
 def leftovers(directory):
@@ -51,7 +51,7 @@ def test_an_edit_keeps_comments_and_makes_the_file_private(existing):
 def test_nothing_is_written_when_nothing_changed(existing):
     before = existing.stat()
     assert ConfigFile(existing).update(lambda config: config) is False
-    assert ConfigFile(existing).update(lambda config: edit.set_item(config, ["limits", "memory"], "1G")) is False
+    assert ConfigFile(existing).update(lambda config: tree.set_item(config, ["limits", "memory"], "1G")) is False
     after = existing.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
@@ -121,7 +121,7 @@ def test_concurrent_processes_lose_no_update(existing):
     script = textwrap.dedent(
         """
         import sys
-        from tljh_lite.cli.main import main
+        from tljh_lite.cli.tljh_config import main
         path, worker = sys.argv[1], sys.argv[2]
         for i in range(20):
             code = main(["--config-path", path, "add-item", "users.allowed", f"u{worker}x{i}"])

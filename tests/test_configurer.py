@@ -4,7 +4,8 @@ from traitlets.config import Config
 import pytest
 
 from tljh_lite.config.defaults import DEFAULTS, merged
-from tljh_lite.configurer import apply, hub_settings, proxy_settings
+from tljh_lite.hub.settings import apply, hub_settings
+from tljh_lite.proxy.settings import proxy_settings
 
 PY = "/opt/tljh/hub/bin/python3"
 

@@ -8,10 +8,10 @@ import sqlite3
 
 import pytest
 
-from tljh_lite.config import edit, yaml
+from tljh_lite.config import tree, yaml
 from tljh_lite.config.defaults import merged
 from tljh_lite.config.editor import Editor
-from tljh_lite.configurer import hub_settings
+from tljh_lite.hub.settings import hub_settings
 from tljh_lite.errors import ConfigError
 from tljh_lite.users.groups import group_overrides, load_groups
 from tljh_lite.users.hubgroups import remove_stale_members
@@ -119,12 +119,12 @@ def test_tljh_config_edits_groups_like_any_key(checker):
 def test_update_list_adds_and_removes_many_at_once_without_mutating():
     config = yaml.loads("users:\n  allowed:\n  - alice  # first\n  - bob\n")
     before = copy.deepcopy(config)
-    new = edit.update_list(config, ["users", "allowed"], add=["carl", "alice", "carl"], remove=["bob", "zed"])
+    new = tree.update_list(config, ["users", "allowed"], add=["carl", "alice", "carl"], remove=["bob", "zed"])
     assert config == before
     assert yaml.dumps(new) == "users:\n  allowed:\n  - alice  # first\n  - carl\n"
-    assert yaml.dumps(edit.update_list({}, ["groups", "tas", "users"], add=["tom"])) == "groups:\n  tas:\n    users:\n    - tom\n"
+    assert yaml.dumps(tree.update_list({}, ["groups", "tas", "users"], add=["tom"])) == "groups:\n  tas:\n    users:\n    - tom\n"
     with pytest.raises(ConfigError, match="limits.memory is not a list"):
-        edit.update_list({"limits": {"memory": "1G"}}, ["limits", "memory"], add=["x"])
+        tree.update_list({"limits": {"memory": "1G"}}, ["limits", "memory"], add=["x"])
 
 
 # --- the hub's groups follow config.yaml ------------------------------------------------

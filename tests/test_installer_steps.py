@@ -10,7 +10,7 @@ from tljh_lite.installer.admins import Admin, ensure_admins_listed, parse_admins
 from tljh_lite.installer.state import ensure_state
 from tljh_lite.installer.sudoers import ensure_sudoers
 from tljh_lite.paths import Paths
-from tljh_lite.commands import Result
+from tljh_lite.runner import Result
 
 from fakes import RecordingRunner
 

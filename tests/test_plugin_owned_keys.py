@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tljh_lite import hooks
-from test_plugins import FakeEntryPoint, load_test_plugin, module
+from fakes import FakeEntryPoint, load_test_plugin, module
 from tljh_lite.config import yaml
 from tljh_lite.config.checker import config_checker
 from tljh_lite.config.editor import Editor

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
-import types
-from pathlib import Path
 
 import pytest
 
+from fakes import HOOK_NAMES, ROOT, FakeEntryPoint, load_test_plugin, module
 from tljh_lite import hooks
 from tljh_lite.config import yaml
 from tljh_lite.config.checker import config_checker
@@ -17,35 +15,6 @@ from tljh_lite.installer.main import parse_args
 from tljh_lite.installer.plugin_steps import apply_config_hooks, conda_warnings
 from tljh_lite.paths import Paths
 from tljh_lite.plugins import BUILTIN_NAME, PluginError, collect, describe, per_plugin, plugin_manager
-
-ROOT = Path(__file__).parent.parent
-TEST_PLUGIN = ROOT / "plugins" / "tljh-lite-test-plugin" / "tljh_lite_test_plugin.py"
-HOOK_NAMES = sorted(name for name, f in inspect.getmembers(hooks, inspect.isfunction) if name.startswith("tljh_"))
-
-
-class FakeEntryPoint:
-    def __init__(self, name, module=None, error=None):
-        self.name, self.module, self.error, self.dist = name, module, error, None
-
-    def load(self):
-        if self.error:
-            raise self.error
-        return self.module
-
-
-def module(name: str, **functions) -> types.ModuleType:
-    mod = types.ModuleType(name)
-    for fname, f in functions.items():
-        setattr(mod, fname, hooks.hookimpl(f))
-    return mod
-
-
-def load_test_plugin() -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location("tljh_lite_test_plugin", TEST_PLUGIN)
-    plugin = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(plugin)
-    return plugin
-
 
 def test_every_hook_is_documented_with_when_it_fires():
     assert len(HOOK_NAMES) == 12
@@ -192,5 +161,5 @@ def test_describe_lists_versions_and_hooks():
 
 
 def test_plugin_flags_repeat_and_take_several_specs():
-    args = parse_args(["--distro", "debian:12", "--plugin", "a", "b", "--plugin", "c"])
-    assert args.plugin == ["a", "b", "c"]
+    options = parse_args(["--distro", "debian:12", "--plugin", "a", "b", "--plugin", "c"])
+    assert options.plugins == ["a", "b", "c"]

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tljh_lite.cli.main import main
+from tljh_lite.cli.tljh_config import main
 from tljh_lite.config.file import ConfigFile
 from tljh_lite.config.rules import BUILT_IN_RULES
 from tljh_lite.config.schema import build_schema
-from tljh_lite.config.validate import Checker
+from tljh_lite.config.checker import Checker
 
 CHECKER = Checker(build_schema(), BUILT_IN_RULES)
 

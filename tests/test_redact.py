@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tljh_lite.commands import CommandError, Result
+from tljh_lite.runner import CommandError, Result
 from tljh_lite.installer.main import failure_lines, setup_logging
 from tljh_lite.installer.progress import Progress
 from tljh_lite.redact import redact_urls

@@ -111,7 +111,7 @@ def test_long_series_are_thinned_to_their_peaks_for_the_plots():
 
 @pytest.mark.parametrize("bad", ["$40", "-5", "forty"])
 def test_tljh_config_refuses_a_bad_price_in_one_line(tmp_path, capsys, bad):
-    from tljh_lite.cli import main as tljh_config
+    from tljh_lite.cli import tljh_config
 
     config = tmp_path / "config.yaml"
     config.write_text("")

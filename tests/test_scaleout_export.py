@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tljh_lite.cli.lite import main as lite_main
+from tljh_lite.cli.tljh_lite import main as lite_main
 from tljh_lite.config.defaults import merged
 from tljh_lite.errors import TljhError
 from tljh_lite.paths import Paths

@@ -1,4 +1,4 @@
-"""`tljh-lite import-users`: the plan (pure), then the command against a fake JupyterHub REST API on
+"""`tljh-lite export users` (once `import-users`): the plan (pure), then the command against a fake JupyterHub REST API on
 127.0.0.1: creates users, admins and groups, changes nothing the second time, completes a run that
 stopped half-way, and refuses an unreachable hub or a bad token in one line with nothing changed."""
 
@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
-from tljh_lite.cli.lite import main as lite_main
+from tljh_lite.cli.tljh_lite import main as lite_main
 from tljh_lite.scaleout.hubapi import api_url, plan
 from tljh_lite.scaleout.roster import FORMAT
 
@@ -148,7 +148,21 @@ def users_json(tmp_path) -> Path:
 def run(users_json, url, *args, token=TOKEN, monkeypatch=None):
     if monkeypatch is not None:
         monkeypatch.setenv("JUPYTERHUB_API_TOKEN", token)
-    return lite_main(["import-users", str(users_json), "--hub-url", url, *args])
+    return lite_main(["export", "users", str(users_json), "--hub-url", url, *args])
+
+
+def test_the_old_name_import_users_still_works_and_says_the_new_one(fake_hub, users_json, monkeypatch, capsys):
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", TOKEN)
+    assert lite_main(["import-users", str(users_json), "--hub-url", fake_hub.url]) == 0
+    assert "prof" in fake_hub.users
+    assert "`tljh-lite import-users` is now `tljh-lite export users`" in capsys.readouterr().err
+
+
+def test_the_old_name_is_not_listed_in_help(capsys):
+    with pytest.raises(SystemExit):
+        lite_main(["--help"])
+    out = capsys.readouterr().out
+    assert "import-users" not in out and "export" in out
 
 
 def test_import_creates_users_admins_and_groups_and_a_rerun_changes_nothing(fake_hub, users_json, monkeypatch, capsys):

@@ -1,5 +1,6 @@
 """config.yaml to Zero to JupyterHub values: the mapping key by key, and every export checked the
-chart's way (merged over its defaults, validated against its schema: tests/z2jh, see its README)."""
+chart's way (merged over its defaults, validated against its schema: the chart's files vendored in
+tljh_lite/scaleout/chart/, see its README)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tljh_lite.config.defaults import merged
 from tljh_lite.scaleout import chart
 from tljh_lite.scaleout.values import chart_values
 
-Z2JH = Path(__file__).parent / "z2jh"
+Z2JH = chart.CHART_DIR
 IMAGE = ("registry.example.org/tljh-lite-user", "0123456789ab")
 KEY = "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----\n"
 CERT = "-----BEGIN CERTIFICATE-----\nMIIDdz\n-----END CERTIFICATE-----\n"
@@ -27,7 +28,7 @@ def load(name: str):
 
 
 def chart_errors(*layers: dict) -> list[str]:
-    """The chart's own check, with the test copy of its schema and defaults."""
+    """The chart's own check, done here with jsonschema directly (the product's `chart.problems` must agree)."""
     values = load("values.yaml")
     for layer in layers:
         values = chart.merge(values, layer)
@@ -68,9 +69,12 @@ def test_every_export_passes_the_charts_schema(name):
     assert chart.problems(out.values, out.secrets) == []  # the product's check agrees
 
 
-def test_the_vendored_chart_files_are_the_tests_copy():
-    for name in ("values.schema.yaml", "values.yaml", "LICENSE"):
-        assert (chart.CHART_DIR / name).read_bytes() == (Z2JH / name).read_bytes()
+def test_the_vendored_chart_files_name_their_source_and_ship_with_the_package():
+    readme = (Z2JH / "README.md").read_text()
+    assert "48ea50e34daddde55d76e30df6ecd47e4abd4d8e" in readme and "BSD-3-Clause" in readme
+    assert "Redistribution and use in source and binary forms" in (Z2JH / "LICENSE").read_text()
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    assert '"tljh_lite.scaleout" = ["chart/*"]' in pyproject
 
 
 def test_the_authenticator_and_who_may_log_in_go_under_hub_config():

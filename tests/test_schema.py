@@ -5,7 +5,7 @@ import pytest
 from tljh_lite.config import yaml
 from tljh_lite.config.formats import FORMATS, format_checker
 from tljh_lite.config.schema import BASE_SCHEMA, build_schema, lookup
-from tljh_lite.config.validate import Checker
+from tljh_lite.config.checker import Checker
 from tljh_lite.errors import ConfigError
 
 VALID = [

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from fakes import RecordingRunner
-from tljh_lite import services as services_module
-from tljh_lite.commands import Result
+from tljh_lite.https import prepare as prepare_module
+from tljh_lite.proxy import unit as proxy_unit_module
+from tljh_lite.runner import Result
 from tljh_lite.config.defaults import merged
 from tljh_lite.paths import Paths
-from tljh_lite.services import ProxyNotSwitched, Services
-from tljh_lite.units import PROXY_UNIT
+from tljh_lite.proxy.unit import PROXY_UNIT
+from tljh_lite.units.manager import ProxyNotSwitched, UnitManager
 
 HTTP = merged({})
 OWN_MISSING = merged({"https": {"enabled": True, "tls": {"key": "/nowhere/k.pem", "cert": "/nowhere/c.pem"}}})
@@ -18,16 +19,16 @@ OWN_MISSING = merged({"https": {"enabled": True, "tls": {"key": "/nowhere/k.pem"
 
 @pytest.fixture
 def services(tmp_path, monkeypatch):
-    monkeypatch.setattr(services_module, "find_proxy_binary", lambda: "/usr/bin/configurable-http-proxy")
-    monkeypatch.setattr(services_module, "wait_for_port", lambda port, timeout: True)
-    monkeypatch.setattr(Services, "wait", lambda self, config, timeout: "6.1.1")
+    monkeypatch.setattr(proxy_unit_module, "find_proxy_binary", lambda: "/usr/bin/configurable-http-proxy")
+    monkeypatch.setattr(prepare_module, "wait_for_port", lambda port, timeout: True)
+    monkeypatch.setattr(UnitManager, "wait", lambda self, config, timeout: "6.1.1")
     unit_dir = tmp_path / "units"
     unit_dir.mkdir()
     # The responder is active (HTTPS was on); everything else answers "ok".
     runner = RecordingRunner({("systemctl", "is-active", "--quiet"): Result([], 0, "", "")})
     paths = Paths(tmp_path / "opt")
     paths.state_dir.mkdir(parents=True)
-    made = Services(paths, runner, unit_dir=unit_dir)
+    made = UnitManager(paths, runner, unit_dir=unit_dir)
     made.write_units(HTTP)
     runner.calls.clear()
     return made

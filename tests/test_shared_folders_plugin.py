@@ -16,7 +16,7 @@ import pytest
 from tljh_lite.config.defaults import DEFAULTS
 from tljh_lite.config.rules import BUILT_IN_RULES
 from tljh_lite.config.schema import build_schema
-from tljh_lite.config.validate import Checker
+from tljh_lite.config.checker import Checker
 from tljh_lite.errors import TljhError
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "plugins" / "tljh-lite-shared-folders"

@@ -6,11 +6,12 @@ import json
 import sqlite3
 
 from fakes import RecordingRunner
-from tljh_lite.cli import lite
-from tljh_lite.commands import Result
+from tljh_lite.cli import tljh_lite as lite
+from tljh_lite.runner import Result
 from tljh_lite.config.defaults import merged
 from tljh_lite.paths import Paths
-from tljh_lite.status import collect, render, services
+from tljh_lite.status import collect, render
+from tljh_lite.status import units as services
 from tljh_lite.usage import probe
 
 GIB = 1024 ** 3

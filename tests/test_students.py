@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tljh_lite.commands import Result
+from tljh_lite.runner import Result
 from tljh_lite.errors import TljhError
 from tljh_lite.installer.userenv import ensure_user_site, with_user_site
 from tljh_lite.paths import Paths
@@ -60,7 +60,7 @@ class FlakyHooks:
 
 
 def start(markers: NewUserMarkers, accounts: set, name: str, hooks) -> None:
-    """What the spawner does at each server start (tljh_lite.spawner._ensure_account)."""
+    """What the spawner does at each server start (tljh_lite.hub.spawner._ensure_account)."""
     if name not in accounts:
         markers.expect(name)
         accounts.add(name)

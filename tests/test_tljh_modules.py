@@ -11,9 +11,9 @@ import types
 
 import pytest
 
-from test_plugins import FakeEntryPoint
+from fakes import FakeEntryPoint
 from tljh import _runner
-from tljh_lite.commands import Result
+from tljh_lite.runner import Result
 from tljh_lite.errors import ConfigError, TljhError
 from tljh_lite.plugins import PluginError, plugin_manager
 

@@ -1,9 +1,10 @@
 """The systemd units: what they run, and that secrets stay off command lines."""
 
 from tljh_lite.config.defaults import merged
-from tljh_lite.configurer import proxy_settings
+from tljh_lite.proxy.settings import proxy_settings
 from tljh_lite.paths import Paths
-from tljh_lite.units import PROXY_UNIT, hub_unit, proxy_unit
+from tljh_lite.hub.unit import hub_unit
+from tljh_lite.proxy.unit import PROXY_UNIT, proxy_unit
 
 PATHS = Paths()
 
@@ -61,7 +62,7 @@ def test_responder_owns_port_80_only_with_https():
 
 
 def test_public_url_leaves_out_default_ports():
-    from tljh_lite.services import local_hub_url, public_url
+    from tljh_lite.proxy.settings import local_hub_url, public_url
 
     assert public_url(merged({})) == "http://<this machine's address>/"
     assert public_url(merged({"http": {"port": 8000}, "base_url": "/j/"})) == "http://<this machine's address>:8000/j/"
@@ -71,7 +72,9 @@ def test_public_url_leaves_out_default_ports():
 
 
 def test_the_health_check_asks_the_address_the_proxy_listens_on():
-    from tljh_lite.services import connect_host, credential_sources, local_hub_url
+    from tljh_lite.ports import connect_host
+    from tljh_lite.proxy.settings import local_hub_url
+    from tljh_lite.proxy.unit import credential_sources
 
     assert local_hub_url(merged({"http": {"address": "10.1.2.3"}})) == "http://10.1.2.3:80/"
     assert connect_host("") == connect_host("0.0.0.0") == "127.0.0.1"

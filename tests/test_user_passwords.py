@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from tljh_lite.cli.lite import main as lite
-from tljh_lite.cli.main import main as tljh_config
+from tljh_lite.cli.tljh_lite import main as lite
+from tljh_lite.cli.tljh_config import main as tljh_config
 from tljh_lite.config.defaults import merged
 from tljh_lite.errors import TljhError
 from tljh_lite.paths import Paths
@@ -17,7 +17,8 @@ from fakes import stored
 from tljh_lite.users import passwords
 from tljh_lite.users.listing import table, totals, user_rows
 from tljh_lite.users.newpassword import password_for_new_admin, reset_password
-from tljh_lite.users.passwords import FirstUsePasswords, NewPassword, in_parallel, password_store
+from tljh_lite.users.passwords import FirstUsePasswords, NewPassword, in_parallel
+from tljh_lite.users.stores import password_store
 
 
 @pytest.fixture

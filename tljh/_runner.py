@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tljh_lite.commands import CommandError, Runner
+from tljh_lite.runner import CommandError, Runner
 
 
 class CalledProcessError(CommandError, subprocess.CalledProcessError):

@@ -2,7 +2,7 @@
 
 Every error carries a one-line message saying what is wrong and, where we can
 tell, a hint saying what to do next. Only the command-line entry points turn
-them into output and exit codes (see `tljh_lite.cli.main`).
+them into output and exit codes (see `tljh_lite.cli.framework.run`).
 """
 
 from __future__ import annotations

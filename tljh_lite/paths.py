@@ -54,6 +54,11 @@ class Paths:
         return self.prefix / "state"
 
     @property
+    def proxy_env(self) -> Path:
+        """Root-only file holding CONFIGPROXY_AUTH_TOKEN for the hub and the proxy (never a command line)."""
+        return self.state_dir / "proxy.env"
+
+    @property
     def hub_db(self) -> Path:
         """The hub's SQLite database (users, groups, tokens; NativeAuthenticator's passwords)."""
         return self.state_dir / "jupyterhub.sqlite"

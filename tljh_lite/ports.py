@@ -14,6 +14,17 @@ PROXY_API_URL = f"http://127.0.0.1:{PROXY_API_PORT}"
 # forwards /.well-known/acme-challenge/ here while it serves plain HTTP.
 ACME_CHALLENGE_PORT = 15003
 ACME_CHALLENGE_URL = f"http://127.0.0.1:{ACME_CHALLENGE_PORT}"
+# The admins' usage page, a service the hub starts (tljh_lite.usage.service).
+USAGE_PAGE_PORT = 15004
+
+
+def connect_host(address: str) -> str:
+    """Where this machine reaches a listener bound to `address` ('' and 0.0.0.0: every address)."""
+    if address in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if address == "::":
+        return "[::1]"
+    return f"[{address}]" if ":" in address else address
 
 
 def wait_for_port(port: int, timeout: float, host: str = "127.0.0.1") -> bool:

@@ -6,47 +6,47 @@ import time
 from typing import Callable
 
 from .auth.switch import before_restart
-from .commands import Runner
+from .runner import Runner
 from .config.file import ConfigFile
-from .config.validate import Checker
+from .config.checker import Checker
 from .errors import TljhError
 from .health import HubNotReady
 from .lastgood import LastGood
 from .paths import Paths
-from .services import Services
 from .systemd import reason_from_journal
-from .units import HUB_UNIT
+from .hub.unit import HUB_UNIT
+from .units.manager import UnitManager
 
 
 def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90,
            say: Callable[[str], None] = lambda text: None) -> str:
     config = checker.merged(_checked(paths, checker))
-    services = Services(paths, runner, say=say)
+    units = UnitManager(paths, runner, say=say)
     last_good = LastGood(paths)
     if service == "proxy":
         previous = checker.merged(ConfigFile(last_good.config_file).load()) if last_good.exists() else None
-        version = services.switch_proxy(config, timeout, previous)
+        version = units.switch_proxy(config, timeout, previous)
     else:
         for line in before_restart(config, paths):  # an admin never locked out without a word
             say(line)
-        version = _restart_hub(services, paths, checker, last_good, config, timeout)
+        version = _restart_hub(units, paths, checker, last_good, config, timeout)
     last_good.save()
-    services.schedule_backups(config)
+    units.schedule(config)
     return version
 
 
-def _restart_hub(services: Services, paths: Paths, checker: Checker, last_good: LastGood, config, timeout: float) -> str:
+def _restart_hub(units: UnitManager, paths: Paths, checker: Checker, last_good: LastGood, config, timeout: float) -> str:
     started = time.time()
     try:
-        return services.restart(HUB_UNIT, config, timeout)
+        return units.restart(HUB_UNIT, config, timeout)
     except HubNotReady as failure:
         # Only this restart's lines: an older failure must not be blamed on the new config.
-        reason = reason_from_journal(services.systemd.journal(HUB_UNIT, 60, since=f"@{int(started)}"))
+        reason = reason_from_journal(units.systemd.journal(HUB_UNIT, 60, since=f"@{int(started)}"))
         if not last_good.exists():
             raise TljhError(f"the hub did not come back: {reason}", failure.hint) from failure
         rejected = last_good.restore()
         try:
-            services.restart(HUB_UNIT, checker.merged(ConfigFile(paths.config_file).load()), timeout)
+            units.restart(HUB_UNIT, checker.merged(ConfigFile(paths.config_file).load()), timeout)
         except HubNotReady as second:
             raise TljhError(
                 f"the hub did not start with the new config ({reason}), and not with the last config that "

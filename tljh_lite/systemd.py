@@ -1,12 +1,79 @@
-"""systemctl and journalctl, through the command seam."""
+"""systemd: the units tljh-lite declares (`Unit`), and systemctl and journalctl through the runner.
+
+A feature declares each unit it needs as a `Unit` next to its code
+(`https/units.py`, `backup/units.py`, ...); `tljh_lite.units.catalog` lists
+them all, and `tljh_lite.units.manager` writes, enables and restarts them.
+"""
 
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal, Mapping
 
-from .commands import Runner
 from .errors import TljhError
+from .paths import Paths
+from .runner import Runner
+
+Config = Mapping[str, Any]
+
+
+def _always(config: Config) -> bool:
+    return True
+
+
+def _nothing_else(paths: Paths, unit_text: str) -> Iterable[Path | bytes]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One systemd unit that tljh-lite writes, declared once, by the feature that needs it.
+
+    - `render(paths, config)`: the unit file's text.
+    - `wanted(config)`: whether it runs (a daemon) or is scheduled (a timer) under
+      that config; a oneshot is started by its timer and never stays active.
+    - `kind`: "daemon" (started and kept running; restarted when what it reads
+      changed), "timer", or "oneshot".
+    - `proxy_side`: what serves students over HTTP(S); changed only with the proxy
+      (`tljh-config reload proxy` and the installer), never by a hub reload.
+    - `reads(paths, unit_text)`: what a daemon reads besides its own file and the
+      proxy token (files, or bytes such as installed versions): a change restarts it.
+    - `prepare(...)`: work that must be done before the unit is (re)started, such
+      as obtaining the certificate the proxy will serve (see `units.manager`).
+    - `restart_blocks`: wait for a restart to finish (the hub's restart returns at
+      once: its readiness is its API answering).
+    """
+
+    name: str
+    what: str
+    render: Callable[[Paths, Config], str]
+    kind: Literal["daemon", "timer", "oneshot"] = "daemon"
+    wanted: Callable[[Config], bool] = _always
+    proxy_side: bool = False
+    reads: Callable[[Paths, str], Iterable[Path | bytes]] = _nothing_else
+    prepare: Callable[..., None] | None = None
+    restart_blocks: bool = True
+
+    def needed(self, config: Config) -> bool:
+        """Whether it should be active now (a oneshot only while its timer runs it)."""
+        return self.kind != "oneshot" and self.wanted(config)
+
+
+# What a public listener (the proxy, the port-80 responder) runs as: no account of
+# its own to manage, systemd makes a throwaway user for it (systemd.exec(5),
+# DynamicUser=), allowed only to bind low ports, seeing no homes and a read-only system.
+LISTENER_SANDBOX = """\
+DynamicUser=yes
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+"""
 
 _EXCEPTION = re.compile(r"^\s*([A-Za-z_][\w.]*(Error|Exception)|SyntaxError|error)\b.*", re.I)
 

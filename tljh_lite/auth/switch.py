@@ -12,7 +12,8 @@ from typing import Any, Mapping
 
 from ..errors import TljhError
 from ..paths import Paths
-from ..users.passwords import FirstUsePasswords, password_store, passwords_dbm
+from ..users.passwords import FirstUsePasswords, passwords_dbm
+from ..users.stores import password_store
 from .kinds import kind_of
 from .lockout import lockout_warnings
 

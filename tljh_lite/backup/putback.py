@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 
 from ..config import owned
-from ..commands import Runner
+from ..runner import Runner
 from ..files import atomic_write, fsync_dir
 from ..users.passwords import passwords_dbm
 from ..paths import Paths
 from ..systemd import Systemd
-from ..units import HUB_UNIT
+from ..hub.unit import HUB_UNIT
 from ..unixname import PREFIX as ACCOUNT_PREFIX
 from ..users.accounts import ensure_user, set_groups
 from . import hubstate

@@ -13,7 +13,6 @@ restore again resumes without --force.
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
 import json
 import os
@@ -22,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..commands import Runner
+from ..runner import Runner
 from ..errors import TljhError
 from ..files import atomic_write
 from ..installer.cabundle import trust_ca_bundle
@@ -194,11 +193,8 @@ def _check_space(manifest: Manifest) -> None:
 
 def _finish(paths: Paths, runner: Runner, progress) -> str:
     """The installer's steps over the restored config: packages, plugins' hooks, services, health."""
-    from ..installer.apt import Distro
-    from ..installer.main import install
+    from ..apt import Distro
+    from ..installer.main import InstallOptions, install
 
-    args = argparse.Namespace(
-        distro=Distro.from_os_release(Path("/etc/os-release").read_text()),
-        plugin=[], user_requirements_txt_url=None, show_progress_page=False,
-    )
-    return install(args, [], paths, progress, runner).url
+    options = InstallOptions(Distro.from_os_release(Path("/etc/os-release").read_text()))
+    return install(options, [], paths, progress, runner).url

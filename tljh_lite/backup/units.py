@@ -1,12 +1,15 @@
 """The scheduled backup: a timer (backup.schedule) and the service it starts.
 
-Pure functions returning unit text; `tljh_lite.services` writes them and
-turns the timer on or off. Man pages: systemd.timer(5), systemd.exec(5).
+Declared here (`UNITS`), listed in `tljh_lite.units.catalog`; the unit
+manager writes them and turns the timer on or off as backup.schedule says. Man pages: systemd.timer(5), systemd.exec(5).
 """
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from ..paths import Paths
+from ..systemd import Unit
 
 BACKUP_UNIT = "tljh-backup.service"
 BACKUP_TIMER = "tljh-backup.timer"
@@ -53,3 +56,15 @@ RandomizedDelaySec=10min
 [Install]
 WantedBy=timers.target
 """
+
+
+def scheduled(config: Mapping[str, Any]) -> bool:
+    return config["backup"]["schedule"] != "off"
+
+
+UNITS = (
+    Unit(BACKUP_UNIT, "a scheduled backup into backup.path", lambda paths, config: backup_service_unit(paths),
+         kind="oneshot"),
+    Unit(BACKUP_TIMER, "starts the backup as backup.schedule says",
+         lambda paths, config: backup_timer_unit(config["backup"]["schedule"]), kind="timer", wanted=scheduled),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .main import add_group
+from .framework import add_group
 
 
 def add_parsers(commands, common) -> None:
@@ -63,7 +63,7 @@ def run_create(context, args) -> int:
 
 
 def run_restore(context, args) -> int:
-    from ..commands import Runner
+    from ..runner import Runner
     from ..backup.restore import restore
     from ..installer.main import setup_logging
 
@@ -82,7 +82,7 @@ def run_status(context, args) -> int:
     from ..backup.rotation import backups_in
     from ..backup.scheduled import last_scheduled
     from ..backup.units import BACKUP_TIMER
-    from ..commands import Runner
+    from ..runner import Runner
     from ..systemd import Systemd
 
     config = context.checked_config()

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..config.file import ConfigFile
-from ..errors import PermissionNeededError
+from ..errors import PermissionNeededError, TljhError
 from ..paths import Paths
 
 
@@ -41,3 +41,16 @@ class Context:
         config = self.file.load()
         self.checker.check(config)
         return self.checker.merged(config)
+
+    def require_installed_hub(self, what: str) -> None:
+        """Root, the installed config, and a hub installed to apply it (`what`: "reload applies", ...)."""
+        self.require_access()
+        if self.config_path != self.paths.config_file:
+            raise TljhError(f"{what} the installed config only", "run it without --config-path")
+        hub = self.paths.hub_venv / "bin" / "jupyterhub"
+        if not hub.exists():
+            self.checker.check(self.file.load())
+            raise TljhError(
+                f"no hub is installed under {self.paths.prefix} ({hub} is missing), so there is nothing to reload",
+                "install tljh-lite with installer/bootstrap.py; it will use this config",
+            )

@@ -70,6 +70,6 @@ def _new_admin_password(context, operation, args) -> str | None:
     if not operation(config, args.key, args.value).changed:  # refused, or she is an admin already
         return None
     from ..users.newpassword import password_for_new_admin
-    from .users import ask_password
+    from .framework import ask_password
 
     return password_for_new_admin(context.checker.merged(config), context.paths, args.value, ask_password)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from .framework import add_group
 
-from .main import add_group
+RENEW_TIMEOUT = 90  # seconds for the hub to answer again after the proxy restarted
 
 
 def add_parsers(commands, common) -> None:
@@ -29,21 +29,27 @@ def add_parsers(commands, common) -> None:
 
 
 def run_renew(context, args) -> int:
-    from ..commands import Runner
     from ..https.renew import renew
+    from ..runner import Runner
+    from ..units.manager import UnitManager
 
     config = context.checked_config()
-    attempt = renew(config, context.paths, Runner(), force=args.force, say=print)
+    runner = Runner()
+    units = UnitManager(context.paths, runner)
+    attempt = renew(config, context.paths, runner, lambda: units.restart_proxy(config, RENEW_TIMEOUT),
+                    force=args.force, say=print)
     if not args.quiet:
         print(attempt.result)
     return 0
 
 
 def run_status(context, args) -> int:
-    from ..https.status import last_attempt
+    from ..https.attempts import last_attempt
+    from ..https.status import status_lines
+    from ..runner import Runner
 
     config = context.checked_config()
-    lines, problems = status_lines(config, context.paths)
+    lines, problems = status_lines(config, Runner())
     attempt = last_attempt(context.paths)
     lines.append(f"Last attempt:   {attempt.line() if attempt else 'none yet'}")
     if attempt and not attempt.ok:
@@ -52,49 +58,3 @@ def run_status(context, args) -> int:
     for problem in problems:
         print(f"Needs you: {problem}")
     return 1 if problems else 0
-
-
-def status_lines(config: Mapping[str, Any], paths) -> tuple[list[str], list[str]]:
-    from ..https.acme import acme_server
-    from ..https.certificates import CertificateError, check_pair, now_utc
-    from ..https.files import tls_files
-    from ..https.renew import served_by_proxy
-    from ..https.units import RENEW_TIMER
-    from ..commands import Runner
-    from ..systemd import Systemd
-
-    files = tls_files(config)
-    if files is None:
-        return ["HTTPS:          off (turn it on: docs/https.md)"], []
-    letsencrypt = config["https"]["letsencrypt"]
-    source = "your own certificate" if files.own else f"ACME ({acme_server(letsencrypt)})"
-    lines = [f"HTTPS:          on, {source}", f"Domains:        {', '.join(letsencrypt['domains']) or '(none set)'}",
-             f"Certificate:    {files.cert}"]
-    problems = []
-    try:
-        info = check_pair(files.key, files.cert, letsencrypt["domains"], settings=files.settings)
-    except CertificateError as e:
-        return lines, [e.one_line()]
-    days = info.days_left(now_utc())
-    lines += [
-        f"  for:          {', '.join(info.names) or info.subject}",
-        f"  issuer:       {info.issuer}",
-        f"  valid until:  {info.not_after:%Y-%m-%d %H:%M} UTC ({days:.0f} days left)",
-    ]
-    try:
-        served = "yes" if served_by_proxy(config) == info.fingerprint else "no, an older one"
-    except OSError as e:
-        served = f"cannot tell: the proxy does not answer ({e})"
-    lines.append(f"  served now:   {served}")
-    if served != "yes":
-        problems.append("the proxy does not serve this certificate; run: sudo tljh-lite https renew")
-    systemd = Systemd(Runner())
-    timer = systemd.property(RENEW_TIMER, "ActiveState")
-    next_run = systemd.property(RENEW_TIMER, "NextElapseUSecRealtime") or "unknown"
-    lines.append(f"Renewal timer:  {timer} ({RENEW_TIMER}), next check {next_run}")
-    if timer != "active":
-        problems.append(f"the renewal timer is not running; run: sudo systemctl enable --now {RENEW_TIMER}")
-    if files.own and days < 30:
-        problems.append(f"your certificate expires in {days:.0f} days: copy a new one over {files.cert}, then run "
-                        "sudo tljh-lite https renew")
-    return lines, problems

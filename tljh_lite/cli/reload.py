@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from ..errors import TljhError
-
-
 def add_parsers(commands, common) -> None:
     sub = commands.add_parser(
         "reload",
@@ -19,8 +16,8 @@ def add_parsers(commands, common) -> None:
 
 
 def run(context, args) -> int:
-    require_installed_hub(context, "reload applies")
-    from ..commands import Runner
+    context.require_installed_hub("reload applies")
+    from ..runner import Runner
     from ..reload import reload
 
     print(f"Restarting the {args.service} and waiting for the hub to answer...", flush=True)
@@ -28,17 +25,3 @@ def run(context, args) -> int:
                      say=lambda text: print(text, flush=True))
     print(f"The hub is running with the new config (JupyterHub {version}).")
     return 0
-
-
-def require_installed_hub(context, what: str) -> None:
-    """Root, the installed config, and a hub installed to apply it (`what`: "reload applies", ...)."""
-    context.require_access()
-    if context.config_path != context.paths.config_file:
-        raise TljhError(f"{what} the installed config only", "run it without --config-path")
-    hub = context.paths.hub_venv / "bin" / "jupyterhub"
-    if not hub.exists():
-        context.checker.check(context.file.load())
-        raise TljhError(
-            f"no hub is installed under {context.paths.prefix} ({hub} is missing), so there is nothing to reload",
-            "install tljh-lite with installer/bootstrap.py; it will use this config",
-        )

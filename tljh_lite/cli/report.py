@@ -36,6 +36,7 @@ def run_report(context, args) -> int:
     else:
         print(usage_report.text(result, args.since))
     if args.html:
+        from ..usage.page import write_html
         from ..usage.store import open_store, record_file
         from ..usage.summary import series
 
@@ -45,6 +46,6 @@ def run_report(context, args) -> int:
             now = int(time.time())
             rows = series(db, now - since, now)
             db.close()
-        usage_report.write_html(result, args.since, rows, args.html)
+        write_html(result, args.since, rows, args.html)
         print(f"Wrote {args.html}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..config import yaml
-from ..config.edit import MISSING, get_item
+from ..config.tree import MISSING, get_item
 from ..config.schema import lookup
 from ..config.values import show_value
 from ..config.values import parse_key

@@ -17,7 +17,7 @@ def add_parsers(commands, common) -> None:
 def run_status(context, args) -> int:
     import json
 
-    from ..commands import Runner
+    from ..runner import Runner
     from ..errors import TljhError
     from ..status.collect import collect
     from ..status.render import text

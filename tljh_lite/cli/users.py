@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
 from ..errors import TljhError
-from .main import add_group
-from .reload import require_installed_hub
+from .framework import add_group, ask_password
 
 GENERATE_COMMAND = "sudo tljh-lite users reset-password {name} --generate"
 ROSTER_HELP = ("Columns: username (required), password (empty: set at first login; *: generate one), "
@@ -54,7 +52,7 @@ def run_import(context, args) -> int:
     from ..users.importer import ImportOptions, import_roster
     from ..users.roster import RosterError
 
-    require_installed_hub(context, "users import changes")
+    context.require_installed_hub("users import changes")
     options = ImportOptions(args.roster, args.prune, args.dry_run, args.passwords_out)
     try:
         summary = import_roster(context.paths, context.checker, options, _reloader(context, args.timeout), say)
@@ -69,8 +67,8 @@ def run_import(context, args) -> int:
 def run_reset(context, args) -> int:
     from ..users.newpassword import reset_password
 
-    require_installed_hub(context, "users reset-password changes")
-    config = _config(context)
+    context.require_installed_hub("users reset-password changes")
+    config = context.checked_config()
     password = None if args.generate else _read_password(args.name)
     generated, store = reset_password(config, context.paths, args.name, password)
     if store.restart_hub:  # NativeAuthenticator: the running hub would still take the old one
@@ -84,29 +82,17 @@ def run_reset(context, args) -> int:
 
 
 def run_list(context, args) -> int:
-    from ..students.dropped import known_users
+    from ..users.admission import known_users
     from ..users.listing import table, totals, user_rows
-    from ..users.passwords import password_store
+    from ..users.stores import password_store
 
-    require_installed_hub(context, "users list reads")
-    config = _config(context)
+    context.require_installed_hub("users list reads")
+    config = context.checked_config()
     store = password_store(config, context.paths)
     rows = user_rows(config, known_users(context.paths.hub_db), store.with_password if store else None)
     print(table(rows))
     print(totals(rows))
     return 0
-
-
-def ask_password(name: str) -> str | None:
-    """A password typed twice on the terminal; None (generate one) if left empty or not on a terminal."""
-    if not sys.stdin.isatty():
-        return None
-    first = getpass.getpass(f"Password for {name} (press Enter to generate one): ")
-    if not first:
-        return None
-    if getpass.getpass("The same password again: ") != first:
-        raise TljhError("the two passwords differ", "run the command again")
-    return first
 
 
 def say(text: str) -> None:
@@ -125,15 +111,9 @@ def _read_password(name: str) -> str:
     return password
 
 
-def _config(context):
-    config = context.file.load()
-    context.checker.check(config)
-    return context.checker.merged(config)
-
-
 def _reloader(context, timeout: float):
     def reload_hub() -> str:
-        from ..commands import Runner
+        from ..runner import Runner
         from ..reload import reload
 
         say("Restarting the hub and waiting for it to answer (students' servers keep running)...")

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..errors import ConfigError
-from . import edit
+from . import tree
 from .schema import accepts_type, json_type_of, lookup
-from .validate import Checker, Problem, with_count
+from .checker import Checker
+from .problems import Problem, with_count
 from .values import show_value
 from .values import parse_key, parse_value
 
@@ -43,36 +44,36 @@ class Editor:
             subkeys = ", ".join(f"{key}.{k}" for k in schema.get("properties", {})) or f"{key}.<name>"
             raise ConfigError(f"{key} is a section, not a single value", f"set one of its keys: {subkeys}")
         value = _coerce(raw, schema)
-        old = edit.get_item(config, path)
-        if old is not edit.MISSING and _same(old, value):
+        old = tree.get_item(config, path)
+        if old is not tree.MISSING and _same(old, value):
             return Change(config, f"{key} is already {show_value(value)}; nothing changed", changed=False)
-        new = edit.set_item(config, path, value)
-        was = "not set" if old is edit.MISSING else show_value(old)
+        new = tree.set_item(config, path, value)
+        was = "not set" if old is tree.MISSING else show_value(old)
         return self._accept(config, new, f"{key} set to {show_value(value)} (was {was})")
 
     def unset(self, config: Mapping, key: str) -> Change:
         path, _schema = self._known(key)
-        if edit.get_item(config, path) is edit.MISSING:
+        if tree.get_item(config, path) is tree.MISSING:
             return Change(config, f"{key} is not set in the file; nothing changed", changed=False)
-        return self._accept(config, edit.unset_item(config, path), f"{key} unset (back to its default)")
+        return self._accept(config, tree.unset_item(config, path), f"{key} unset (back to its default)")
 
     def add_item(self, config: Mapping, key: str, raw: str) -> Change:
         path, schema = self._list(key, "add-item", "set")
         value = _coerce(raw, schema.get("items", {}))
-        items = edit.get_item(config, path)
+        items = tree.get_item(config, path)
         if isinstance(items, list) and any(_same(v, value) for v in items):
             return Change(config, f"{show_value(value)} is already in {key}; nothing changed", changed=False)
-        return self._accept(config, edit.add_item(config, path, value), f"added {show_value(value)} to {key}")
+        return self._accept(config, tree.add_item(config, path, value), f"added {show_value(value)} to {key}")
 
     def remove_item(self, config: Mapping, key: str, raw: str) -> Change:
         path, schema = self._list(key, "remove-item", "unset")
         value = _coerce(raw, schema.get("items", {}))
-        items = edit.get_item(config, path)
+        items = tree.get_item(config, path)
         if isinstance(items, list) and not any(_same(v, value) for v in items):
             # "123" on the command line may be stored as the text '123', or the other way round.
             value = next((v for v in items if str(v) == raw), value)
         return self._accept(
-            config, edit.remove_item(config, path, value), f"removed {show_value(value)} from {key}"
+            config, tree.remove_item(config, path, value), f"removed {show_value(value)} from {key}"
         )
 
     def _known(self, key: str) -> tuple[list[str], Mapping[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from .validate import Problem
+from .problems import Problem
 
 Rule = Callable[[Mapping[str, Any]], list[Problem]]
 

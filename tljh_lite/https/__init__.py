@@ -5,10 +5,12 @@ How the pieces fit (docs/https.md has the professor's side):
 
 - `certificates`: read and check PEM files (key and chain match, dates, names).
 - `acme`: the certbot commands, and its failures turned into one-line errors.
-- `tls`: decide what the proxy serves for a config; obtain a certificate when
-  needed, never otherwise (rate limits).
+- `files`: which key and certificate the proxy serves for a config.
+- `prepare`: before the proxy starts with HTTPS, a certificate it can serve,
+  obtained when needed and never otherwise (rate limits).
 - `responder`: the port-80 server: ACME challenges from the webroot, a 301 to
   https for everything else.
-- `units`: systemd units for the responder and the renewal timer.
-- `renew`: what the timer runs; `status`: the record of the last attempt.
+- `units`: the systemd units of the responder and the renewal timer.
+- `renew`: what the timer runs; `served`: the certificate the proxy serves now;
+  `attempts`: the record of the last attempt; `status`: what status commands show.
 """

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 
 import requests
 
-from ..commands import Runner
+from ..runner import Runner
 from ..errors import TljhError
 from .files import Lineage
 

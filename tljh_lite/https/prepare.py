@@ -15,13 +15,19 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from ..commands import Runner
+from ..apt import Distro, ensure_apt_packages
 from ..errors import TljhError
 from ..paths import Paths
-from . import status
+from ..ports import ACME_CHALLENGE_PORT, wait_for_port
+from ..runner import Runner
+from ..systemd import Systemd, reason_from_journal
+from . import attempts
 from .acme import RENEW_BEFORE_DAYS, Certbot, Lineage, acme_server, check_resolves, check_server_reachable
 from .certificates import CertificateError, CertificateInfo, check_pair, inspect, now_utc
 from .files import tls_files
+from .units import RESPONDER_UNIT
+
+RESPONDER_TIMEOUT = 10
 
 
 def renewal_reason(lineage: Lineage, domains: Sequence[str], server: str, now: dt.datetime) -> str | None:
@@ -52,8 +58,6 @@ def ensure_webroot(paths: Paths) -> Path:
 def ensure_certbot(runner: Runner, say: Callable[[str], None]) -> None:
     if shutil.which("certbot", path="/usr/bin:/bin:/usr/local/bin"):
         return
-    from ..installer.apt import Distro, ensure_apt_packages
-
     say("Installing certbot (the first time only)...")
     ensure_apt_packages(runner, Distro.from_os_release(Path("/etc/os-release").read_text()), ["certbot"])
 
@@ -92,8 +96,24 @@ def prepare(
         Certbot(runner, lineage).obtain(domains, letsencrypt["email"], server, webroot, force=reason != "no certificate yet")
         info = check_pair(files.key, files.cert, domains)  # now, after the issuance: not the start's time
     except TljhError as e:
-        status.record(paths, "obtain", False, e.one_line())
+        attempts.record(paths, "obtain", False, e.one_line())
         raise
-    status.record(paths, "obtain", True, f"certificate for {', '.join(info.names)} until {info.not_after:%Y-%m-%d}")
+    attempts.record(paths, "obtain", True, f"certificate for {', '.join(info.names)} until {info.not_after:%Y-%m-%d}")
     say(f"Got a certificate for {', '.join(info.names)}, valid until {info.not_after:%Y-%m-%d}.")
     return info
+
+
+def prepare_tls(config: Mapping[str, Any], paths: Paths, runner: Runner, say: Callable[[str], None],
+                ensure_running: Callable[[str], None]) -> None:
+    """Before the proxy (re)starts: with HTTPS on, the port-80 responder answering ACME challenges
+    (`ensure_running(unit)`: the unit manager writes, enables and starts it), then a checked
+    certificate, obtained if needed."""
+    if config["https"]["enabled"]:
+        ensure_running(RESPONDER_UNIT)
+        if not wait_for_port(ACME_CHALLENGE_PORT, RESPONDER_TIMEOUT):
+            raise TljhError(
+                f"the port-80 responder ({RESPONDER_UNIT}) did not start: "
+                + reason_from_journal(Systemd(runner).journal(RESPONDER_UNIT, 30)),
+                f"see: sudo journalctl -u {RESPONDER_UNIT}",
+            )
+    prepare(config, paths, runner, say)

@@ -1,7 +1,8 @@
-"""systemd units of HTTPS: the port-80 responder, and the renewal timer and its service.
+"""The systemd units of HTTPS: the port-80 responder, and the renewal timer and its service.
 
-Pure functions returning unit text; `tljh_lite.services` writes them. Man
-pages: systemd.exec(5), systemd.service(5), systemd.timer(5).
+Declared here (`RESPONDER`, `RENEWAL`), listed in `tljh_lite.units.catalog`, written by
+`tljh_lite.units.manager`. Man pages: systemd.exec(5), systemd.service(5),
+systemd.timer(5).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any, Mapping
 
 from ..paths import Paths
 from ..ports import ACME_CHALLENGE_PORT
-from ..units import LISTENER_SANDBOX
+from ..systemd import LISTENER_SANDBOX, Unit
 
 RESPONDER_UNIT = "tljh-http.service"
 RENEW_UNIT = "tljh-https-renew.service"
@@ -56,7 +57,7 @@ WantedBy=multi-user.target
 
 
 def renew_service_unit(paths: Paths) -> str:
-    python = paths.hub_venv / "bin" / "python3"
+    tljh_lite = paths.hub_venv / "bin" / "tljh-lite"
     return f"""\
 # Written by tljh-lite: what {RENEW_TIMER} runs. By hand: sudo tljh-lite https renew
 [Unit]
@@ -67,7 +68,7 @@ Wants=network-online.target
 [Service]
 Type=oneshot
 Environment=TLJH_INSTALL_PREFIX={paths.prefix}
-ExecStart={python} -m tljh_lite.cli.lite https renew --quiet
+ExecStart={tljh_lite} https renew --quiet
 """
 
 
@@ -87,3 +88,20 @@ Persistent=true
 [Install]
 WantedBy=timers.target
 """
+
+
+def https_on(config: Mapping[str, Any]) -> bool:
+    return config["https"]["enabled"]
+
+
+RESPONDER = Unit(
+    RESPONDER_UNIT, "plain HTTP on port 80: ACME challenges, a redirect to https",
+    lambda paths, config: responder_unit(paths, responder_settings(config)),
+    wanted=https_on, proxy_side=True,
+)
+RENEWAL = (
+    Unit(RENEW_UNIT, "renews the HTTPS certificate when due, and serves the new one",
+         lambda paths, config: renew_service_unit(paths), kind="oneshot", proxy_side=True),
+    Unit(RENEW_TIMER, "runs the renewal twice a day", lambda paths, config: renew_timer_unit(),
+         kind="timer", wanted=https_on, proxy_side=True),
+)

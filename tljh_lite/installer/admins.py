@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from ..config.defaults import DEFAULTS
 from ..config.editor import Editor
 from ..config.file import ConfigFile
-from ..config.validate import Checker
+from ..config.checker import Checker
 from ..errors import TljhError
 from ..paths import Paths
 from ..users.passwords import MAX_PASSWORD_BYTES, FirstUsePasswords, NewPassword, has_password, passwords_dbm

@@ -14,17 +14,18 @@ import argparse
 import logging
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..commands import CommandError, Runner
+from ..runner import CommandError, Runner
 from ..config.checker import config_checker
 from ..config.file import ConfigFile
 from ..errors import TljhError
 from ..health import HubNotReady
 from ..lastgood import LastGood
 from ..paths import Paths
-from ..services import Services, public_url
+from ..proxy.settings import public_url
+from ..units.manager import UnitManager
 from ..systemd import Systemd
 from ..users.accounts import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
 from ..plugins import collect, plugin_manager
@@ -40,7 +41,7 @@ from .admins import (
     password_states,
     uses_firstuse,
 )
-from .apt import Distro, ensure_apt_packages
+from ..apt import Distro, ensure_apt_packages
 from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins
 from .progress import Progress
 from .state import ensure_state
@@ -61,13 +62,24 @@ class Installed:
     firstuse: bool  # whether the admins' passwords are FirstUse's to store
 
 
-def parse_args(argv):
+@dataclass(frozen=True)
+class InstallOptions:
+    """What an install is asked for, besides the admins (bootstrap passes these flags through)."""
+
+    distro: Distro
+    plugins: list[str] = field(default_factory=list)
+    user_requirements_txt_url: str | None = None
+
+
+def parse_args(argv) -> InstallOptions:
     parser = argparse.ArgumentParser(prog="python -m tljh_lite.installer", description=__doc__)
     parser.add_argument("--distro", type=Distro.parse, required=True, help="ID:VERSION, e.g. debian:12")
     parser.add_argument("--plugin", action="extend", nargs="+", default=[], metavar="SPEC")
     parser.add_argument("--user-requirements-txt-url", metavar="URL")
-    parser.add_argument("--show-progress-page", action="store_true")
-    return parser.parse_args(argv)
+    # Bootstrap shows the page; the install stops it in any case (PROGRESS_PAGE_UNIT).
+    parser.add_argument("--show-progress-page", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    return InstallOptions(args.distro, args.plugin, args.user_requirements_txt_url)
 
 
 def setup_logging(path: Path) -> None:
@@ -81,28 +93,28 @@ def setup_logging(path: Path) -> None:
     log.setLevel(logging.DEBUG)
 
 
-def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> Installed:
+def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> Installed:
     """Every step, in order. Plugins are installed and loaded first, so a broken
     one stops the install before anything else changes. The admins' passwords
     are not stored here: main() does that last, right before the summary."""
     ensure_state(paths)
     hub_python = str(paths.hub_venv / "bin" / "python3")
-    if args.plugin:
-        with progress.step(f"Installing plugins: {', '.join(args.plugin)}"):
-            install_plugins(runner, paths, args.plugin)
+    if options.plugins:
+        with progress.step(f"Installing plugins: {', '.join(options.plugins)}"):
+            install_plugins(runner, paths, options.plugins)
     pm = plugin_manager()
     checker = config_checker(pm, paths)
     for warning in conda_warnings(pm):
         progress.say(warning)
 
     with progress.step("Installing system packages"):
-        ensure_apt_packages(runner, args.distro, collect(pm, "tljh_extra_apt_packages"))
+        ensure_apt_packages(runner, options.distro, collect(pm, "tljh_extra_apt_packages"))
     hub_packages = collect(pm, "tljh_extra_hub_pip_packages")
     if hub_packages:
         with progress.step("Installing plugins' packages into the hub environment"):
             pip_install_into(runner, paths, hub_python, hub_packages, hint="a plugin's hub package failed to install")
     with progress.step(f"Setting up the students' environment in {paths.user_venv}"):
-        ensure_user_env(runner, paths, args.user_requirements_txt_url, collect(pm, "tljh_extra_user_pip_packages"))
+        ensure_user_env(runner, paths, options.user_requirements_txt_url, collect(pm, "tljh_extra_user_pip_packages"))
     with progress.step("Preparing accounts, admins and config"):
         for group in (USERS_GROUP, ADMINS_GROUP):
             ensure_group(runner, group)
@@ -119,7 +131,7 @@ def install(args, admins: list[Admin], paths: Paths, progress: Progress, runner:
             _link(link, paths.hub_venv / "bin" / command)
     with progress.step("Starting the proxy and the hub"):
         Systemd(runner).stop(PROGRESS_PAGE_UNIT)  # it held port 80 during the install
-        restarted, version = Services(paths, runner, say=progress.say).apply(config, HEALTH_TIMEOUT)
+        restarted, version = UnitManager(paths, runner, say=progress.say).apply(config, HEALTH_TIMEOUT)
         LastGood(paths).save()
         log.info("restarted %s; JupyterHub %s answers", restarted or "nothing", version)
         progress.say(f"    JupyterHub {version} is answering" + ("" if restarted else " (nothing needed a restart)"))
@@ -182,7 +194,7 @@ def failure_lines(error: BaseException, log_path: Path) -> list[str]:
 
 def main(argv=None) -> int:
     os.umask(UMASK)  # before anything is created
-    args = parse_args(argv)
+    options = parse_args(argv)
     paths = Paths.from_environ()
     log_path = Path(os.environ.get("TLJH_LITE_LOG") or paths.installer_log)
     setup_logging(log_path)
@@ -192,7 +204,7 @@ def main(argv=None) -> int:
     try:
         admins = parse_admins(sys.stdin.read() if not sys.stdin.isatty() else "")
         check_admin_passwords(admins)
-        installed = install(args, admins, paths, progress, Runner())
+        installed = install(options, admins, paths, progress, Runner())
         # Last, so that a generated password that is stored is one the summary shows.
         passwords_set = ensure_admin_passwords(paths, admins) if installed.firstuse else []
     except (Exception, KeyboardInterrupt) as e:

@@ -8,11 +8,11 @@ from typing import Callable
 
 import pluggy
 
-from ..commands import CommandError, Runner
-from ..config.edit import synced
+from ..runner import CommandError, Runner
+from ..config.tree import synced
 from ..config.file import ConfigFile
 from ..config.owned import WriteWatcher, read_owned, save_owned, written_keys
-from ..config.validate import Checker, plain
+from ..config.checker import Checker, plain
 from ..paths import Paths
 from ..plugins import PluginError, per_plugin
 from .uv import pip_install_into

@@ -9,7 +9,6 @@ from pathlib import Path
 from ..files import atomic_write
 from ..paths import Paths
 from ..proxysync import token_file
-from ..units import proxy_env_file
 
 
 def ensure_private_dir(path: Path) -> None:
@@ -28,7 +27,7 @@ def ensure_secret(path: Path, render) -> bool:
 
 def ensure_state(paths: Paths) -> None:
     ensure_private_dir(paths.state_dir)
-    ensure_secret(proxy_env_file(paths), lambda token: f"CONFIGPROXY_AUTH_TOKEN={token}\n")
+    ensure_secret(paths.proxy_env, lambda token: f"CONFIGPROXY_AUTH_TOKEN={token}\n")
     ensure_secret(paths.state_dir / "jupyterhub_cookie_secret", lambda token: token + "\n")
     ensure_secret(token_file(paths), lambda token: token + "\n")
     ensure_private_dir(paths.config_dir)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..commands import Runner
+from ..runner import Runner
 from ..files import atomic_write
 
 

@@ -22,7 +22,7 @@ import os
 import re
 import shutil
 
-from ..commands import Runner
+from ..runner import Runner
 from ..files import write_if_changed
 from ..paths import Paths
 from .uv import install_command, uv

@@ -3,7 +3,7 @@ uv, bytecode compiled, and bootstrap's excludes applied (see Paths.uv_excludes).
 
 from __future__ import annotations
 
-from ..commands import Runner
+from ..runner import Runner
 from ..paths import Paths
 
 

@@ -2,7 +2,7 @@
 
     values.yaml          the chart's values (checked against the chart's schema)
     values-secrets.yaml  TLS key and certificate, OAuth secrets (0600; only if there are any)
-    users.json           users, admins, groups, FirstUse hashes (0600), for tljh-lite import-users
+    users.json           users, admins, groups, FirstUse hashes (0600), for tljh-lite export users
     firstuse_passwords.py  puts those hashes into the new hub's FirstUse password file
     Dockerfile, requirements.txt  the students' environment, exact versions, for singleuser.image
     homes.sh             archives each home for its volume (run it as root)
@@ -26,7 +26,8 @@ from typing import Any, Iterable, Mapping
 from ..errors import TljhError
 from ..files import atomic_write
 from ..paths import Paths
-from ..users.passwords import authenticator_kind, passwords_dbm
+from ..users.passwords import passwords_dbm
+from ..users.stores import authenticator_kind
 from . import chart, homes, image, migration, roster, values
 from .migration import Note
 

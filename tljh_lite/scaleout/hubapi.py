@@ -1,4 +1,4 @@
-"""`tljh-lite import-users`: users.json's users, admins and groups onto a hub, through its REST API.
+"""`tljh-lite export users`: users.json's users, admins and groups onto a hub, through its REST API.
 
 Only JupyterHub's REST API, as every JupyterHub since 2.0 serves it, so the
 new hub may run an older JupyterHub than ours (Zero to JupyterHub ships 5.5):

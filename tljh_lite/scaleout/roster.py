@@ -1,6 +1,6 @@
 """users.json: who moves to the new hub (users, admin flags, groups) and their FirstUse password hashes.
 
-`tljh-lite import-users` creates the users and groups from it through the
+`tljh-lite export users` creates the users and groups from it through the
 new hub's REST API; firstuse_passwords.py (written beside it) puts the
 hashes into the new hub's FirstUse password file. Banned users do not move
 (values.yaml keeps them in blocked_users).

@@ -1,6 +1,6 @@
 """config.yaml to the Zero to JupyterHub chart's values (pure: files are read through `read_text`).
 
-JupyterHub's settings come from our own mapping (`configurer.hub_settings`),
+JupyterHub's settings come from our own mapping (`hub.settings.hub_settings`),
 so the hub on Kubernetes gets what this hub runs with: each setting goes
 where the chart wants it (`hub.baseUrl`, `singleuser.*`, `cull.*`,
 `proxy.https.*`), and everything else passes through `hub.config`, the
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..configurer import CULLER_NAME, hub_settings
+from ..hub.settings import CULLER_NAME, hub_settings
 from ..users.groups import LIMITS
 from .migration import Note
 

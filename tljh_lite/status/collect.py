@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .. import __version__
-from ..commands import Runner
+from ..runner import Runner
 from ..errors import TljhError
 from ..paths import Paths
 from ..usage import probe
-from .services import hub_services, unit_states
+from ..usage.current import quiet, servers
+from .units import hub_services, unit_states
 
 PRESSURE_PERCENT = 10.0  # PSI: tasks waited for memory more than this share of the last minute
 AVAILABLE_PERCENT = 10.0  # or less than this share of memory is available
@@ -40,15 +41,15 @@ def versions() -> dict[str, str | None]:
     return {"tljh-lite": __version__, "jupyterhub": hub}
 
 
-def certificate(config: Mapping[str, Any], paths: Paths) -> dict[str, Any]:
-    from ..cli.https import status_lines
+def certificate(config: Mapping[str, Any], runner: Runner) -> dict[str, Any]:
     from ..https.certificates import CertificateError, check_pair, now_utc
     from ..https.files import tls_files
+    from ..https.status import status_lines
 
     files = tls_files(config)
     if files is None:
         return {"https": False}
-    lines, problems = status_lines(config, paths)
+    lines, problems = status_lines(config, runner)
     try:
         info = check_pair(files.key, files.cert, config["https"]["letsencrypt"]["domains"], settings=files.settings)
         expires, days = info.not_after.isoformat(), info.days_left(now_utc())
@@ -56,23 +57,6 @@ def certificate(config: Mapping[str, Any], paths: Paths) -> dict[str, Any]:
         expires, days = None, None
         problems = problems or [e.one_line()]
     return {"https": True, "expires": expires, "days_left": days, "lines": lines, "problems": problems}
-
-
-def last_cpu(paths: Paths, window: int = 150) -> dict[str, float]:
-    """Each server's CPU over the last recorded minute (cores), from the usage record."""
-    from ..usage.store import open_store, record_file
-
-    if not record_file(paths).exists():
-        return {}
-    db = open_store(record_file(paths), readonly=True)
-    try:
-        rows = db.execute(
-            "SELECT users.name, cpu_ms FROM server_minute JOIN users ON users.id = uid "
-            "WHERE t = (SELECT max(t) FROM server_minute) AND t >= ? AND cpu_ms IS NOT NULL",
-            (int(time.time()) - window,)).fetchall()
-        return {name: cpu / 60_000 for name, cpu in rows}
-    finally:
-        db.close()
 
 
 def last_sample(paths: Paths) -> float | None:
@@ -85,28 +69,6 @@ def last_sample(paths: Paths) -> float | None:
         return db.execute("SELECT max(t) FROM class_minute").fetchone()[0]
     finally:
         db.close()
-
-
-def servers(runner: Runner, paths: Paths, now: float) -> list[dict[str, Any]]:
-    seen = probe.last_activity(paths.hub_db)
-    cpu = _quiet(lambda: last_cpu(paths), {})
-    out = []
-    for s in probe.running_servers(runner):
-        last = seen.get(s.user)
-        out.append({
-            "user": s.user, "unit": s.unit, "memory": s.memory, "memory_peak": s.memory_peak,
-            "cpu_seconds": None if s.cpu_ns is None else s.cpu_ns / 1e9, "cpu_cores_last_minute": cpu.get(s.user),
-            "uptime": None if s.started is None else now - s.started,
-            "idle": None if last is None else max(0.0, now - last),
-        })
-    return out
-
-
-def _quiet(gather, default):
-    try:
-        return gather()
-    except Exception:  # the record being written at that moment: show without it
-        return default
 
 
 def backup(config: Mapping[str, Any], paths: Paths) -> dict[str, Any]:
@@ -142,7 +104,7 @@ def collect(config: Mapping[str, Any], paths: Paths, runner: Runner, now: float 
                            "uptime": None if u.since is None or u.state != "active" else now - u.since} for u in units]
     # On a half-installed machine the line above names what is missing; each unit need not say it again.
     problems += [u.problem for u in units if u.problem and not (missing and u.state == "not installed")]
-    cert = _safe("the certificate", problems, lambda: certificate(config, paths))
+    cert = _safe("the certificate", problems, lambda: certificate(config, runner))
     status["certificate"] = cert
     if cert and cert.get("https"):
         if cert["days_left"] is not None and cert["days_left"] < CERT_DAYS:
@@ -160,7 +122,7 @@ def collect(config: Mapping[str, Any], paths: Paths, runner: Runner, now: float 
     status["backup"] = _safe("the last backup", problems, lambda: backup(config, paths))
     if status["backup"] and status["backup"]["ok"] is False:
         problems.append("the last scheduled backup failed; see: sudo tljh-lite backup status")
-    status["usage_last_sample"] = _quiet(lambda: last_sample(paths), None)
+    status["usage_last_sample"] = quiet(lambda: last_sample(paths), None)
     status["problems"] = problems
     return status
 

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from ..usage.current import duration
+
 GIB = 1024 ** 3
 MIB = 1024 ** 2
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60}m"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
 
 
 def _mib(value: float | None) -> str:

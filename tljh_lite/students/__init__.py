@@ -5,6 +5,7 @@ The security model these modules implement is stated in docs/security.md:
   /dev/shm and IPC; NoNewPrivileges),
 - `ssh`: no SSH logins for hub accounts,
 - `shell`: the course environment first on PATH in login shells,
-- `markers`: plugins' new-user hooks run once per account, retried until they succeed,
-- `dropped`: a student removed from users.allowed loses her sessions and server too.
+- `markers`: plugins' new-user hooks run once per account, retried until they succeed.
+
+Who may log in at all is `users.admission`'s.
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..commands import CommandError, Runner
+from ..runner import CommandError, Runner
 from ..errors import TljhError
 from ..files import atomic_write
 from ..users.accounts import ADMINS_GROUP, USERS_GROUP

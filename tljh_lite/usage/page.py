@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 import time
+from pathlib import Path
 from typing import Sequence
 
+from ..files import atomic_write
 from . import report as report_module
 
 STYLE = """
@@ -96,3 +98,8 @@ def html_page(report: report_module.Report | None, since: str, series: Sequence[
 <div class="plots">{svgs or "<p>No data yet to plot.</p>"}</div>
 </body></html>
 """
+
+
+def write_html(report: report_module.Report | None, since: str, series: Sequence[tuple], target: Path) -> None:
+    """`tljh-lite report --html FILE`."""
+    atomic_write(target, html_page(report, since, series), 0o644)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ..commands import Runner
+from ..runner import Runner
 
 SERVER_UNITS = "jupyter-*.service"
 UNIT_PREFIX, UNIT_SUFFIX = "jupyter-", ".service"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import TljhError
@@ -121,10 +120,3 @@ def text(report: Report | None, since: str) -> str:
         lines.append(f"Benchmark:              {BENCH_STUDENTS_4GB_2CPU['tljh-lite']} working students fit a 4 GB, "
                      f"2-core VM (raw stack: {BENCH_STUDENTS_4GB_2CPU['raw']}); docs/performance.md")
     return "\n".join(lines)
-
-
-def write_html(report: Report | None, since: str, series, target: Path) -> None:
-    from ..files import atomic_write
-    from .page import html_page
-
-    atomic_write(target, html_page(report, since, series), 0o644)

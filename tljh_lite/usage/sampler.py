@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Mapping
 
-from ..commands import Runner
+from ..runner import Runner
 from ..paths import Paths
 from . import probe
 from .store import ClassSample, ServerSample, cpu_since_last, forget_units, open_store, record, record_file

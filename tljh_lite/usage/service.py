@@ -17,28 +17,16 @@ import sys
 import time
 from urllib.parse import urlparse
 
-SERVICE_NAME = "usage"
-PORT = 15004  # loopback, next to the hub's (tljh_lite.ports)
+from ..hub.settings import USAGE_PAGE_NAME
+from ..ports import USAGE_PAGE_PORT
+
 REFRESH_SECONDS = 60
-
-
-def hub_service(python: str) -> dict:
-    """The entry of JupyterHub.services (tljh_lite.configurer.hub_settings)."""
-    return {
-        "name": SERVICE_NAME,
-        "url": f"http://127.0.0.1:{PORT}",
-        "command": [python, "-m", "tljh_lite.usage.service"],
-        # Admins are not asked "allow the usage page to know who you are?" every time.
-        "oauth_no_confirm": True,
-        "display": True,
-    }
 
 
 def now_section(paths) -> str:
     """The students' servers right now, as in `tljh-lite status`."""
-    from ..commands import Runner
-    from ..status.collect import servers
-    from ..status.render import duration
+    from ..runner import Runner
+    from .current import duration, servers
 
     rows = servers(Runner(), paths, time.time())
     cells = "".join(
@@ -85,7 +73,7 @@ def make_app(paths):
 
     from ..errors import TljhError
 
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{USAGE_PAGE_NAME}/")
 
     class UsagePage(HubOAuthenticated, tornado.web.RequestHandler):
         @tornado.web.authenticated
@@ -110,10 +98,10 @@ def main() -> int:
 
     from ..paths import Paths
 
-    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", f"http://127.0.0.1:{PORT}"))
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", f"http://127.0.0.1:{USAGE_PAGE_PORT}"))
 
     async def serve():
-        make_app(Paths.from_environ()).listen(url.port or PORT, "127.0.0.1")
+        make_app(Paths.from_environ()).listen(url.port or USAGE_PAGE_PORT, "127.0.0.1")
         await asyncio.Event().wait()
 
     asyncio.run(serve())

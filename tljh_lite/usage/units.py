@@ -1,12 +1,13 @@
 """The sampler's systemd timer and the oneshot service it starts every minute.
 
-Pure functions returning unit text; `tljh_lite.services` writes them and
-starts the timer. Man pages: systemd.timer(5), systemd.exec(5), systemd.resource-control(5).
+Declared here (`UNITS`), listed in `tljh_lite.units.catalog`; the unit
+manager writes them and starts the timer. Man pages: systemd.timer(5), systemd.exec(5), systemd.resource-control(5).
 """
 
 from __future__ import annotations
 
 from ..paths import Paths
+from ..systemd import Unit
 
 USAGE_UNIT = "tljh-usage.service"
 USAGE_TIMER = "tljh-usage.timer"
@@ -60,3 +61,10 @@ Persistent=false
 [Install]
 WantedBy=timers.target
 """
+
+
+UNITS = (
+    Unit(USAGE_UNIT, "records the students' servers' use", lambda paths, config: usage_service_unit(paths),
+         kind="oneshot"),
+    Unit(USAGE_TIMER, "samples usage every minute", lambda paths, config: usage_timer_unit(), kind="timer"),
+)

@@ -8,7 +8,7 @@ import pwd
 from pathlib import Path
 from typing import Iterable
 
-from ..commands import Runner
+from ..runner import Runner
 
 USERS_GROUP = "jupyterhub-users"
 ADMINS_GROUP = "jupyterhub-admins"

@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Callable
 
 from ..config.file import ConfigFile
-from ..config.validate import Checker, with_count
+from ..config.checker import Checker
+from ..config.problems import with_count
 from ..errors import TljhError
 from ..files import atomic_write
 from ..paths import Paths
-from .passwords import NewPassword, PasswordStore, generate_password, password_store
+from .passwords import NewPassword, PasswordStore, generate_password
+from .stores import password_store
 from .plan import GENERATE, GIVEN, ImportPlan, plan_import
 from .roster import Roster, read_roster
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from ..students.dropped import dropped_users
+from .admission import dropped_users
 from .groups import groups_of
 
 HEADER = ("NAME", "ROLE", "GROUPS", "PASSWORD")

@@ -12,7 +12,8 @@ from typing import Any, Callable, Mapping
 
 from ..errors import TljhError
 from ..paths import Paths
-from .passwords import NewPassword, PasswordStore, generate_password, password_store, require_store
+from .passwords import NewPassword, PasswordStore, generate_password
+from .stores import password_store, require_store
 
 
 def reset_password(config: Mapping[str, Any], paths: Paths, name: str,

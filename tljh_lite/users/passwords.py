@@ -1,7 +1,8 @@
 """Passwords for the authenticators that keep them on this machine: FirstUse and Native.
 
 FirstUseAuthenticator keeps one bcrypt hash per user in passwords.dbm (this
-module); NativeAuthenticator keeps its users in the hub's database (`native`).
+module); NativeAuthenticator keeps its users in the hub's database (`native`);
+`stores` picks the one a config uses.
 Both check a login against the stored hash whatever its bcrypt cost, so we
 choose the cost:
 - a password a person chose is hashed at cost 12 (bcrypt's default, what
@@ -27,7 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Protocol, TypeVar
+from typing import Callable, Iterable, Mapping, Protocol, TypeVar
 
 from ..errors import TljhError
 from ..paths import Paths
@@ -73,38 +74,6 @@ class PasswordStore(Protocol):
 
 def generate_password() -> str:
     return secrets.token_urlsafe(12)  # 16 characters, 96 bits (as bootstrap's for admins)
-
-
-def authenticator_kind(config: Mapping[str, Any]) -> str | None:
-    """'firstuse', 'native', or None for authenticators whose passwords are kept elsewhere."""
-    kind = config["auth"]["type"].lower()
-    for name in ("firstuse", "native"):
-        if name in kind:
-            return name
-    return None
-
-
-def password_store(config: Mapping[str, Any], paths: Paths) -> PasswordStore | None:
-    """The store of a merged config's authenticator, or None (GitHub, LDAP, ...: not ours to set)."""
-    kind = authenticator_kind(config)
-    if kind == "firstuse":
-        minimum = (config["auth"].get("FirstUseAuthenticator") or {}).get("min_password_length")
-        return FirstUsePasswords(passwords_dbm(paths), FIRSTUSE_MIN_LENGTH if minimum is None else minimum)
-    if kind == "native":
-        from .native import NativePasswords  # jupyterhub and nativeauthenticator: the hub's environment only
-
-        return NativePasswords.for_config(config, paths)
-    return None
-
-
-def require_store(config: Mapping[str, Any], paths: Paths) -> PasswordStore:
-    store = password_store(config, paths)
-    if store is None:
-        raise TljhError(
-            f"auth.type is {config['auth']['type']}, whose passwords are not kept on this machine",
-            "tljh-lite sets passwords for FirstUseAuthenticator and NativeAuthenticator only",
-        )
-    return store
 
 
 def in_parallel(function: Callable[[T], R], items: Iterable[T]) -> list[R]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..config import edit
+from ..config import tree
 from .groups import groups_of
 from .roster import Person, Roster, RosterError
 
@@ -120,13 +120,13 @@ class ImportPlan:
                         move(("groups", group, "users"), change.name, True)
         new = config
         for path, (add, remove) in lists.items():
-            current = edit.get_item(new, list(path))
+            current = tree.get_item(new, list(path))
             current = current if isinstance(current, list) else []
             present = {str(item).lower() for item in current}
             add = [name for name in add if name not in present]
             remove = [item for item in current if str(item).lower() in set(remove)]  # as the file writes them
             if add or remove:
-                new = edit.update_list(new, list(path), add, remove)
+                new = tree.update_list(new, list(path), add, remove)
         return new
 
 

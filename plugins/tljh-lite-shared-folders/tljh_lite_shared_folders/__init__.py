@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from tljh_lite.commands import Runner
+from tljh_lite.runner import Runner
 from tljh_lite.config.checker import load_config
 from tljh_lite.hooks import hookimpl
 

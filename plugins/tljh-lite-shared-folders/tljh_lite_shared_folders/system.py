@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from tljh_lite.commands import Runner
+from tljh_lite.runner import Runner
 from tljh_lite.users.accounts import USERS_GROUP, ensure_group
 
 from .plan import Folder, SharedFoldersError, parse_getfacl, setfacl_command

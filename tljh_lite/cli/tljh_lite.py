@@ -2,7 +2,7 @@
 
 `tljh-config` stays TLJH's config editor; this command gathers the rest
 (`https`, `backup` and `users` now; status as it comes). Errors are reported
-the same way as tljh-config's (see `main.run`).
+the same way as tljh-config's (see `framework.run`).
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import sys
 from typing import Sequence
 
 from ..paths import Paths
-from . import backup, export, https, import_users, report, status, users
-from .main import ArgumentParser, make_parser, run
+from . import backup, export, https, report, status, users
+from .framework import ArgumentParser, make_parser, run
 
 PROG = "tljh-lite"
-SUBCOMMANDS = (https, backup, users, export, import_users, status, report)
+SUBCOMMANDS = (https, backup, users, export, status, report)
 
 
 def build_parser(paths: Paths) -> ArgumentParser:

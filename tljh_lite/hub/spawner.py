@@ -12,12 +12,12 @@ import pwd
 from systemdspawner import SystemdSpawner
 from traitlets import Dict, List, Unicode
 
-from .commands import Runner
-from .plugins import installed_plugins
-from .students.markers import NewUserMarkers
-from .students.unit import unit_properties
-from .unixname import unix_username
-from .users.accounts import ADMINS_GROUP, USERS_GROUP, ensure_user, set_groups
+from ..runner import Runner
+from ..plugins import installed_plugins
+from ..students.markers import NewUserMarkers
+from ..students.unit import unit_properties
+from ..unixname import unix_username
+from ..users.accounts import ADMINS_GROUP, USERS_GROUP, ensure_user, set_groups
 
 
 class UserCreatingSpawner(SystemdSpawner):

@@ -1,45 +1,25 @@
-"""The systemd units of the hub and the proxy, rendered from paths and config.
+"""The hub's systemd unit: its text, and what it reads (a change restarts it).
 
-Pure functions: the text of each unit. `tljh_lite.services` writes them (only
-when they change) and restarts what needs it. Man pages for every setting:
-systemd.service(5), systemd.exec(5), systemd.unit(5).
+Man pages for every setting: systemd.service(5), systemd.exec(5), systemd.unit(5).
 """
 
 from __future__ import annotations
 
-import shlex
-from typing import Any, Mapping
+import importlib.metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping
 
-from .paths import Paths
-from .ports import HUB_URL, PROXY_API_PORT
+from ..paths import Paths
+from ..proxy.unit import PROXY_UNIT
+from ..systemd import Unit
 
 HUB_UNIT = "jupyterhub.service"
-TLS_KEY_CREDENTIAL = "tls-key"
-TLS_CERT_CREDENTIAL = "tls-cert"
-PROXY_UNIT = "configurable-http-proxy.service"
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+JUPYTERHUB_CONFIG = Path(__file__).parent / "jupyterhub_config.py"
+CODE = Path(__file__).parent.parent  # tljh_lite: the hub runs it
 
 
-# What a public listener (the proxy, the port-80 responder) runs as: no account of
-# its own to manage, systemd makes a throwaway user for it (systemd.exec(5),
-# DynamicUser=), allowed only to bind low ports, seeing no homes and a read-only system.
-LISTENER_SANDBOX = """\
-DynamicUser=yes
-AmbientCapabilities=CAP_NET_BIND_SERVICE
-CapabilityBoundingSet=CAP_NET_BIND_SERVICE
-NoNewPrivileges=yes
-ProtectSystem=strict
-ProtectHome=yes
-PrivateTmp=yes
-"""
-
-
-def proxy_env_file(paths: Paths):
-    """Root-only file holding CONFIGPROXY_AUTH_TOKEN for both services (never a command line)."""
-    return paths.state_dir / "proxy.env"
-
-
-def hub_unit(paths: Paths, jupyterhub_config: str) -> str:
+def hub_unit(paths: Paths, jupyterhub_config: str = str(JUPYTERHUB_CONFIG)) -> str:
     hub_bin = paths.hub_venv / "bin"
     return f"""\
 # Written by tljh-lite; re-running the installer rewrites it.
@@ -55,7 +35,7 @@ Wants={PROXY_UNIT}
 User=root
 # The hub creates unix accounts and starts students' servers through systemd.
 WorkingDirectory={paths.state_dir}
-EnvironmentFile={proxy_env_file(paths)}
+EnvironmentFile={paths.proxy_env}
 Environment=TLJH_INSTALL_PREFIX={paths.prefix}
 Environment=PATH={hub_bin}:{SYSTEM_PATH}
 ExecStart={hub_bin}/python3 -m jupyterhub --config={jupyterhub_config} --upgrade-db
@@ -116,48 +96,26 @@ WantedBy=multi-user.target
 """
 
 
-def proxy_unit(paths: Paths, binary: str, settings: Mapping[str, Any], base_url: str = "/") -> str:
-    args = [binary]
-    if settings["ip"]:  # empty: every address
-        args.append(f"--ip={settings['ip']}")
-    args += [
-        f"--port={settings['port']}",
-        "--api-ip=127.0.0.1",
-        f"--api-port={PROXY_API_PORT}",
-        # Until the hub has added its routes, everything goes to the hub.
-        f"--default-target={HUB_URL}",
-        f"--error-target={HUB_URL}/hub/error",
-    ]
-    credentials = ""
-    if "tls_key" in settings:
-        # The key stays root-only where it is: systemd copies it into this unit's
-        # private credentials directory (%d) at each start, readable by the
-        # throwaway user alone (systemd.exec(5), LoadCredential=). A renewed
-        # certificate is read at the next restart.
-        credentials = (
-            f"LoadCredential={TLS_KEY_CREDENTIAL}:{settings['tls_key']}\n"
-            f"LoadCredential={TLS_CERT_CREDENTIAL}:{settings['tls_cert']}\n"
-        )
-        args += [f"--ssl-key=%d/{TLS_KEY_CREDENTIAL}", f"--ssl-cert=%d/{TLS_CERT_CREDENTIAL}"]
-    resync = [str(paths.hub_venv / "bin" / "python3"), "-m", "tljh_lite.proxysync", f"--base-url={base_url}"]
-    return f"""\
-# Written by tljh-lite; re-running the installer or `tljh-config reload proxy` rewrites it.
-[Unit]
-Description=configurable-http-proxy for JupyterHub (tljh-lite)
-After=network-online.target
+def hub_reads(paths: Paths, unit_text: str) -> Iterable[Path | bytes]:
+    """config.yaml, jupyterhub_config.d, tljh-lite's code and the hub environment's packages."""
+    yield paths.config_file
+    yield from sorted(paths.config_d.glob("*.py"))
+    yield from sorted(CODE.rglob("*.py"))
+    yield installed_versions().encode()
 
-[Service]
-{LISTENER_SANDBOX}EnvironmentFile={proxy_env_file(paths)}
-Environment=TLJH_INSTALL_PREFIX={paths.prefix}
-Environment=NODE_PATH=/usr/share/nodejs:/usr/lib/nodejs
-{credentials}ExecStart={shlex.join(args)}
-# A started proxy has no routes: ask the hub, if it runs, to add them at once
-# ('+': as root, to read the hub token; '-': a stopped hub is no failure,
-# it adds every route when it starts) (systemd.service(5), ExecStartPost=).
-ExecStartPost=+-{shlex.join(resync)}
-Restart=always
-RestartSec=2s
 
-[Install]
-WantedBy=multi-user.target
-"""
+def installed_versions() -> str:
+    """Every distribution in this (the hub's) environment, with its version."""
+    names = {(d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()}
+    return "\n".join(f"{name}=={version}" for name, version in sorted(names.items()))
+
+
+def _render(paths: Paths, config: Mapping[str, Any]) -> str:
+    return hub_unit(paths)
+
+
+HUB = Unit(
+    HUB_UNIT, "JupyterHub: logins, the admin panel, students' servers", _render,
+    reads=hub_reads,
+    restart_blocks=False,  # ready means its API answers: UnitManager.wait
+)

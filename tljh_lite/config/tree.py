@@ -1,4 +1,5 @@
-"""Pure edits of a config mapping: each takes a config and returns a new one.
+"""Pure edits of a config tree (mappings and lists, addressed by a key path): each takes a
+config and returns a new one.
 
 The input is never mutated (tests check this), so a failed edit cannot leave
 a half-changed config behind. Comments and key order survive because the

@@ -1,24 +1,24 @@
-"""Entry point of `tljh-config`: parse arguments, run a subcommand, report errors.
+"""What both commands (`tljh-config`, `tljh-lite`) are built from: the parser, the options every
+subcommand takes, subcommand groups, password prompts, and `run`.
 
-This is the one place that turns exceptions into output and exit codes:
+`run` is the one place that turns exceptions into output and exit codes:
 a TljhError becomes one line on stderr and exit 1, Ctrl-C says "cancelled",
-and only --verbose shows a traceback.
+and only --verbose shows a traceback. Each subcommand module has
+`add_parsers(commands, common)` and sets `run=function(context, args)`;
+the entry points (`tljh_config`, `tljh_lite`) only list them.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
 from ..errors import TljhError
 from ..paths import Paths
-from . import edit, plugins, reload, show, validate
 from .context import Context
-
-PROG = "tljh-config"
-SUBCOMMANDS = (show, edit, validate, reload, plugins)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -64,17 +64,6 @@ def add_group(commands, common, name: str, help: str, description: str):
     return actions
 
 
-def build_parser(paths: Paths) -> ArgumentParser:
-    return make_parser(
-        paths, PROG, "Show and change the configuration of this tljh-lite JupyterHub.", SUBCOMMANDS,
-        epilog="Changes take effect after: sudo tljh-config reload",
-    )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return run(PROG, build_parser, argv)
-
-
 def run(prog: str, build: Callable[[Paths], ArgumentParser], argv: Sequence[str] | None) -> int:
     """Parse, run the subcommand, and turn every error into one line and an exit code."""
     paths = Paths.from_environ()
@@ -98,5 +87,13 @@ def run(prog: str, build: Callable[[Paths], ArgumentParser], argv: Sequence[str]
         return 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def ask_password(name: str) -> str | None:
+    """A password typed twice on the terminal; None (generate one) if left empty or not on a terminal."""
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass(f"Password for {name} (press Enter to generate one): ")
+    if not first:
+        return None
+    if getpass.getpass("The same password again: ") != first:
+        raise TljhError("the two passwords differ", "run the command again")
+    return first

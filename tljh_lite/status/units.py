@@ -1,4 +1,4 @@
-"""The state and uptime of the hub's units and of the services the hub runs itself."""
+"""The state and uptime of the catalog's units, and of the JupyterHub services the hub runs itself."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..backup.units import BACKUP_TIMER, BACKUP_UNIT
-from ..commands import Runner
-from ..https.units import RENEW_TIMER, RENEW_UNIT, RESPONDER_UNIT
-from ..units import HUB_UNIT, PROXY_UNIT
+from ..hub.unit import HUB_UNIT
+from ..runner import Runner
+from ..units.catalog import needed_units
 from ..usage.probe import show, systemd_time
-from ..usage.units import USAGE_TIMER, USAGE_UNIT
 
 # Hub-managed services: found among the hub's children by what they run.
 HUB_SERVICES = {"culler": "jupyterhub_idle_culler", "usage page": "tljh_lite.usage.service"}
@@ -38,16 +36,8 @@ class ServiceState:
         return None
 
 
-def wanted_units(config: Mapping[str, Any]) -> dict[str, bool]:
-    """Our units, and whether each should be active with this config (oneshots never stay active)."""
-    https = config["https"]["enabled"]
-    backups = config["backup"]["schedule"] != "off"
-    return {HUB_UNIT: True, PROXY_UNIT: True, RESPONDER_UNIT: https, RENEW_TIMER: https, RENEW_UNIT: False,
-            BACKUP_TIMER: backups, BACKUP_UNIT: False, USAGE_TIMER: True, USAGE_UNIT: False}
-
-
 def unit_states(runner: Runner, config: Mapping[str, Any]) -> list[ServiceState]:
-    wanted = wanted_units(config)
+    wanted = needed_units(config)
     found = {p.get("Id"): p for p in show(runner, wanted, ("Id", "LoadState", "ActiveState", "ActiveEnterTimestamp",
                                                            "InactiveEnterTimestamp"))}
     states = []

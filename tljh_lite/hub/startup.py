@@ -1,7 +1,7 @@
 """What jupyterhub_config.py does: config.yaml's settings plus the fixed ones.
 
 The fixed settings wire the hub to the proxy's unit, the state directory and
-the shared user environment. The configurer's settings (from config.yaml) come
+the shared user environment. The settings from config.yaml (`settings`) come
 next, and jupyterhub_config.d/*.py last, so an escape-hatch file wins.
 """
 
@@ -11,15 +11,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config.checker import config_checker
-from .config.file import ConfigFile
-from .configurer import apply, hub_settings
-from .paths import Paths
-from .https.responder import CHALLENGE_PREFIX
-from .ports import ACME_CHALLENGE_URL, HUB_URL, PROXY_API_URL
-from .proxysync import token_file
-from .students.dropped import block_dropped_users
-from .users.hubgroups import remove_stale_members
+from ..config.checker import config_checker
+from ..config.file import ConfigFile
+from .settings import apply, hub_settings
+from ..paths import Paths
+from ..https.responder import CHALLENGE_PREFIX
+from ..ports import ACME_CHALLENGE_URL, HUB_URL, PROXY_API_URL
+from ..proxysync import token_file
+from ..users.admission import block_dropped_users
+from ..users.hubgroups import remove_stale_members
 
 
 def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
@@ -29,7 +29,7 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
             "hub_bind_url": HUB_URL,
             "cookie_secret_file": str(paths.state_dir / "jupyterhub_cookie_secret"),
             "db_url": f"sqlite:///{paths.hub_db}",
-            "spawner_class": "tljh_lite.spawner.UserCreatingSpawner",
+            "spawner_class": "tljh_lite.hub.spawner.UserCreatingSpawner",
             # Students' servers outlive a hub restart (they are systemd units of their own).
             "cleanup_servers": False,
             "cleanup_proxy": False,
@@ -71,7 +71,7 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
 
 def configure(c: Any, paths: Paths) -> None:
     """Fixed settings, then config.yaml's, then plugins' tljh_custom_jupyterhub_config."""
-    from .plugins import installed_plugins
+    from ..plugins import installed_plugins
 
     pm = installed_plugins()
     checker = config_checker(pm, paths)

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from ..commands import CommandError, Result, Runner
+from .runner import CommandError, Result, Runner
 
 PROXY_PACKAGE = "node-configurable-http-proxy"
 NPM_FALLBACK = ["nodejs", "npm"]

@@ -2,22 +2,24 @@
 
 `hub_settings` maps the merged config (defaults + file) to traitlets settings,
 `{ClassName: {trait: value}}`, which `apply` puts on a traitlets config
-object in jupyterhub_config.py. `proxy_settings` maps the http/https keys to
-the options configurable-http-proxy runs with.
+object in jupyterhub_config.py (`hub.startup`).
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .auth.kinds import hub_class, kind_of
-from .users.groups import group_overrides, load_groups
+from ..auth.kinds import hub_class, kind_of
+from ..ports import USAGE_PAGE_PORT
+from ..users.admission import firstuse_allows_all
+from ..users.groups import group_overrides, load_groups
 
 Settings = dict[str, dict[str, Any]]
 
 DEFAULT_URLS = {"jupyterlab": "/lab", "classic": "/tree"}
 
 CULLER_NAME = "cull-idle"
+USAGE_PAGE_NAME = "usage"
 PROXY_SYNC_NAME = "proxy-sync"
 SECURE_COOKIE = {"secure": True}
 # What jupyterhub-idle-culler needs (its README, "Permissions").
@@ -61,17 +63,26 @@ def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: st
         put("Spawner", "args", ['--ServerApp.tornado_settings={{"xsrf_cookie_kwargs": {{"secure": True}}}}'])
 
     services, roles = _culler(config["services"]["cull"], python)
-    # The admins' usage page at /services/usage/ (tljh_lite.usage.service): JupyterHub
-    # gives access:services only to its admin role, so a student gets 403.
-    from .usage.service import hub_service
-
-    services.append(hub_service(python))
+    services.append(usage_page_service(python))
     if proxy_sync_token:
         services.append({"name": PROXY_SYNC_NAME, "api_token": proxy_sync_token})
         roles.append({"name": PROXY_SYNC_NAME, "scopes": ["proxy"], "services": [PROXY_SYNC_NAME]})
     put("JupyterHub", "services", services)
     put("JupyterHub", "load_roles", roles)
     return settings
+
+
+def usage_page_service(python: str) -> dict:
+    """The admins' usage page at /services/usage/ (tljh_lite.usage.service): JupyterHub
+    gives access:services only to its admin role, so a student gets 403."""
+    return {
+        "name": USAGE_PAGE_NAME,
+        "url": f"http://127.0.0.1:{USAGE_PAGE_PORT}",
+        "command": [python, "-m", "tljh_lite.usage.service"],
+        # Admins are not asked "allow the usage page to know who you are?" every time.
+        "oauth_no_confirm": True,
+        "display": True,
+    }
 
 
 def _who_may_log_in(config: Mapping[str, Any], put) -> None:
@@ -98,15 +109,6 @@ def _who_may_log_in(config: Mapping[str, Any], put) -> None:
     section = {"native": "NativeAuthenticator", "tmp": "TmpAuthenticator"}.get(kind)
     if section and (config["auth"].get(section) or {}).get("allow_all") is None:
         put(section, "allow_all", True)
-
-
-def firstuse_allows_all(config: Mapping[str, Any]) -> bool:
-    """Whether FirstUseAuthenticator lets anyone in: auth.FirstUseAuthenticator.allow_all
-    if set, else only with create_users and no users.allowed list (as in TLJH)."""
-    firstuse = config["auth"].get("FirstUseAuthenticator") or {}
-    if firstuse.get("allow_all") is not None:
-        return bool(firstuse["allow_all"])
-    return bool(firstuse.get("create_users")) and not config["users"]["allowed"]
 
 
 def _auth(auth: Mapping[str, Any], put) -> None:
@@ -141,22 +143,6 @@ def _culler(cull: Mapping[str, Any], python: str) -> tuple[list[dict], list[dict
     service = {"name": CULLER_NAME, "command": command}
     role = {"name": CULLER_NAME, "scopes": scopes, "services": [CULLER_NAME]}
     return [service], [role]
-
-
-def proxy_settings(config: Mapping[str, Any]) -> dict[str, Any]:
-    """configurable-http-proxy's public listener, from the http and https keys.
-
-    With HTTPS on, the proxy serves only https.port, with the key and
-    certificate of `tljh_lite.https.files.tls_files` (own files or certbot's);
-    plain HTTP on http.port is then the responder's (tljh_lite.https.units).
-    """
-    from .https.files import tls_files
-
-    http, https = config["http"], config["https"]
-    files = tls_files(config)
-    if files is None:
-        return {"ip": http["address"], "port": http["port"]}
-    return {"ip": https["address"], "port": https["port"], "tls_key": str(files.key), "tls_cert": str(files.cert)}
 
 
 def apply(c: Any, settings: Settings) -> None:

@@ -1,7 +1,9 @@
-"""A student removed from users.allowed loses access at the reload, not only at her next login.
+"""Who may log in, where config.yaml's lists decide alone, and what happens to those it drops.
+
+A student removed from users.allowed loses access at the reload, not only at her next login.
 
 JupyterHub keeps every user it has seen in its database. Refusing her next
-login (configurer._who_may_log_in) is not enough: a browser session she has
+login (hub.settings._who_may_log_in) is not enough: a browser session she has
 open would keep working for up to two weeks (its cookie), and her server would
 keep running. So the hub treats users it knows but config.yaml no longer
 allows as blocked: when it starts, it revokes their permissions and stops
@@ -9,7 +11,7 @@ their servers (JupyterHub 5.2+, Authenticator.blocked_users). Their accounts
 and files stay; added back to users.allowed, they log in as before.
 
 Only where config.yaml's lists are the whole story: FirstUseAuthenticator
-when it does not allow all (configurer.firstuse_allows_all). Other authenticators may allow people by
+when it does not allow all (`firstuse_allows_all`). Other authenticators may allow people by
 other means (a GitHub organisation, an LDAP group) that only they can check,
 at login.
 """
@@ -21,7 +23,14 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..configurer import firstuse_allows_all
+
+def firstuse_allows_all(config: Mapping[str, Any]) -> bool:
+    """Whether FirstUseAuthenticator lets anyone in: auth.FirstUseAuthenticator.allow_all
+    if set, else only with create_users and no users.allowed list (as in TLJH)."""
+    firstuse = config["auth"].get("FirstUseAuthenticator") or {}
+    if firstuse.get("allow_all") is not None:
+        return bool(firstuse["allow_all"])
+    return bool(firstuse.get("create_users")) and not config["users"]["allowed"]
 
 
 def dropped_users(config: Mapping[str, Any], known: Iterable[str]) -> set[str]:
