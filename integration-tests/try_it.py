@@ -12,7 +12,8 @@ import argparse
 import secrets
 import sys
 
-import harness
+from containers import Container
+from engine import RELEASES, docker_client, ensure_dockerd, ensure_image
 from installed import ADMIN, InstalledHub, copy_checkout
 
 NAME = "tljh-lite-try"
@@ -20,17 +21,17 @@ NAME = "tljh-lite-try"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--release", choices=harness.RELEASES, default="bookworm")
+    parser.add_argument("--release", choices=RELEASES, default="bookworm")
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
     args = parser.parse_args()
 
-    harness.ensure_dockerd()
-    image = harness.ensure_image(args.release)
-    existing = harness.docker_client().containers.list(all=True, filters={"name": f"^{NAME}$"})
+    ensure_dockerd()
+    image = ensure_image(args.release)
+    existing = docker_client().containers.list(all=True, filters={"name": f"^{NAME}$"})
     if existing:
         print(f"error: a container named {NAME} exists already; remove it with: docker rm -f {NAME}", file=sys.stderr)
         return 1
-    container = harness.Container.start(image, port=80, host_port=args.port, name=NAME, keep=True)
+    container = Container.start(image, port=80, host_port=args.port, name=NAME, keep=True)
     container.wait_for_systemd()
     copy_checkout(container)
     password = secrets.token_urlsafe(9)
