@@ -23,6 +23,8 @@ import pytest
 
 # The unit tests' test CA (tests/testca.py) makes certificates here too.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+# browser.py's asserts were test_browser.py's: pytest keeps explaining them when they fail.
+pytest.register_assert_rewrite("browser")
 
 from containers import Container, ContainerFactory, remove_orphaned_containers, remove_orphaned_networks  # noqa: E402
 from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402

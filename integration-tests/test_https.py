@@ -183,7 +183,7 @@ def test_a_student_logs_in_starts_a_server_and_runs_code_over_https_and_wss(http
 
 
 def test_the_browser_runs_a_cell_over_https(https_hub, release):
-    from test_browser import run_a_cell_in_chromium
+    from browser import run_a_cell_in_chromium
 
     admin = https_hub.client()
     assert admin.login(ADMIN, ADMIN_PASSWORD)
