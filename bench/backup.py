@@ -28,7 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration-tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import harness  # noqa: E402
+from containers import ContainerFactory  # noqa: E402
+from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402
 from installed import InstalledHub, install  # noqa: E402
 from report import emit, table  # noqa: E402
 
@@ -106,16 +107,16 @@ def students_working(hub: InstalledHub, count: int, seconds: int) -> list[thread
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--release", choices=harness.RELEASES, default="bookworm")
+    parser.add_argument("--release", choices=RELEASES, default="bookworm")
     parser.add_argument("--homes", type=int, default=50)
     parser.add_argument("--mib", type=int, default=20, help="MiB of files per home")
     parser.add_argument("--working", type=int, default=3, help="students whose kernels work during the backups")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()
-    harness.ensure_dockerd()
-    image = harness.ensure_image(args.release)
-    factory = harness.ContainerFactory()
+    ensure_dockerd()
+    image = ensure_image(args.release)
+    factory = ContainerFactory()
     try:
         hub = install(factory, image)
         hub.sh([PYTHON, "-c", MAKE_HOMES, str(args.homes), str(args.mib)], timeout=1800)

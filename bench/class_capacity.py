@@ -36,7 +36,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration-tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import harness  # noqa: E402
+from containers import Container  # noqa: E402
+from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402
 from hubclient import HubClient  # noqa: E402
 import report  # noqa: E402
 from servers import Stack, _setup_raw, _setup_tljh_lite, removed_on_failure, stop_all  # noqa: E402
@@ -70,14 +71,14 @@ FAILURES: list[str] = []
 STUDENT_ENV = {"tljh-lite": "/opt/tljh/user/bin/python3", "raw stack": "/srv/raw/bin/python3"}
 
 
-def limited(container: harness.Container) -> harness.Container:
+def limited(container: Container) -> Container:
     """The VM: 4 GB and 2 CPUs (docker's memory limit at start, the CPU quota now)."""
     container._container.update(cpu_period=100_000, cpu_quota=CPUS * 100_000)
     return container
 
 
 def start(kind: str, image: str) -> Stack:
-    with removed_on_failure(limited(harness.Container.start(image, port=80, memory=MEMORY))) as container:
+    with removed_on_failure(limited(Container.start(image, port=80, memory=MEMORY))) as container:
         stack = _setup_tljh_lite(container) if kind == "tljh-lite" else _setup_raw(container)
         python = STUDENT_ENV[kind]
         container.exec(f"export SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt; {python} -m pip install -q "
@@ -142,14 +143,14 @@ def capacity(stack: Stack, tag: str, sizes: list[int]) -> tuple[int, list[tuple]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--release", choices=harness.RELEASES, default="bookworm")
+    parser.add_argument("--release", choices=RELEASES, default="bookworm")
     parser.add_argument("--start", type=int, default=10)
     parser.add_argument("--step", type=int, default=10)
     parser.add_argument("--max", type=int, default=80)
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     args = parser.parse_args()
-    harness.ensure_dockerd()
-    image = harness.ensure_image(args.release)
+    ensure_dockerd()
+    image = ensure_image(args.release)
     sizes = list(range(args.start, args.max + 1, args.step))
     results, rows = {}, []
     for kind, tag in (("raw stack", "r"), ("tljh-lite", "t")):

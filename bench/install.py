@@ -24,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration-tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import harness  # noqa: E402
+from containers import Container  # noqa: E402
+from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, copy_checkout  # noqa: E402
 from report import emit, table  # noqa: E402
 
@@ -37,7 +38,7 @@ USER_PACKAGES = ["notebook", "jupyterlab", "ipykernel", "ipywidgets", "nbgitpull
 STEP = re.compile(r"^==> \[\s*([0-9.]+)s\] (.*)$", re.M)
 
 
-def peak_memory_mib(container: harness.Container) -> float:
+def peak_memory_mib(container: Container) -> float:
     """The container's memory high-water mark, read from the host's cgroup files."""
     for path in (
         f"/sys/fs/cgroup/memory/docker/{container.id}/memory.max_usage_in_bytes",
@@ -52,7 +53,7 @@ def peak_memory_mib(container: harness.Container) -> float:
 
 
 def baseline(image: str) -> tuple[float, float]:
-    with harness.Container.start(image) as container:
+    with Container.start(image) as container:
         container.wait_for_systemd()
         start = time.monotonic()
         container.exec(
@@ -64,7 +65,7 @@ def baseline(image: str) -> tuple[float, float]:
 
 
 def tljh_lite(image: str) -> dict:
-    with harness.Container.start(image, port=80) as container:
+    with Container.start(image, port=80) as container:
         container.wait_for_systemd()
         copy_checkout(container)
         hub = InstalledHub(container, "", 0)
@@ -83,12 +84,12 @@ def _step_times(output: str, total: float) -> list[tuple[str, float]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--release", choices=harness.RELEASES, default="bookworm")
+    parser.add_argument("--release", choices=RELEASES, default="bookworm")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()
-    harness.ensure_dockerd()
-    image = harness.ensure_image(args.release)
+    ensure_dockerd()
+    image = ensure_image(args.release)
 
     raw, ours = [], []
     for _ in range(args.runs):

@@ -33,7 +33,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration-tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import harness  # noqa: E402
+from containers import ContainerFactory  # noqa: E402
+from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402
 from installed import InstalledHub, install  # noqa: E402
 import report  # noqa: E402
 
@@ -98,16 +99,16 @@ def measure(hub: InstalledHub, students: int, runs: int, given: int) -> list[tup
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--release", choices=harness.RELEASES, default="bookworm")
+    parser.add_argument("--release", choices=RELEASES, default="bookworm")
     parser.add_argument("--students", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--given", type=int, default=100)
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()
-    harness.ensure_dockerd()
-    factory = harness.ContainerFactory()
+    ensure_dockerd()
+    factory = ContainerFactory()
     try:
-        hub = install(factory, harness.ensure_image(args.release), memory=None)
+        hub = install(factory, ensure_image(args.release), memory=None)
         rows = measure(hub, args.students, args.runs, args.given)
     finally:
         factory.remove_all()

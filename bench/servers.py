@@ -44,7 +44,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "integration-tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import harness  # noqa: E402
+from containers import Container  # noqa: E402
+from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402
 from hubclient import HubClient, wait_for_hub  # noqa: E402
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, copy_checkout  # noqa: E402
 import report  # noqa: E402
@@ -91,7 +92,7 @@ PROCESS_KINDS = [("jupyterhub_idle_culler", "idle culler"), ("configurable-http-
 @dataclass
 class Stack:
     name: str
-    container: harness.Container
+    container: Container
     url: str
     password: str
     hub_units: list[str]
@@ -101,11 +102,11 @@ class Stack:
 
 
 def start_raw(image: str) -> Stack:
-    with removed_on_failure(harness.Container.start(image, port=80)) as container:
+    with removed_on_failure(Container.start(image, port=80)) as container:
         return _setup_raw(container)
 
 
-def _setup_raw(container: harness.Container) -> Stack:
+def _setup_raw(container: Container) -> Stack:
     container.wait_for_systemd()
     container.exec("apt-get update -q && apt-get install -y -q --no-install-recommends node-configurable-http-proxy",
                    timeout=900)
@@ -128,12 +129,12 @@ def _setup_raw(container: harness.Container) -> Stack:
 
 
 def start_tljh_lite(image: str) -> Stack:
-    with removed_on_failure(harness.Container.start(image, port=80)) as container:
+    with removed_on_failure(Container.start(image, port=80)) as container:
         return _setup_tljh_lite(container)
 
 
 @contextlib.contextmanager
-def removed_on_failure(container: harness.Container):
+def removed_on_failure(container: Container):
     try:
         yield container
     except BaseException:
@@ -141,7 +142,7 @@ def removed_on_failure(container: harness.Container):
         raise
 
 
-def _setup_tljh_lite(container: harness.Container) -> Stack:
+def _setup_tljh_lite(container: Container) -> Stack:
     container.wait_for_systemd()
     copy_checkout(container)
     hub = InstalledHub(container, "", 0)
@@ -294,15 +295,15 @@ def _quantile(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--release", choices=harness.RELEASES, default="bookworm")
+    parser.add_argument("--release", choices=RELEASES, default="bookworm")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--burst", type=int, nargs="*", default=[10, 30, 50])
     parser.add_argument("--burst-runs", type=int, default=3, help="how many times each burst size is run")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed for each burst")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()
-    harness.ensure_dockerd()
-    image = harness.ensure_image(args.release)
+    ensure_dockerd()
+    image = ensure_image(args.release)
     results = {}
 
     def measured(stack: Stack, tag: str) -> dict:

@@ -11,7 +11,8 @@ import json
 import time
 from pathlib import Path
 
-import harness
+from containers import ContainerFactory, Network
+from engine import HarnessError
 from testca import TestCA
 
 PEBBLE_BINARY = Path("/usr/bin/pebble")  # installed on the host by run-all.sh (package pebble)
@@ -29,7 +30,7 @@ ENVIRONMENT = {
 
 
 class Pebble:
-    def __init__(self, factory: harness.ContainerFactory, image: str, network: harness.Network):
+    def __init__(self, factory: ContainerFactory, image: str, network: Network):
         # The listener's certificate comes from a CA of the tests' own, which the
         # hub trusts through its system store (as a campus CA would be).
         self.listener_ca = TestCA("tljh-lite test ACME listener CA")
@@ -57,7 +58,7 @@ class Pebble:
         deadline = time.monotonic() + timeout
         while self.container.exec("curl -sfk https://localhost:14000/dir", check=False).exit_code != 0:
             if time.monotonic() > deadline:
-                raise harness.HarnessError(f"pebble did not start:\n{self.log()}")
+                raise HarnessError(f"pebble did not start:\n{self.log()}")
             time.sleep(0.2)
 
     def root_pem(self) -> str:

@@ -13,7 +13,7 @@ import contextlib
 import shlex
 from collections.abc import Iterator, Sequence
 
-import harness
+from containers import Network
 from installed import InstalledHub
 
 CONFIG = "/opt/tljh/config/config.yaml"
@@ -39,7 +39,7 @@ def config_restored(hub: InstalledHub, people: Sequence[str] = (), groups: Seque
 
 
 @contextlib.contextmanager
-def auth_switched(hub: InstalledHub, network: harness.Network, settings: Sequence[Sequence[str]],
+def auth_switched(hub: InstalledHub, network: Network, settings: Sequence[Sequence[str]],
                   people: Sequence[str], groups: Sequence[str] = (),
                   files: dict[str, str] | None = None) -> Iterator[None]:
     """`settings`: tljh-config argument lists (set/add-item ...); `groups`: hub groups the

@@ -23,27 +23,30 @@ import pytest
 
 # The unit tests' test CA (tests/testca.py) makes certificates here too.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+# browser.py's asserts were test_browser.py's: pytest keeps explaining them when they fail.
+pytest.register_assert_rewrite("browser")
 
-import harness  # noqa: E402
+from containers import Container, ContainerFactory, remove_orphaned_containers, remove_orphaned_networks  # noqa: E402
+from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-_FUNCTION_FACTORY = pytest.StashKey[harness.ContainerFactory]()
-_SESSION_FACTORY = pytest.StashKey[harness.ContainerFactory]()
+_FUNCTION_FACTORY = pytest.StashKey[ContainerFactory]()
+_SESSION_FACTORY = pytest.StashKey[ContainerFactory]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tljh-lite integration")
     group.addoption(
-        "--release", action="append", choices=harness.RELEASES, default=None,
+        "--release", action="append", choices=RELEASES, default=None,
         help="Debian release to test on (repeatable; default: all of "
-             f"{', '.join(harness.RELEASES)})",
+             f"{', '.join(RELEASES)})",
     )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "release" in metafunc.fixturenames:
-        releases = metafunc.config.getoption("release") or list(harness.RELEASES)
+        releases = metafunc.config.getoption("release") or list(RELEASES)
         # Session scope: session fixtures that depend on `release` (the image,
         # an installed hub) exist once per release, and pytest groups the tests
         # by release so only one such set is alive at a time.
@@ -57,20 +60,20 @@ def release(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def docker_engine() -> None:
-    harness.ensure_dockerd()
-    removed = harness.remove_orphaned_containers() + harness.remove_orphaned_networks()
+    ensure_dockerd()
+    removed = remove_orphaned_containers() + remove_orphaned_networks()
     if removed:
         log.warning("removed containers left by earlier runs: %s", removed)
 
 
 @pytest.fixture(scope="session")
 def image(docker_engine: None, release: str) -> str:
-    return harness.ensure_image(release)
+    return ensure_image(release)
 
 
 @pytest.fixture
 def containers(request: pytest.FixtureRequest, docker_engine: None):
-    factory = harness.ContainerFactory()
+    factory = ContainerFactory()
     request.node.stash[_FUNCTION_FACTORY] = factory
     yield factory
     factory.remove_all()
@@ -78,13 +81,13 @@ def containers(request: pytest.FixtureRequest, docker_engine: None):
 
 @pytest.fixture(scope="session")
 def session_containers(request: pytest.FixtureRequest, docker_engine: None):
-    factory = harness.ContainerFactory()
+    factory = ContainerFactory()
     request.session.stash[_SESSION_FACTORY] = factory
     yield factory
     factory.remove_all()
 
 
-def _involved_containers(item: pytest.Item) -> list[harness.Container]:
+def _involved_containers(item: pytest.Item) -> list[Container]:
     """Live containers of the factories in this test's fixture closure.
 
     Uses the static fixture closure, not the fixture values, so a container is
@@ -114,7 +117,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture(scope="session")
-def hub(session_containers: harness.ContainerFactory, image: str):
+def hub(session_containers: ContainerFactory, image: str):
     """tljh-lite installed with bootstrap in a fresh container limited to 900 MB (one per release)."""
     from installed import install
 
@@ -132,7 +135,7 @@ PLUGINS = [
 
 
 @pytest.fixture(scope="session")
-def plugin_hub(session_containers: harness.ContainerFactory, image: str):
+def plugin_hub(session_containers: ContainerFactory, image: str):
     """tljh-lite installed with the plugins of PLUGINS, one --plugin flag each,
     and with --show-progress-page (watched from the host during the install)."""
     from installed import SOURCE_IN_CONTAINER, install

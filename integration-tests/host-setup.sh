@@ -5,7 +5,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 require_root() {
     if [ "$(id -u)" != 0 ]; then
-        echo "error: this needs root (it installs packages and runs containers); run: sudo bash $0" >&2
+        echo "error: this needs root (it installs packages and runs containers); run it as root: su -c 'bash $0' (or, with sudo: sudo bash $0)" >&2
         exit 1
     fi
 }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-import harness
+from containers import Container, ContainerFactory, ExecResult
 from hubclient import HubClient
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ ADMIN_PASSWORD = "correct:horse:battery"  # ':' inside on purpose
 INSTALL_MEMORY = "900m"  # the install must fit a 1 GB VM
 
 
-def copy_checkout(container: harness.Container, dest: str = SOURCE_IN_CONTAINER) -> None:
+def copy_checkout(container: Container, dest: str = SOURCE_IN_CONTAINER) -> None:
     """The checkout under test (tracked and new files, nothing ignored) into the container."""
     files = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
@@ -50,7 +50,7 @@ def bootstrap_command(*args: str) -> str:
 
 @dataclass
 class InstalledHub:
-    container: harness.Container
+    container: Container
     install_output: str
     install_seconds: float
     progress_page_seen: bool = False
@@ -73,13 +73,13 @@ class InstalledHub:
         assert client.login(name, password), f"{name} could not log in"
         return client
 
-    def sh(self, command: str, **kwargs) -> harness.ExecResult:
+    def sh(self, command: str, **kwargs) -> ExecResult:
         return self.container.exec(command, **kwargs)
 
-    def tljh_config(self, *args: str, check: bool = True) -> harness.ExecResult:
+    def tljh_config(self, *args: str, check: bool = True) -> ExecResult:
         return self.container.exec(["tljh-config", *args], check=check, timeout=180)
 
-    def bootstrap(self, *args: str, check: bool = True) -> tuple[harness.ExecResult, float]:
+    def bootstrap(self, *args: str, check: bool = True) -> tuple[ExecResult, float]:
         start = time.monotonic()
         result = self.container.exec(bootstrap_command(*args), check=check, timeout=900)
         return result, time.monotonic() - start
@@ -89,7 +89,7 @@ class InstalledHub:
 
 
 def install(
-    factory: harness.ContainerFactory, image: str, memory: str | None = INSTALL_MEMORY, extra_args: list[str] = (),
+    factory: ContainerFactory, image: str, memory: str | None = INSTALL_MEMORY, extra_args: list[str] = (),
     **container_options,
 ) -> InstalledHub:
     """A fresh container, then bootstrap; `container_options` go to `Container.start` (network, extra_ports...)."""

@@ -5,7 +5,7 @@ would be. Binds without TLS are refused (olcSecurity), so a login proves the
 hub's connection is encrypted.
 
 The image (the test image plus slapd, installed once with apt) is cached by
-`harness.ensure_derived_image`; the directory is seeded at every start.
+`engine.ensure_derived_image`; the directory is seeded at every start.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import os
 import time
 from dataclasses import dataclass
 
-import harness
+from containers import ContainerFactory, Network
+from engine import HarnessError, ensure_derived_image
 from testca import TestCA
 
 NAME = "ldap.test"
@@ -87,11 +88,11 @@ olcSecurity: simple_bind=128
 class LdapServer:
     """slapd with `people` in it, its listener certificate issued by `ca` for ldap.test."""
 
-    def __init__(self, factory: harness.ContainerFactory, base_image: str, network: harness.Network,
+    def __init__(self, factory: ContainerFactory, base_image: str, network: Network,
                  people: list[Person]):
         self.ca = TestCA("tljh-lite test campus CA")
         listener = self.ca.issue(NAME)
-        image = harness.ensure_derived_image(f"slapd-{base_image.rpartition(':')[2]}", base_image, BUILD)
+        image = ensure_derived_image(f"slapd-{base_image.rpartition(':')[2]}", base_image, BUILD)
         self.container = factory.start(image, systemd=False, network=network.name, aliases=[NAME])
         c = self.container
         c.write_file(f"{CERT_DIR}/cert.pem", listener.cert_pem)
@@ -108,7 +109,7 @@ class LdapServer:
         while self.container.exec("ldapsearch -Q -Y EXTERNAL -H ldapi:/// -b cn=config -s base dn",
                                   check=False).exit_code != 0:
             if time.monotonic() > deadline:
-                raise harness.HarnessError(f"slapd did not start in {self.container.name}")
+                raise HarnessError(f"slapd did not start in {self.container.name}")
             time.sleep(0.2)
 
     def bind_works(self, dn: str, password: str) -> bool:

@@ -7,7 +7,7 @@ Its issuer is the container's address on that network, which both the hub
 (token and userinfo requests) and this test process, the browser (authorize
 redirects, login and consent forms), reach. The image (Debian's nodejs and
 npm, then `npm ci` of oidc/package-lock.json) is built once and cached by
-`harness.ensure_derived_image`; it is based on the trixie test image, whose
+`engine.ensure_derived_image`; it is based on the trixie test image, whose
 node (20) the package needs, whichever release the hub runs.
 """
 
@@ -17,7 +17,8 @@ import secrets
 import time
 from pathlib import Path
 
-import harness
+from containers import ContainerFactory, Network
+from engine import HarnessError, ensure_derived_image, ensure_image
 
 SOURCE = Path(__file__).resolve().parent / "oidc"
 BASE_RELEASE = "trixie"
@@ -36,8 +37,8 @@ rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /root/.npm
 
 
 class OidcProvider:
-    def __init__(self, factory: harness.ContainerFactory, network: harness.Network, redirect_uri: str):
-        image = harness.ensure_derived_image(f"oidc-provider-{BASE_RELEASE}", harness.ensure_image(BASE_RELEASE), BUILD,
+    def __init__(self, factory: ContainerFactory, network: Network, redirect_uri: str):
+        image = ensure_derived_image(f"oidc-provider-{BASE_RELEASE}", ensure_image(BASE_RELEASE), BUILD,
                                              files={"/srv/oidc": SOURCE})
         self.client_secret = secrets.token_hex(24)  # a secret starting with "-" needs `tljh-config set KEY -- VALUE`
         self.container = factory.start(image, systemd=False, network=network.name)
@@ -52,7 +53,7 @@ class OidcProvider:
         url = f"http://127.0.0.1:{PORT}/.well-known/openid-configuration"
         while self.container.exec(["curl", "-sf", "-o", "/dev/null", url], check=False).exit_code != 0:
             if time.monotonic() > deadline:
-                raise harness.HarnessError(f"oidc-provider did not start:\n{self.log()}")
+                raise HarnessError(f"oidc-provider did not start:\n{self.log()}")
             time.sleep(0.2)
 
     def url(self, path: str) -> str:

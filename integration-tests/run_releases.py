@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import RELEASES, ensure_dockerd  # noqa: E402
+from engine import RELEASES, ensure_dockerd  # noqa: E402
 
 PROGRESS_EVERY = 60
 COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped)")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-import harness
 from auth_switch import auth_switched
+from containers import ContainerFactory, Network
 from installed import InstalledHub
 from ldap_server import BIND_DN_TEMPLATE, NAME, PEOPLE, STUDENTS_GROUP, LdapServer, Person
 from testca import TestCA
@@ -39,8 +39,8 @@ def settings() -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def directory(hub: InstalledHub, session_containers: harness.ContainerFactory, image: str):
-    network = harness.Network()
+def directory(hub: InstalledHub, session_containers: ContainerFactory, image: str):
+    network = Network()
     server = LdapServer(session_containers, image, network, [LARA, LENA, LOU])
     try:
         with auth_switched(hub, network, settings(), people=[p.uid for p in (LARA, LENA, LOU)],

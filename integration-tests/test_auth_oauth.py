@@ -17,8 +17,8 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-import harness
 from auth_switch import auth_switched
+from containers import ContainerFactory, Network
 from hubclient import HubClient
 from installed import InstalledHub
 from oidc_server import CLIENT_ID, PASSWORDS, OidcProvider
@@ -51,8 +51,8 @@ def callback_url(hub: InstalledHub) -> str:
 
 
 @pytest.fixture(scope="module")
-def provider(hub: InstalledHub, session_containers: harness.ContainerFactory):
-    network = harness.Network()
+def provider(hub: InstalledHub, session_containers: ContainerFactory):
+    network = Network()
     oidc = OidcProvider(session_containers, network, redirect_uri=callback_url(hub))
     try:
         with auth_switched(hub, network, settings(hub, oidc), people=list(PASSWORDS), groups=["students"]):

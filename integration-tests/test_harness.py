@@ -8,24 +8,25 @@ import urllib.request
 
 import pytest
 
-import harness
+from containers import Container, ContainerCommandError, ContainerFactory, ExecResult
+from engine import IMAGE_INFO_PATH
 
 
 @pytest.fixture
-def booted(containers: harness.ContainerFactory, image: str) -> harness.Container:
+def booted(containers: ContainerFactory, image: str) -> Container:
     container = containers.start(image)
     container.wait_for_systemd(timeout=90)
     return container
 
 
-def test_systemd_is_pid1_and_running(booted: harness.Container):
+def test_systemd_is_pid1_and_running(booted: Container):
     assert booted.read_file("/proc/1/comm").strip() == "systemd"
     result = booted.exec(["systemctl", "is-system-running"], check=False)
     assert result.stdout.strip() == "running", booted.diagnostics()
 
 
-def test_image_records_how_it_was_built(booted: harness.Container, release: str):
-    info = json.loads(booted.read_file(harness.IMAGE_INFO_PATH))
+def test_image_records_how_it_was_built(booted: Container, release: str):
+    info = json.loads(booted.read_file(IMAGE_INFO_PATH))
     assert info["release"] == release
     assert info["debootstrap_started_utc"]
     assert booted.read_file("/etc/os-release").count(release) >= 1
@@ -37,13 +38,13 @@ def test_memory_limit_is_visible_inside(containers, image):
     assert container.memory_limit() == 900 * 2**20
 
 
-def test_memorymax_of_a_unit_is_set_and_enforced(booted: harness.Container):
+def test_memorymax_of_a_unit_is_set_and_enforced(booted: Container):
     booted.exec(["systemd-run", "--unit=harness-probe", "-p", "MemoryMax=256M",
                  "sleep", "300"])
     shown = booted.exec(["systemctl", "show", "-p", "MemoryMax", "harness-probe"])
     assert shown.stdout.strip() == "MemoryMax=268435456"
 
-    def allocate(mib: int) -> harness.ExecResult:
+    def allocate(mib: int) -> ExecResult:
         # bytes * n writes every page, so the memory is really charged.
         return booted.exec(
             ["systemd-run", "--wait", "-p", "MemoryMax=256M",
@@ -57,19 +58,19 @@ def test_memorymax_of_a_unit_is_set_and_enforced(booted: harness.Container):
     assert killed.exit_code != 0 and "KILL" in killed.stderr, killed
 
 
-def test_https_to_pypi_works_inside(booted: harness.Container):
+def test_https_to_pypi_works_inside(booted: Container):
     booted.exec(["python3", "-c", "import urllib.request; "
                  "urllib.request.urlopen('https://pypi.org/simple/pip/', timeout=30)"],
                 timeout=60)
 
 
-def test_proxy_ca_survives_update_ca_certificates(booted: harness.Container):
+def test_proxy_ca_survives_update_ca_certificates(booted: Container):
     booted.exec(["update-ca-certificates", "--fresh"], timeout=120)
     booted.exec(["curl", "-fsS", "-o", "/dev/null", "https://pypi.org/simple/pip/"],
                 timeout=60)
 
 
-def test_apt_get_update_works_inside(booted: harness.Container):
+def test_apt_get_update_works_inside(booted: Container):
     result = booted.exec(["apt-get", "update"], timeout=300)
     assert "Err:" not in result.stdout
 
@@ -104,7 +105,7 @@ def test_published_port_on_loopback(containers, image):
     assert {p["HostIp"] for p in ports} == {"127.0.0.1"}
 
 
-def test_exec_copy_and_errors(booted: harness.Container, tmp_path):
+def test_exec_copy_and_errors(booted: Container, tmp_path):
     (tmp_path / "tree/sub").mkdir(parents=True)
     (tmp_path / "tree/sub/a.txt").write_text("hello\n")
     booted.copy_in(tmp_path / "tree", "/opt/copied")
@@ -117,13 +118,13 @@ def test_exec_copy_and_errors(booted: harness.Container, tmp_path):
     assert booted.exec("cat", input="piped").stdout == "piped"
     assert booted.exec(["id", "-un"], user="nobody").stdout == "nobody\n"
 
-    with pytest.raises(harness.ContainerCommandError) as failed:
+    with pytest.raises(ContainerCommandError) as failed:
         booted.exec("echo to-stdout; echo to-stderr >&2; exit 3")
     message = str(failed.value)
     assert failed.value.exit_code == 3
     assert "to-stdout" in message and "to-stderr" in message and "exit 3" in message
 
-    with pytest.raises(harness.ContainerCommandError, match="timed out"):
+    with pytest.raises(ContainerCommandError, match="timed out"):
         booted.exec(["sleep", "30"], timeout=1)
 
 

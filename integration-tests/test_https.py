@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
-import harness
 from acme_server import DIRECTORY, ELSEWHERE, Pebble
+from containers import ContainerFactory, ExecResult, Network
 from hubclient import HubClient
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, install
 from testca import TestCA, key_pem
@@ -52,7 +52,7 @@ def hub_test_resolves_to_this_machine():
 class HttpsHub:
     hub: InstalledHub
     pebble: Pebble
-    network: harness.Network
+    network: Network
     trust: Path  # the CA file a student's machine trusts: pebble's root, or the test CA
 
     @property
@@ -82,8 +82,8 @@ class HttpsHub:
 
 
 @pytest.fixture(scope="session")
-def https_hub(session_containers: harness.ContainerFactory, image: str, tmp_path_factory):
-    network = harness.Network()
+def https_hub(session_containers: ContainerFactory, image: str, tmp_path_factory):
+    network = Network()
     started = []
     try:
         pebble = Pebble(session_containers, image, network)
@@ -102,7 +102,7 @@ def https_hub(session_containers: harness.ContainerFactory, image: str, tmp_path
         network.remove()
 
 
-def fails_cleanly(result: harness.ExecResult, phrase: str) -> None:
+def fails_cleanly(result: ExecResult, phrase: str) -> None:
     assert result.exit_code == 1, result
     err = result.stderr.strip()
     assert err.count("\n") == 0, err  # one line
@@ -183,7 +183,7 @@ def test_a_student_logs_in_starts_a_server_and_runs_code_over_https_and_wss(http
 
 
 def test_the_browser_runs_a_cell_over_https(https_hub, release):
-    from test_browser import run_a_cell_in_chromium
+    from browser import run_a_cell_in_chromium
 
     admin = https_hub.client()
     assert admin.login(ADMIN, ADMIN_PASSWORD)

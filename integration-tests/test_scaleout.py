@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-import harness
+from containers import ExecResult, Network
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
 
 Z2JH = Path(__file__).resolve().parent.parent / "tests" / "z2jh"
@@ -42,7 +42,7 @@ def new_token(hub: InstalledHub) -> str:
     return response.json()["token"]
 
 
-def import_users(source: InstalledHub, *args: str, check: bool = True) -> harness.ExecResult:
+def import_users(source: InstalledHub, *args: str, check: bool = True) -> ExecResult:
     return source.container.exec(["tljh-lite", "import-users", f"{OUT}/users.json", *args], check=check, timeout=120)
 
 
@@ -59,7 +59,7 @@ def moved(plugin_hub: InstalledHub, hub: InstalledHub):
     source.tljh_config("set", f"groups.{GROUP}.limits.memory", GROUP_MEMORY)
     export = source.container.exec(["tljh-lite", "export", "z2jh", "--out", OUT], check=False, timeout=120)
     token = new_token(target)
-    network = harness.Network()
+    network = Network()
     try:
         network.connect(target.container, aliases=[TARGET_ALIAS])
         network.connect(source.container)

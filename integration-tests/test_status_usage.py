@@ -15,8 +15,8 @@ import time
 import pytest
 from playwright.sync_api import sync_playwright
 
+from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
-from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 STUDENTS = {"usa": "usa-first-password", "usb": "usb-first-password"}
 RECORD = "/opt/tljh/state/usage.sqlite"
