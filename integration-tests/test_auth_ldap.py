@@ -4,7 +4,7 @@ allowed_groups, users.banned, a spawn and a kernel, and the directory's certific
 checked over StartTLS.
 
 The hub is switched to LDAPAuthenticator with `tljh-config` lines a professor types
-(docs/authentication-ldap-oauth.draft.md) and put back at the end (auth_switch.py).
+(docs/authentication.md) and put back at the end (auth_switch.py).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ consent forms, the callback; then a spawn and a kernel. A person the provider's 
 do not put in an allowed group is refused.
 
 The hub is switched with `tljh-config` lines a professor types
-(docs/authentication-ldap-oauth.draft.md) and put back at the end (auth_switch.py).
+(docs/authentication.md) and put back at the end (auth_switch.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """LDAPAuthenticator set up with TLJH's keys and the lines of
-docs/authentication-ldap-oauth.draft.md: every key reaches the hub's settings with the
+docs/authentication.md: every key reaches the hub's settings with the
 type ldapauthenticator 2 takes, TLS settings included.
 
 integration-tests/test_auth_ldap.py logs in against a real directory (slapd).

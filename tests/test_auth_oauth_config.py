@@ -1,5 +1,5 @@
 """GitHub, Google and campus single sign-on (GenericOAuthenticator) set up with the exact
-`tljh-config` lines of the docs (TLJH's, and docs/authentication-ldap-oauth.draft.md):
+`tljh-config` lines of the docs (TLJH's, and docs/authentication.md):
 every key reaches the hub's settings (configurer.hub_settings) with the type the
 authenticator takes, and config.yaml alone decides who may log in.
 

@@ -67,7 +67,7 @@ def test_default_app(app, url):
 
 
 def culler_and_sync(services):
-    """The services besides the usage page (tests/test_usage_service.py)."""
+    """The services besides the usage page (tests/test_usage_units.py)."""
     return [service for service in services if service["name"] != "usage"]
 
 

@@ -1,4 +1,4 @@
-# The hub's config file: `jupyterhub --config=<this file>` (see tljh_lite/units.py).
+# The hub's config file: `jupyterhub --config=<this file>` (see tljh_lite/hub/unit.py).
 # Settings come from /opt/tljh/config/config.yaml; files in
 # /opt/tljh/config/jupyterhub_config.d/*.py are loaded last and win.
 from tljh_lite.hub.startup import configure, extra_config_files

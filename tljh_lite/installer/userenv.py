@@ -2,7 +2,7 @@
 
 Root owns it and students cannot write to it, so its bytecode is compiled at
 install time (servers start faster), and bootstrap's excludes keep slow,
-unused imports out of it (see installer/uv.py). It is rebuilt only when what
+unused imports out of it (see tljh_lite/installer/uv.py). It is rebuilt only when what
 we asked for changes.
 
 Students add their own packages as in TLJH: `pip install --user PKG` in a

@@ -16,7 +16,7 @@ For each person in the roster:
   has none: no one becomes root by being first to log in as a new admin.
 With prune, students in users.allowed who are not in the roster are removed
 from it and from their groups (admins are never pruned). Removing from
-users.allowed is what locks a student out (students/dropped.py); her home
+users.allowed is what locks a student out (users/admission.py); her home
 and files stay.
 """
 
