@@ -11,6 +11,8 @@ Network rule: container ports are published on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import logging
 import os
@@ -27,7 +29,9 @@ from typing import NamedTuple
 import docker
 import docker.errors
 
-from engine import HOST_CA_BUNDLE, LABEL, LABEL_PID, HarnessError, docker_client, tail
+from engine import (
+    HOST_CA_BUNDLE, IMAGE_REPOSITORY, LABEL, LABEL_PID, HarnessError, docker_client, image_exists, lock, tail,
+)
 
 log = logging.getLogger(__name__)
 
@@ -452,3 +456,41 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def ensure_derived_image(name: str, base: str, script: str,
+                         files: dict[str, Path] | None = None) -> str:
+    """An image made from `base` by running `script` (sh) in it, cached like the test images.
+
+    `files` maps container paths to host files or directories copied in before
+    the script runs. The tag is a hash of the base image's id, the script and
+    the files, so a changed recipe (or a rebuilt base) builds anew, and an
+    unchanged one costs nothing; the older builds of `name` are then removed.
+    For the servers tests talk to (LDAP, OpenID Connect): apt and npm run once,
+    not at every test run. Give each base its own `name` ("slapd-bookworm").
+    """
+    client = docker_client()
+    digest = hashlib.sha256(client.images.get(base).id.encode() + b"\0" + script.encode())
+    for dest, source in sorted((files or {}).items()):
+        paths = sorted(p for p in [source, *source.rglob("*")] if p.is_file()) if source.is_dir() else [source]
+        for path in paths:
+            digest.update(f"\0{dest}\0{path.relative_to(source.parent)}\0".encode() + path.read_bytes())
+    tag = f"{IMAGE_REPOSITORY}-{name}:{digest.hexdigest()[:16]}"
+    if image_exists(client, tag):
+        return tag
+    with lock(f"image-{name}", timeout=1200):
+        if image_exists(client, tag):
+            return tag
+        log.info("building %s from %s", tag, base)
+        with Container.start(base, systemd=False) as container:
+            for dest, source in (files or {}).items():
+                container.copy_in(source, dest)
+            container.exec(script, timeout=1200)
+            repository, _, version = tag.partition(":")
+            container._container.commit(repository=repository, tag=version,
+                                        changes=[f"LABEL {LABEL}.derived={name}"])
+        for older in client.images.list(name=repository):
+            if tag not in older.tags:
+                with contextlib.suppress(docker.errors.APIError):  # still used by a container
+                    client.images.remove(older.id)
+    return tag

@@ -6,7 +6,7 @@ images, so this module
 - starts a Docker engine when none answers (`ensure_dockerd`),
 - builds a minimal Debian image per release with debootstrap and caches it
   (`ensure_image`), and images derived from it for the servers tests talk to
-  (`ensure_derived_image`),
+  (images derived from them: `containers.ensure_derived_image`),
 - serialises all that between parallel test processes with file locks.
 
 The containers started from these images are in `containers.py`; the hub
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import platform
@@ -91,7 +90,7 @@ def _run(cmd: Sequence[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 @contextlib.contextmanager
-def _lock(name: str, timeout: float) -> Iterator[None]:
+def lock(name: str, timeout: float) -> Iterator[None]:
     """An inter-process lock, so parallel pytest runs don't race each other.
 
     fcntl (stdlib) rather than the filelock package keeps the harness's
@@ -141,7 +140,7 @@ def ensure_dockerd(timeout: float = 60, log_path: Path = DOCKERD_LOG) -> None:
     """
     if _engine_answers():
         return
-    with _lock("dockerd", timeout=timeout + 30):
+    with lock("dockerd", timeout=timeout + 30):
         if _engine_answers():  # another process started it meanwhile
             return
         dockerd = shutil.which("dockerd") or "/usr/sbin/dockerd"
@@ -186,62 +185,22 @@ def ensure_image(release: str, *, rebuild: bool = False) -> str:
         raise ValueError(f"unknown release {release!r}; expected one of {RELEASES}")
     tag = image_tag(release)
     client = docker_client()
-    if not rebuild and _image_exists(client, tag):
+    if not rebuild and image_exists(client, tag):
         return tag
     # debootstrap takes one to two minutes; a waiting process gets the result.
-    with _lock(f"image-{release}", timeout=1200):
-        if not rebuild and _image_exists(client, tag):
+    with lock(f"image-{release}", timeout=1200):
+        if not rebuild and image_exists(client, tag):
             return tag
         _build_image(release, tag)
     return tag
 
 
-def _image_exists(client: docker.DockerClient, tag: str) -> bool:
+def image_exists(client: docker.DockerClient, tag: str) -> bool:
     try:
         client.images.get(tag)
         return True
     except docker.errors.ImageNotFound:
         return False
-
-
-def ensure_derived_image(name: str, base: str, script: str,
-                         files: dict[str, Path] | None = None) -> str:
-    """An image made from `base` by running `script` (sh) in it, cached like the test images.
-
-    `files` maps container paths to host files or directories copied in before
-    the script runs. The tag is a hash of the base image's id, the script and
-    the files, so a changed recipe (or a rebuilt base) builds anew, and an
-    unchanged one costs nothing; the older builds of `name` are then removed.
-    For the servers tests talk to (LDAP, OpenID Connect): apt and npm run once,
-    not at every test run. Give each base its own `name` ("slapd-bookworm").
-    """
-    from containers import Container  # imported here: containers.py imports this module at its top
-
-    client = docker_client()
-    digest = hashlib.sha256(client.images.get(base).id.encode() + b"\0" + script.encode())
-    for dest, source in sorted((files or {}).items()):
-        paths = sorted(p for p in [source, *source.rglob("*")] if p.is_file()) if source.is_dir() else [source]
-        for path in paths:
-            digest.update(f"\0{dest}\0{path.relative_to(source.parent)}\0".encode() + path.read_bytes())
-    tag = f"{IMAGE_REPOSITORY}-{name}:{digest.hexdigest()[:16]}"
-    if _image_exists(client, tag):
-        return tag
-    with _lock(f"image-{name}", timeout=1200):
-        if _image_exists(client, tag):
-            return tag
-        log.info("building %s from %s", tag, base)
-        with Container.start(base, systemd=False) as container:
-            for dest, source in (files or {}).items():
-                container.copy_in(source, dest)
-            container.exec(script, timeout=1200)
-            repository, _, version = tag.partition(":")
-            container._container.commit(repository=repository, tag=version,
-                                        changes=[f"LABEL {LABEL}.derived={name}"])
-        for older in client.images.list(name=repository):
-            if tag not in older.tags:
-                with contextlib.suppress(docker.errors.APIError):  # still used by a container
-                    client.images.remove(older.id)
-    return tag
 
 
 def _build_image(release: str, tag: str) -> None:

@@ -5,7 +5,7 @@ would be. Binds without TLS are refused (olcSecurity), so a login proves the
 hub's connection is encrypted.
 
 The image (the test image plus slapd, installed once with apt) is cached by
-`engine.ensure_derived_image`; the directory is seeded at every start.
+`containers.ensure_derived_image`; the directory is seeded at every start.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass
 
 from containers import ContainerFactory, Network
-from engine import HarnessError, ensure_derived_image
+from containers import ensure_derived_image
+from engine import HarnessError
 from testca import TestCA
 
 NAME = "ldap.test"

@@ -7,7 +7,7 @@ Its issuer is the container's address on that network, which both the hub
 (token and userinfo requests) and this test process, the browser (authorize
 redirects, login and consent forms), reach. The image (Debian's nodejs and
 npm, then `npm ci` of oidc/package-lock.json) is built once and cached by
-`engine.ensure_derived_image`; it is based on the trixie test image, whose
+`containers.ensure_derived_image`; it is based on the trixie test image, whose
 node (20) the package needs, whichever release the hub runs.
 """
 
@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from containers import ContainerFactory, Network
-from engine import HarnessError, ensure_derived_image, ensure_image
+from containers import ensure_derived_image
+from engine import HarnessError, ensure_image
 
 SOURCE = Path(__file__).resolve().parent / "oidc"
 BASE_RELEASE = "trixie"
