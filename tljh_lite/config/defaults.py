@@ -15,7 +15,7 @@ DEFAULTS: dict[str, Any] = {
         "FirstUseAuthenticator": {"create_users": False},
     },
     "users": {"allowed": [], "banned": [], "admin": [], "extra_user_groups": {}},
-    "limits": {"memory": None, "cpu": None},
+    "limits": {"memory": None, "cpu": None, "disk": None},
     "groups": {},
     "user_environment": {"default_app": "jupyterlab"},
     "http": {"address": "", "port": 80},

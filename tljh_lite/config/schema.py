@@ -54,7 +54,7 @@ def _section(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "additionalProperties": False, **extra}
 
 
-# limits.* and groups.<name>.limits.*: what one student's server may use.
+# limits.* and groups.<name>.limits.*: what one student's server (and, for disk, her account) may use.
 LIMITS = _section(
     {
         "memory": {
@@ -66,6 +66,12 @@ LIMITS = _section(
             "type": ["number", "null"],
             "exclusiveMinimum": 0,
             "x-expected": "a positive number of CPUs like 0.5 or 2, or none",
+        },
+        # The kernel's disk quota of her account on each filesystem she writes to (quotas/).
+        "disk": {
+            "type": ["string", "null"],
+            "format": "disk-size",
+            "x-expected": "a disk size like 500M or 2G, or none",
         },
     }
 )
