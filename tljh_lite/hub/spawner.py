@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import pwd
+import sys
 
 from systemdspawner import SystemdSpawner
 from traitlets import Dict, List, Unicode
 
 from ..runner import Runner
 from ..plugins import installed_plugins
+from ..quotas.newaccount import limit_new_account
 from ..students.markers import NewUserMarkers
 from ..students.unit import unit_properties
 from ..unixname import unix_username
@@ -32,6 +34,13 @@ class UserCreatingSpawner(SystemdSpawner):
         "/opt/tljh/state/new-user-hooks",
         config=True,
         help="where markers record the accounts whose plugins' tljh_new_user_create has not yet succeeded",
+    )
+
+    disk_limit = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="the disk quota of a new student's account, like 500M (limits.disk; groups' through group_overrides)",
     )
 
     def __init__(self, *args, **kwargs):
@@ -65,6 +74,9 @@ class UserCreatingSpawner(SystemdSpawner):
             markers.expect(name)
         if ensure_user(runner, name):
             self.log.info("Created unix account %s for %s", name, self.user.name)
+            limited = limit_new_account(runner, sys.executable, name, self.disk_limit)
+            if limited is not None and not limited.ok:
+                self.log.warning("Could not set the disk quota of %s: %s", name, limited.output.strip())
         wanted = {USERS_GROUP} | {g for g, members in self.user_groups.items() if self.user.name in members}
         if self.user.admin:
             wanted.add(ADMINS_GROUP)

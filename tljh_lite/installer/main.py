@@ -29,6 +29,8 @@ from ..units.manager import UnitManager
 from ..systemd import Systemd
 from ..users.accounts import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
 from ..plugins import collect, plugin_manager
+from ..quotas.apply import apply_disk_limits, limits_asked
+from ..users.admission import known_users
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
 from ..students.ssh import ensure_no_ssh
@@ -129,6 +131,12 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         config = checker.merged(file_config)
         for link, command in COMMAND_LINKS.items():
             _link(link, paths.hub_venv / "bin" / command)
+    # Also after a restore, whose config may ask for limits on a machine that cannot take them (a warning).
+    if limits_asked(config):
+        with progress.step("Setting the students' disk quotas (limits.disk)"):
+            apply_disk_limits(config, runner, known=known_users(paths.hub_db), say=progress.say)
+    else:  # limits taken away since the last run: none, where quotas are on (nothing to do elsewhere)
+        apply_disk_limits(config, runner, known=known_users(paths.hub_db), say=progress.say)
     with progress.step("Starting the proxy and the hub"):
         Systemd(runner).stop(PROGRESS_PAGE_UNIT)  # it held port 80 during the install
         restarted, version = UnitManager(paths, runner, say=progress.say).apply(config, HEALTH_TIMEOUT)
