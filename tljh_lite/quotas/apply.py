@@ -39,11 +39,7 @@ def hub_names(config: Config, accounts: Iterable[str], known: Iterable[str] = ()
     names = {*users["allowed"], *users["admin"], *users["banned"], *known,
              *(member for group in config["groups"].values() for member in group.get("users") or [])}
     by_account = {unix_username(name.lower()): name.lower() for name in names}
-    found = {}
-    for account in accounts:
-        name = by_account.get(account) or account.removeprefix(PREFIX)
-        found[account] = name
-    return found
+    return {account: by_account.get(account) or account.removeprefix(PREFIX) for account in accounts}
 
 
 def wanted_limits(config: Config, accounts: Iterable[str], known: Iterable[str] = ()) -> dict[str, str | None]:

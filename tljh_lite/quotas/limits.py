@@ -18,6 +18,9 @@ from ..runner import Runner
 from ..sizes import size_bytes
 
 KIB = 1024
+# A write stops at the last whole block under the limit (measured: 51199 KiB used of 51200), so
+# "at her limit" leaves this much room: no file of any use fits in it.
+FULL_MARGIN = 64 * KIB
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,8 @@ class Usage:
 
     @property
     def over(self) -> bool:
-        """At or past her limit: her next write fails with 'Disk quota exceeded'."""
-        return self.limit is not None and self.used >= self.limit
+        """At her limit: her next write fails with 'Disk quota exceeded'."""
+        return self.limit is not None and self.used + FULL_MARGIN > self.limit
 
 
 def blocks(limit: str | None) -> int:

@@ -85,6 +85,7 @@ def supports(runner: Runner, places: Places = Places()) -> list[Support]:
         if not quota_on and kernel is None and (fstype in EXT or fstype == XFS):
             kernel = read_kernel(places)
         line = fstab_line(fstab_text, filesystem.point)
+        # Quotas that are on need no word from the kernel: it has what they need.
         result.append(assess(filesystem, kernel or Kernel(True, True), quota_on=quota_on, tools=tools,
                              in_fstab=line is not None, fstab_options=frozenset(line.options) if line else frozenset()))
     return result

@@ -88,7 +88,7 @@ def disk_report(config: Mapping[str, Any], runner: Runner, state_dir: Path, *, k
         "limits_asked": asked,
         "filesystems": [_described(s) for s in supports],
         "students": students,
-        "at_limit": [s["account"] for s in students if Usage(s["used"], s["limit"], 0).over],
+        "at_limit": [s["account"] for s in students if usage[s["account"]].over],
         "biggest_homes": [],
     }
     if os.path.isdir(homes):

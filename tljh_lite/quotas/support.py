@@ -137,7 +137,7 @@ def _assess_xfs(filesystem: Filesystem, kernel: Kernel, *, quota_on: bool, in_fs
         return Support(filesystem, ON, "user quotas are on")
     if mount.has_option("uqnoenforce", "qnoenforce"):
         return Support(filesystem, CANNOT, "it is mounted with uqnoenforce (quotas counted, not enforced)",
-                       f"use uquota instead in its line of /etc/fstab, then reboot")
+                       "use uquota instead in its line of /etc/fstab, then reboot")
     if not kernel.xfs_quota:
         return Support(filesystem, CANNOT, "this machine's kernel has XFS without quota support",
                        "run a distribution kernel (Debian's linux-image-amd64 has it)")
