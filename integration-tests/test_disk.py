@@ -1,0 +1,165 @@
+"""One student cannot take the hub down by filling the disk (issue 26), on a machine of its own.
+
+The container is a one-disk VM in small: a 200 MB ext4 filesystem (a loop
+device, 5 % kept for root as mkfs.ext4 keeps by default) holds the students'
+homes, the hub's state (its database, secrets, the backup record) and the
+backups, as / holds them on a cloud VM with one disk. A student fills it from
+her kernel; the hub, another student's first login and spawn, `tljh-lite
+status` and a backup are then watched from outside. The kernel of this
+project's machines has no quota support, so here `limits.disk` must say so
+(and restore must too); where the kernel has it, the quota test runs instead
+(test_disk_quotas_vm.py proves quotas on Debian's own kernels either way).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, install
+from loopdisk import bind, mount_image
+
+DISK = "/srv/disk"
+STUDENTS = {"filla": "filla-password", "bob": "bob-password", "carol": "carol-password"}
+BACKUPS = "/var/backups/tljh-lite"
+# Random bytes: a backup cannot squeeze them into the room left.
+FILL = """
+import errno, os
+try:
+    with open('big', 'wb') as f:
+        while True:
+            f.write(os.urandom(2**20))
+            f.flush()
+except OSError as e:
+    print(errno.errorcode[e.errno], e.strerror)
+"""
+
+
+def one_disk(container) -> None:
+    """/home, the hub's state and the backups on one small ext4, as on a one-disk VM."""
+    mount_image(container, "/srv/disk.img", DISK, "200M")
+    for inside, seen_at in (("home", "/home"), ("state", "/opt/tljh/state"), ("backups", BACKUPS)):
+        bind(container, f"{DISK}/{inside}", seen_at)
+
+
+@pytest.fixture(scope="module")
+def small_disk_hub(session_containers, image):
+    hub = install(session_containers, image, prepare=one_disk, loop_devices=True)
+    for name in STUDENTS:
+        hub.tljh_config("add-item", "users.allowed", name)
+    hub.tljh_config("reload")
+    yield hub
+    hub.container.remove()  # its own machine: nothing to put back
+
+
+def status_json(hub: InstalledHub) -> dict:
+    return json.loads(hub.sh("tljh-lite status --json", check=False).stdout)
+
+
+def homes_support(hub: InstalledHub) -> dict:
+    """What tljh-lite says of the filesystem of the homes."""
+    return next(f for f in status_json(hub)["disk"]["filesystems"] if "/home" in f["paths"])
+
+
+def test_the_students_the_hub_and_the_backups_share_one_small_disk(small_disk_hub):
+    hub = small_disk_hub
+    devices = hub.sh(f"stat -c %d {DISK} /home /opt/tljh/state/jupyterhub.sqlite {BACKUPS}").stdout.split()
+    assert len(set(devices)) == 1, devices
+    free, available = map(int, hub.sh(f"stat -f -c '%f %a' {DISK}").stdout.split())
+    assert free - available > 0  # blocks kept for root
+
+
+def test_a_disk_limit_on_a_kernel_without_quotas_is_a_one_line_warning_and_a_status_problem(small_disk_hub):
+    hub = small_disk_hub
+    if homes_support(hub)["state"] != "cannot":
+        pytest.skip("this kernel takes quotas: test_a_student_past_her_quota_gets_disk_quota_exceeded runs instead")
+    result = hub.tljh_config("set", "limits.disk", "50M")
+    warnings = result.stderr.strip().splitlines()
+    assert len(warnings) == 1 and warnings[0].startswith(
+        f"warning: disk quotas: {DISK} (ext4, holding /home): this machine's kernel has no disk quota support"), warnings
+    reload = hub.tljh_config("reload")  # still reloads: the hub works as before, without the limit
+    assert "warning: disk quotas:" in reload.stdout + reload.stderr
+    status = hub.sh("tljh-lite status", check=False)
+    assert status.exit_code == 1
+    assert f"Needs you: disk quotas: {DISK} (ext4, holding /home): this machine's kernel has no" in status.stdout
+
+
+def test_a_restore_onto_a_machine_without_quota_support_says_so_and_finishes(small_disk_hub):
+    hub = small_disk_hub
+    if homes_support(hub)["state"] != "cannot":
+        pytest.skip("this kernel takes quotas")
+    hub.tljh_config("set", "limits.disk", "50M")
+    hub.sh("tljh-lite backup create --skip-homes --file /root/with-limits.tar.gz")
+    hub.tljh_config("unset", "limits.disk")
+    restored = hub.sh("tljh-lite backup restore --force /root/with-limits.tar.gz", check=False, timeout=600)
+    assert restored.exit_code == 0, restored.stdout + restored.stderr
+    assert "warning: disk quotas:" in restored.stdout + restored.stderr
+    assert "50M" in hub.tljh_config("get", "limits.disk").stdout  # the backup carried it
+    assert hub.admin().api_version()
+
+
+def test_a_student_past_her_quota_gets_disk_quota_exceeded_in_her_kernel(small_disk_hub):
+    hub = small_disk_hub
+    support = homes_support(hub)
+    if support["state"] == "cannot":
+        pytest.skip(f"no quotas on this machine: {support['line']} (test_disk_quotas_vm.py runs Debian's kernels)")
+    hub.tljh_config("set", "limits.disk", "50M")
+    hub.tljh_config("set", "groups.big.limits.disk", "100M")
+    hub.tljh_config("add-item", "groups.big.users", "carol")
+    hub.tljh_config("reload")
+    clients = {name: hub.logged_in(name, password) for name, password in STUDENTS.items()}
+    for client in clients.values():
+        client.start_server()
+    assert clients["filla"].run_code(FILL.replace("while True", "for _ in range(80)")).strip().startswith("EDQUOT")
+    assert clients["bob"].run_code("open('twenty', 'wb').write(b'x' * 20 * 2**20)").strip() == str(20 * 2**20)
+    assert clients["carol"].run_code("open('eighty', 'wb').write(b'x' * 80 * 2**20)").strip() == str(80 * 2**20)
+    for name, client in clients.items():
+        client.run_code("import os; [os.remove(f) for f in ('big', 'twenty', 'eighty') if os.path.exists(f)]")
+    for key in ("groups.big", "limits.disk"):
+        hub.tljh_config("unset", key)
+    hub.tljh_config("reload")
+
+
+def test_a_student_fills_the_disk_and_the_hub_logins_spawns_status_and_backups_keep_working(small_disk_hub):
+    hub = small_disk_hub
+    hub.tljh_config("unset", "limits.disk")
+    hub.tljh_config("set", "backup.schedule", "daily")
+    hub.tljh_config("reload")
+    filla = hub.logged_in("filla", STUDENTS["filla"])
+    filla.start_server()
+    assert filla.run_code(FILL, timeout=300).strip() == "ENOSPC No space left on device"
+    assert int(hub.sh(f"df --output=avail -B1 {DISK} | tail -1").stdout) < 2**20  # nothing left for students
+    # Measured: root still writes (the kernel gives the kept blocks to uid 0, CAP_SYS_RESOURCE or not).
+    hub.sh("dd if=/dev/zero of=/opt/tljh/state/room-for-root bs=1M count=2 && rm /opt/tljh/state/room-for-root")
+
+    # The hub answers and writes its database: an admin logs in (a new session) and asks for a token.
+    admin = hub.admin()
+    token = admin.session.post(admin.url(f"hub/api/users/{ADMIN}/tokens"), json={"note": "full disk"},
+                               headers={"X-XSRFToken": admin._xsrf("/hub/")}, timeout=30)
+    assert token.status_code == 201, token.text
+    # Another student's first login makes her account and home, and her server starts.
+    bob = hub.logged_in("bob", STUDENTS["bob"])
+    bob.start_server()
+    assert bob.open_server().status_code == 200
+
+    status = hub.sh("tljh-lite status", check=False)
+    assert status.exit_code == 1
+    full = next(line for line in status.stdout.splitlines() if line.startswith("Needs you: disk: /home is"))
+    assert re.search(r"is 9\d % full; biggest homes: jupyter-filla 1\d\d\.\d MiB", full), full
+    assert re.search(r"the hub's database shares /home's filesystem; root keeps \d+ % \(", status.stdout), status.stdout
+
+    # A backup on the full disk fails in one line, leaves no partial file, and the scheduled one is recorded.
+    manual = hub.sh("tljh-lite backup create", check=False)
+    assert manual.exit_code == 1 and "the disk is full: no room for the backup" in manual.stderr, manual
+    hub.sh("systemctl start tljh-backup.service", check=False, timeout=300)
+    assert hub.sh(f"ls -A {BACKUPS}").stdout.strip() == ""
+    assert "FAILED" in hub.sh("tljh-lite backup status", check=False).stdout
+    assert "the last scheduled backup failed" in hub.sh("tljh-lite status", check=False).stdout
+    assert hub.logged_in("carol", STUDENTS["carol"]).whoami() == "carol"  # and the hub took her in after them
+
+    # She deletes her file and everything is as before.
+    filla.run_code("import os; os.remove('big')")
+    assert not [line for line in hub.sh("tljh-lite status", check=False).stdout.splitlines()
+                if line.startswith("Needs you: disk:")]
