@@ -30,7 +30,7 @@ VM = """\
 171 27 254:16 / /home rw,relatime - ext4 /dev/vdb rw
 """
 VM_WITH_QUOTAS = VM.replace("/dev/vdb rw", "/dev/vdb rw,jqfmt=vfsv1,usrjquota=aquota.user")
-# A docker container with /home bound from a loop-mounted ext4 (integration-tests/test_disk_full.py).
+# A docker container with /home bound from a loop-mounted ext4 (integration-tests/test_disk.py).
 CONTAINER = """\
 9281 9183 0:193 / / rw,relatime master:4824 - overlay overlay rw,lowerdir=/a:/b,upperdir=/c,workdir=/d
 9288 9281 0:201 / /run rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw
