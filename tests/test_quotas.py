@@ -117,6 +117,18 @@ def test_the_filesystems_students_write_to():
     assert [f.paths for f in student_filesystems(parse_mountinfo(TRIXIE_XFS))] == [("/home",), ("/var/tmp",)]
 
 
+@pytest.mark.parametrize("said, on", [
+    ("user quota on /home (/dev/vdb) is on\n", True),  # ext4
+    ("user quota on /home (/dev/vdc) is on (enforced)\n", True),  # XFS
+    ("user quota on /home (/dev/vdc) is on (accounting)\n", False),  # XFS, uqnoenforce: counted, not enforced
+    ("user quota on /home (/dev/vdb) is off\n", False),
+    ("quotaon: Mountpoint (or device) /home not found or has no quota enabled.\n", False),
+])
+def test_quotaons_word_on_whether_limits_are_enforced(said, on):
+    runner = RecordingRunner({("quotaon",): Result([], 0, said, "")})
+    assert machine.quota_is_on(runner, "/home") is on
+
+
 def test_the_kernels_quota_support_is_read_from_its_symbols_and_modules():
     assert machine.kernel_support("ffff t v2_read_file_info\t[quota_v2]\n", []) == Kernel(True, False)
     assert machine.kernel_support("ffff T dquot_quota_on\n", ["quota_v2.ko.xz", "quota_tree.ko.xz"]).quota_formats

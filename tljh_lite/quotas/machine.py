@@ -7,6 +7,7 @@ Cheap: a few small files and one `quotaon -p` per filesystem; /proc/kallsyms
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +57,10 @@ def read_mounts(places: Places) -> list[Mount]:
 
 
 def quota_is_on(runner: Runner, point: str) -> bool:
-    """quotaon's own word: 'user quota on /home (/dev/vdb) is on'."""
+    """quotaon's own word that limits are enforced: 'user quota on /home (/dev/vdb) is on' (ext4),
+    '... is on (enforced)' (XFS; '(accounting)' counts without enforcing)."""
     result = runner.run(["quotaon", "-p", "-u", point], check=False, quiet=True)
-    return any(line.rstrip().endswith("is on") for line in result.stdout.splitlines())
+    return any(re.search(r" is on( \(enforced\))?$", line.rstrip()) for line in result.stdout.splitlines())
 
 
 def have_tools() -> bool:
