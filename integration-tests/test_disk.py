@@ -18,22 +18,26 @@ import re
 
 import pytest
 
-from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, install
+from hubclient import HubError
+from installed import ADMIN, InstalledHub, install
 from loopdisk import bind, mount_image
 
 DISK = "/srv/disk"
 STUDENTS = {"filla": "filla-password", "bob": "bob-password", "carol": "carol-password"}
 BACKUPS = "/var/backups/tljh-lite"
-# Random bytes: a backup cannot squeeze them into the room left.
+# Random bytes (a backup cannot squeeze them into the room left), a MiB at a time, then the last blocks.
 FILL = """
 import errno, os
-try:
-    with open('big', 'wb') as f:
-        while True:
-            f.write(os.urandom(2**20))
-            f.flush()
-except OSError as e:
-    print(errno.errorcode[e.errno], e.strerror)
+def fill(name, size):
+    try:
+        with open(name, 'wb') as f:
+            while True:
+                f.write(os.urandom(size))
+                f.flush()
+    except OSError as e:
+        return f'{errno.errorcode[e.errno]} {e.strerror}'
+fill('big', 2**20)
+print(fill('last', 4096))
 """
 
 
@@ -127,10 +131,13 @@ def test_a_student_fills_the_disk_and_the_hub_logins_spawns_status_and_backups_k
     hub.tljh_config("unset", "limits.disk")
     hub.tljh_config("set", "backup.schedule", "daily")
     hub.tljh_config("reload")
+    carol = hub.logged_in("carol", STUDENTS["carol"])  # at work before the disk fills
+    carol.start_server()
+    assert carol.run_code("print('working')") == "working"
     filla = hub.logged_in("filla", STUDENTS["filla"])
     filla.start_server()
     assert filla.run_code(FILL, timeout=300).strip() == "ENOSPC No space left on device"
-    assert int(hub.sh(f"df --output=avail -B1 {DISK} | tail -1").stdout) < 2**20  # nothing left for students
+    assert int(hub.sh(f"df --output=avail -B1 {DISK} | tail -1").stdout) < 4096  # not a block left for students
     # Measured: root still writes (the kernel gives the kept blocks to uid 0, CAP_SYS_RESOURCE or not).
     hub.sh("dd if=/dev/zero of=/opt/tljh/state/room-for-root bs=1M count=2 && rm /opt/tljh/state/room-for-root")
 
@@ -139,10 +146,15 @@ def test_a_student_fills_the_disk_and_the_hub_logins_spawns_status_and_backups_k
     token = admin.session.post(admin.url(f"hub/api/users/{ADMIN}/tokens"), json={"note": "full disk"},
                                headers={"X-XSRFToken": admin._xsrf("/hub/")}, timeout=30)
     assert token.status_code == 201, token.text
-    # Another student's first login makes her account and home, and her server starts.
+    # Another student's first login makes his account and home, his server starts (its runtime files are in
+    # its private /dev/shm), and his terminal works; a student already at work runs code.
     bob = hub.logged_in("bob", STUDENTS["bob"])
     bob.start_server()
     assert bob.open_server().status_code == 200
+    assert "hello" in bob.run_in_terminal("echo hel''lo")
+    assert carol.run_code("print(6 * 7)").strip() == "42"
+    with pytest.raises(HubError, match="No space left on device"):  # what she sees when she saves
+        carol.run_code("with open('notes.txt', 'w') as f:\n    f.write('x' * 9000)")
 
     status = hub.sh("tljh-lite status", check=False)
     assert status.exit_code == 1
@@ -157,9 +169,9 @@ def test_a_student_fills_the_disk_and_the_hub_logins_spawns_status_and_backups_k
     assert hub.sh(f"ls -A {BACKUPS}").stdout.strip() == ""
     assert "FAILED" in hub.sh("tljh-lite backup status", check=False).stdout
     assert "the last scheduled backup failed" in hub.sh("tljh-lite status", check=False).stdout
-    assert hub.logged_in("carol", STUDENTS["carol"]).whoami() == "carol"  # and the hub took her in after them
+    assert hub.logged_in("carol", STUDENTS["carol"]).whoami() == "carol"  # the hub logs people in after them too
 
     # She deletes her file and everything is as before.
-    filla.run_code("import os; os.remove('big')")
+    filla.run_code("import os; os.remove('big'); os.remove('last')")
     assert not [line for line in hub.sh("tljh-lite status", check=False).stdout.splitlines()
                 if line.startswith("Needs you: disk:")]
