@@ -1,0 +1,160 @@
+"""A Debian virtual machine with Debian's own kernel, for what a container cannot show.
+
+A container runs on its host's kernel, and the kernel of this project's
+machines has no disk quota support ("The kernel was not built with
+CONFIG_QUOTA and CONFIG_QFMT_V2", "XFS: quota support not available"). So
+the quota tests boot the release's own kernel (linux-image-amd64) in QEMU,
+inside a test container (removed as every test container is, QEMU with it).
+
+Measured here: /dev/kvm exists but the nested guest hangs before its kernel
+prints a line (the host exposes no svm/vmx), so QEMU emulates (TCG): a boot
+takes about 50 s and Python runs 10-25 times slower than in a container.
+That is why the hub itself is not installed in the VM: the tests run
+tljh-lite's own commands and quota code on it (test_disk_quotas_vm.py).
+
+The image (the release's test image with the kernel, sshd, the quota tools,
+and QEMU beside the guest's disk) is built once and cached by
+`containers.ensure_derived_image`. The guest's network is QEMU's user network
+with `restrict=on`: it reaches nothing; the host reaches its sshd only
+through the forwarded port, inside the container.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+import tomllib
+from pathlib import Path, PurePosixPath
+
+from containers import Container, ContainerCommandError, ContainerFactory, ExecResult, ensure_derived_image
+from engine import HarnessError, tail
+
+SSH_PORT = 2222
+# One connection for every command (ControlMaster): a new ssh handshake costs seconds in an emulated CPU.
+SSH = ["ssh", "-i", "/vm/key", "-p", str(SSH_PORT), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+       "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=15",
+       "-o", "ControlMaster=auto", "-o", "ControlPath=/vm/ssh-%C", "-o", "ControlPersist=900", "root@127.0.0.1"]
+BOOT_TIMEOUT = 420
+# Kernel modules no test VM loads: most of the 400 MB (the initramfs keeps what booting needs).
+UNUSED_MODULES = "sound drivers/gpu drivers/media drivers/net/wireless drivers/infiniband drivers/staging drivers/iio " \
+                 "drivers/bluetooth drivers/hid drivers/input drivers/usb drivers/scsi drivers/md net/wireless net/bluetooth"
+
+PYPROJECT = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
+# What tljh-lite's commands import: its own dependencies, and the hub environment's cryptography (status reads
+# certificates with it). /opt/tljh-deps stands for the hub's environment, without JupyterHub.
+DEPENDENCIES = [*PYPROJECT["dependencies"],
+                *(d for d in PYPROJECT["optional-dependencies"]["hub"] if d.startswith("cryptography"))]
+DEPS_PYTHON = "/opt/tljh-deps/bin/python3"
+
+# The guest: the test image with a kernel, sshd and the quota tools (what the installer's apt step installs),
+# and those Python packages; then QEMU beside it.
+BUILD = f"""set -e
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends linux-image-amd64 initramfs-tools openssh-server quota xfsprogs e2fsprogs
+python3 -m venv /opt/tljh-deps
+PIP_CERT=/etc/ssl/certs/ca-certificates.crt /opt/tljh-deps/bin/pip install -q {shlex.join(DEPENDENCIES)}
+mkdir -p /etc/systemd/network /root/.ssh /vm
+printf '[Match]\\nName=en*\\n[Network]\\nDHCP=yes\\n' > /etc/systemd/network/20-wired.network
+systemctl enable systemd-networkd
+systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer man-db.timer 2>/dev/null || true
+ssh-keygen -q -t ed25519 -N '' -f /vm/key && cp /vm/key.pub /root/.ssh/authorized_keys
+echo '/dev/vda / ext4 errors=remount-ro 0 1' > /etc/fstab
+apt-get clean && rm -rf /var/lib/apt/lists/*
+tar --one-file-system -C / --exclude=./vm --exclude=./proc --exclude=./sys --exclude=./dev --exclude=./run \
+    --exclude=./tmp -cf - . | (mkdir -p /vm/root && tar -C /vm/root -xf -)
+mkdir -p /vm/root/proc /vm/root/sys /vm/root/dev /vm/root/run /vm/root/tmp && chmod 1777 /vm/root/tmp
+echo 'nameserver 10.0.2.3' > /vm/root/etc/resolv.conf && echo vm > /vm/root/etc/hostname
+version=$(ls /vm/root/usr/lib/modules)
+(cd /vm/root/usr/lib/modules/$version/kernel && rm -rf {UNUSED_MODULES})
+depmod -b /vm/root $version
+cp /vm/root/boot/vmlinuz-$version /vm/vmlinuz && cp /vm/root/boot/initrd.img-$version /vm/initrd.img
+apt-get update -q
+apt-get install -y -q --no-install-recommends qemu-system-x86 qemu-utils openssh-client
+apt-get clean && rm -rf /var/lib/apt/lists/*
+mkfs.ext4 -q -L root -d /vm/root /vm/root.img 3G
+qemu-img convert -O qcow2 /vm/root.img /vm/root.qcow2
+rm -rf /vm/root /vm/root.img
+"""
+
+
+def ensure_vm_image(base: str, release: str) -> str:
+    return ensure_derived_image(f"vm-{release}", base, BUILD)
+
+
+class VirtualMachine:
+    """A booted guest, reached over ssh from the container QEMU runs in."""
+
+    def __init__(self, host: Container, disks: dict[str, str], memory_mb: int):
+        self.host = host
+        self.disks = disks  # virtio device name (vdb, ...) -> size
+        self.memory_mb = memory_mb
+
+    @classmethod
+    def boot(cls, factory: ContainerFactory, base: str, release: str, disks: dict[str, str],
+             memory_mb: int = 1024) -> VirtualMachine:
+        """Start QEMU with a fresh copy of the guest's disk and empty extra `disks` ({"vdb": "256M"}),
+        and wait until the guest answers over ssh."""
+        host = factory.start(ensure_vm_image(base, release), systemd=False)
+        vm = cls(host, disks, memory_mb)
+        host.exec("qemu-img create -q -f qcow2 -F qcow2 -b /vm/root.qcow2 /vm/run.qcow2 && "
+                  + " && ".join(f"truncate -s {size} /vm/{name}.img" for name, size in sorted(disks.items())))
+        vm.power_on()
+        return vm
+
+    def power_on(self) -> None:
+        """Start QEMU on the VM's disks as they are, and wait for the guest. `-no-reboot`: a reboot
+        ends QEMU, and `reboot` starts it again (an emulated reset was seen to hang)."""
+        drives = [f"-drive file=/vm/{name}.img,if=virtio,format=raw" for name in sorted(self.disks)]
+        self.host.exec("qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -no-reboot "
+                       f"-m {self.memory_mb} -display none -monitor none -serial file:/vm/console.log -daemonize "
+                       "-pidfile /vm/qemu.pid -kernel /vm/vmlinuz -initrd /vm/initrd.img "
+                       "-append 'root=/dev/vda rw console=ttyS0 quiet' "
+                       "-drive file=/vm/run.qcow2,if=virtio,format=qcow2 " + " ".join(drives) + " "
+                       f"-netdev user,id=net,restrict=on,hostfwd=tcp:127.0.0.1:{SSH_PORT}-:22 "
+                       "-device virtio-net-pci,netdev=net")
+        self.wait_for_ssh()
+
+    def wait_for_ssh(self, timeout: float = BOOT_TIMEOUT) -> None:
+        """Wait until the guest's sshd answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.host.exec([*SSH, "true"], check=False, timeout=30).exit_code == 0:
+                    return
+            except ContainerCommandError:  # a guest half up can keep ssh waiting past its own timeout
+                pass
+            time.sleep(3)
+        raise HarnessError(f"the VM in {self.host.name} did not answer over ssh within {timeout:g} s; its console:\n"
+                           + tail(self.host.exec("cat /vm/console.log", check=False).stdout))
+
+    def exec(self, command: str, *, check: bool = True, timeout: float = 300, input: str | None = None,
+             user: str | None = None) -> ExecResult:
+        """Run a shell command line in the guest (as root, or as `user` through runuser)."""
+        if user:
+            command = f"runuser -u {shlex.quote(user)} -- sh -c {shlex.quote(command)}"
+        return self.host.exec([*SSH, f"timeout {timeout:g} sh -c {shlex.quote(command)}"], check=check,
+                              timeout=timeout + 30, input=input)
+
+    def reboot(self, timeout: float = BOOT_TIMEOUT) -> None:
+        """Reboot the guest (its services stopped at once, its filesystems synced and unmounted:
+        `systemctl reboot --force`), and wait for the next boot to answer."""
+        self.exec("systemctl reboot --force", check=False, timeout=60)
+        # The shared connection would wait on the old boot's sshd until its keep-alives give up.
+        self.host.exec([*SSH[:-1], "-O", "exit", SSH[-1]], check=False, timeout=30)
+        self.host.exec(f"timeout {timeout:g} sh -c 'while kill -0 $(cat /vm/qemu.pid) 2>/dev/null; do sleep 1; done'",
+                       timeout=timeout + 30)
+        self.power_on()
+
+    def copy_in(self, host_path: Path, dest: str) -> None:
+        """A host file or folder to `dest` in the guest (through the container)."""
+        staging = f"/vm/upload/{PurePosixPath(dest).name}"
+        self.host.copy_in(host_path, staging)
+        parent = PurePosixPath(dest).parent
+        self.host.exec(f"tar -C /vm/upload -cf - {shlex.quote(PurePosixPath(dest).name)} | "
+                       + shlex.join([*SSH, f"mkdir -p {parent} && tar -C {parent} -xf -"]) + f" && rm -rf {staging}")
+
+    def diagnostics(self) -> str:
+        console = self.host.exec("tail -c 4000 /vm/console.log", check=False).stdout
+        journal = self.exec("journalctl -b --no-pager -n 80", check=False, timeout=60)
+        return f"--- console ---\n{console}\n--- journal ---\n{journal.stdout}{journal.stderr}"
