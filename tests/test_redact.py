@@ -17,7 +17,7 @@ from tljh_lite.installer.progress import Progress
 from tljh_lite.redact import redact_urls
 
 from fakes import RecordingRunner
-from test_bootstrap import bootstrap, make_plan
+from bootstrap_fakes import bootstrap, make_plan
 
 SECRET = "s3cret"
 
