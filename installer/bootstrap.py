@@ -268,14 +268,9 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message}; see {self.prog} --help\n")
 
 
-def build_parser(environ) -> ArgumentParser:
+def add_bootstrap_options(parser: argparse.ArgumentParser, environ) -> None:
+    """The options bootstrap acts on itself; none of them reaches the installer."""
     default_source = environ.get("TLJH_LITE_SOURCE") or DEFAULT_SOURCE
-    parser = ArgumentParser(
-        prog="bootstrap.py",
-        description="Install tljh-lite, a JupyterHub for a class, on this Debian or Ubuntu machine.",
-        epilog="Usual use: curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof "
-        "(to upgrade, run the same command again: the admin keeps their password)",
-    )
     parser.add_argument(
         "--admin", metavar="NAME[:PASSWORD]", type=parse_admin, action="append", default=[],
         help="an admin account (repeatable). NAME alone: a strong password is generated and shown once at the end, "
@@ -293,14 +288,6 @@ def build_parser(environ) -> ArgumentParser:
         f"root's and private (chmod 600); ${PASSWORD_ENV_VAR} does the same from the environment",
     )
     parser.add_argument(
-        "--plugin", metavar="SPEC", nargs="+", action="extend", default=[],
-        help="a plugin to install, as a pip requirement (repeatable; several may follow one --plugin)",
-    )
-    parser.add_argument(
-        "--user-requirements-txt-url", metavar="URL",
-        help="a requirements.txt to install into the students' environment",
-    )
-    parser.add_argument(
         "--show-progress-page", action="store_true",
         help="serve a page on port 80 that shows the install's progress until the hub takes over",
     )
@@ -313,10 +300,58 @@ def build_parser(environ) -> ArgumentParser:
         "--preflight-only", "--dry-run", dest="preflight_only", action="store_true",
         help="only check this machine and print the plan; change nothing",
     )
+
+
+INSTALLER = "tljh_lite.installer"
+INSTALLER_OPTIONS_TITLE = f"passed on, as typed, to python -m {INSTALLER}"
+
+
+def add_installer_options(group) -> None:
+    """The installer's own options (its parse_args), which bootstrap passes on as typed.
+
+    They are declared here too, because the installer is not installed yet when
+    a professor asks for --help or makes a typo: so --help lists every option, a
+    mistake in one is refused in one line before anything changes, and the plan
+    names what will be installed. tests/test_bootstrap_shared.py keeps these
+    equal to tljh_lite/installer/main.py's parse_args.
+    """
+    group.add_argument(
+        "--plugin", metavar="SPEC", nargs="+", action="extend", default=[],
+        help="a plugin to install, as a pip requirement (repeatable; several may follow one --plugin)",
+    )
+    group.add_argument(
+        "--user-requirements-txt-url", metavar="URL",
+        help="a requirements.txt to install into the students' environment",
+    )
+
+
+def build_parser(environ) -> ArgumentParser:
+    """Every option a professor can give, for --help and to check the whole command line."""
+    parser = ArgumentParser(
+        prog="bootstrap.py",
+        description="Install tljh-lite, a JupyterHub for a class, on this Debian or Ubuntu machine.",
+        epilog="Usual use: curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof "
+        "(to upgrade, run the same command again: the admin keeps their password)",
+    )
+    add_bootstrap_options(parser, environ)
+    add_installer_options(parser.add_argument_group(INSTALLER_OPTIONS_TITLE))
     return parser
 
 
+def installer_arguments(argv: list[str], environ) -> list[str]:
+    """What argv holds besides bootstrap's own options, as typed: the installer's options.
+
+    argv has passed build_parser() already, so whatever bootstrap's own options
+    leave is made of the installer's options (as TLJH's bootstrap passes what it
+    does not know on to tljh.installer).
+    """
+    own = ArgumentParser(prog="bootstrap.py", add_help=False)
+    add_bootstrap_options(own, environ)
+    return own.parse_known_args(argv)[1]
+
+
 def parse_args(argv: list[str] | None, environ) -> argparse.Namespace:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(environ)
     args = parser.parse_args(argv)
     args.plugin = unique(args.plugin)
@@ -324,6 +359,7 @@ def parse_args(argv: list[str] | None, environ) -> argparse.Namespace:
     repeated = [name for name in unique(names) if names.count(name) > 1]
     if repeated:
         parser.error(f"argument --admin: {repeated[0]} is given more than once; give each admin once")
+    args.installer_args = installer_arguments(argv, environ)
     return args
 
 
@@ -1060,14 +1096,8 @@ def uv_excludes_text() -> str:
 
 
 def installer_command(layout: Layout, distro: str, args: argparse.Namespace) -> list[str]:
-    cmd = [layout.hub_python, "-m", "tljh_lite.installer", "--distro", distro]
-    for spec in args.plugin:
-        cmd += ["--plugin", spec]
-    if args.user_requirements_txt_url:
-        cmd += ["--user-requirements-txt-url", args.user_requirements_txt_url]
-    if args.show_progress_page:
-        cmd.append("--show-progress-page")
-    return cmd
+    """The installer, with the distribution preflight found and its own options as the professor typed them."""
+    return [layout.hub_python, "-m", INSTALLER, "--distro", distro, *args.installer_args]
 
 
 def installer_stdin(admins: list[Admin]) -> str:

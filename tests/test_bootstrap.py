@@ -126,11 +126,27 @@ def test_other_options():
     assert args.show_progress_page and args.preflight_only
 
 
+def test_the_installers_options_are_passed_on_as_typed_and_bootstraps_are_not():
+    argv = ["--admin", "prof:pass:word", "--plugin", "a", "b", "--show-progress-page", "--plugin=c",
+            "--user-requirements-txt-url=https://u:s3cret@h/r.txt", "--source", "tljh-lite==0.2", "--dry-run"]
+    args = bootstrap.parse_args(argv, {})
+    assert args.installer_args == ["--plugin", "a", "b", "--plugin=c", "--user-requirements-txt-url=https://u:s3cret@h/r.txt"]
+    assert args.plugin == ["a", "b", "c"] and args.user_requirements_txt_url == "https://u:s3cret@h/r.txt"
+    assert bootstrap.parse_args(["--admin", "prof", "--show-progress-page"], {}).installer_args == []
+
+
+def test_a_mistake_in_an_installer_option_is_refused_before_anything_changes(capsys):
+    assert "unrecognized arguments: --plugins" in admin_error(capsys, "--plugins", "a")
+    assert "--plugin: expected at least one argument" in admin_error(capsys, "--plugin")
+
+
 def test_help_in_process(capsys):
     with pytest.raises(SystemExit) as exit_info:
         bootstrap.parse_args(["--help"], {})
     assert exit_info.value.code == 0
-    assert "--admin NAME[:PASSWORD]" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--admin NAME[:PASSWORD]" in out
+    assert f"{bootstrap.INSTALLER_OPTIONS_TITLE}:\n  --plugin SPEC" in out and "--user-requirements-txt-url URL" in out
 
 
 # ---------------------------------------------------------------- --source
@@ -520,10 +536,10 @@ def test_a_fresh_install_runs_every_step(capsys):
          None),
     ]
     kind, cmd, stdin_text, env = runner.calls[-1]
+    # The installer's own options, as the professor typed them; --show-progress-page is bootstrap's.
     assert cmd == [
         "/prefix/hub/bin/python3", "-m", "tljh_lite.installer", "--distro", "debian:12",
-        "--plugin", "a", "--plugin", "b", "--user-requirements-txt-url", "https://example.org/r.txt",
-        "--show-progress-page",
+        "--plugin", "a", "b", "--user-requirements-txt-url", "https://example.org/r.txt",
     ]
     admins = json.loads(stdin_text)["admins"]
     assert admins[0] == {"name": "prof", "password": "password:1", "generated": False}
