@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -753,6 +754,12 @@ def test_nothing_runs_until_the_last_line():
             assert all(ast.unparse(c.func) == "re.compile" for c in calls), ast.unparse(node)
     assert ast.unparse(last) == "if __name__ == '__main__':\n    sys.exit(main())"
     assert SOURCE.rstrip().splitlines()[-1] == "    sys.exit(main())"
+
+
+def test_the_docstrings_section_index_lists_every_section_in_order():
+    index = re.findall(r"^- (.+?): ", bootstrap.__doc__, re.MULTILINE)
+    sections = re.findall(r"^# -{10,} (.+)$", SOURCE, re.MULTILINE)
+    assert index == sections
 
 
 def pipe_into_python(source, *args, env=None):
