@@ -90,6 +90,7 @@ PROXY_UNIT = "configurable-http-proxy"  # tljh_lite/proxy/unit.py PROXY_UNIT
 PROGRESS_UNIT = "tljh-progress-page"  # tljh_lite/installer/main.py PROGRESS_PAGE_UNIT, which the installer stops
 MIN_PASSWORD_LENGTH = 8  # never below tljh_lite/users/passwords.py FIRSTUSE_MIN_LENGTH
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit: tljh_lite/users/passwords.py MAX_PASSWORD_BYTES
+MAX_NAME_LENGTH = 255  # a hub username's longest: tljh_lite/config/formats.py hub-username
 # Whatever the caller's (027 is common): students must be able to read both environments.
 UMASK = 0o022  # tljh_lite/installer/main.py UMASK
 
@@ -205,6 +206,8 @@ def generate_password() -> str:
 def bad_name_reason(name: str) -> str | None:
     if not name:
         return "is empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"is longer than {MAX_NAME_LENGTH} characters"
     for char in name:
         if char.isspace():
             return "contains a space"

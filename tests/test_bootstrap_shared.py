@@ -119,7 +119,8 @@ def test_an_admin_name_bootstrap_accepts_is_a_name_the_config_accepts(name):
          "tljh_lite/config/formats.py hub-username", check(name))
 
 
-@pytest.mark.parametrize("name", ["", "pro f", "pro\tf", "a,b", "a/b", "pr\x07of", "pr\x7fof", "a\u00a0b", "a\x1fb"])
+@pytest.mark.parametrize("name", ["", "pro f", "pro\tf", "a,b", "a/b", "pr\x07of", "pr\x7fof", "a\u00a0b", "a\x1fb",
+                                  "x" * 256])
 def test_an_admin_name_bootstrap_refuses_the_config_refuses_too(name):
     check, _words = FORMATS["hub-username"]
     same(f"bad_name_reason({name!r}) refuses it:", bootstrap.bad_name_reason(name) is not None,
