@@ -219,7 +219,7 @@ def test_a_folder_swapped_for_a_symlink_in_a_loop_never_ends_a_backup_and_is_nam
     paths.state_dir.mkdir(parents=True)
     named, runs, deadline = set(), 0, time.monotonic() + 30
     with student_meanwhile(home, swap_forever):
-        while (runs < 40 or not named) and time.monotonic() < deadline:
+        while (runs < 15 or not named) and time.monotonic() < deadline:
             created = create_module.create(paths, config, no_plugins(), target=str(tmp_path / "b.tar.gz"))
             named |= {s.path for s in created.skipped}
             runs += 1
