@@ -306,3 +306,36 @@ def test_a_refused_restore_runs_nothing_and_leaves_no_copies_of_secrets(tmp_path
         restore.restore(damaged, hub, runner)
     assert runner.calls == []
     assert not (hub.state_dir / "restore-staging").exists() and not (hub.state_dir / restore.MARKER).exists()
+
+
+def test_an_error_of_the_disk_while_putting_back_is_one_line_that_says_to_run_it_again(tmp_path, hub, monkeypatch):
+    import errno
+
+    from fakes import RecordingRunner
+    from tljh_lite.backup.writer import ArchiveWriter
+
+    home = tmp_path / "home" / "jupyter-a"
+    home.mkdir(parents=True)
+    (home / "notes.txt").write_text("notes\n")
+    archive = tmp_path / "b.tar.gz"
+    with open(archive, "wb") as out:
+        writer = ArchiveWriter(out)
+        writer.add_tree(str(home))
+        m = a_manifest()
+        m.roots = [{"path": str(home), "kind": "home"}]
+        writer.close(m)
+    monkeypatch.setattr(restore, "trust_ca_bundle", lambda: None)
+    monkeypatch.setattr(restore, "hub_users", lambda paths: set())
+    monkeypatch.setattr(restore, "check_roots", lambda manifest, config: None)  # a home under tmp_path
+    monkeypatch.setattr(hubstate, "known_revisions", lambda: set())  # no JupyterHub in the tests' environment
+    monkeypatch.setattr(restore, "stop_hub_and_servers", lambda systemd: None)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "notes.txt")
+
+    monkeypatch.setattr(restore, "extract_files", full)
+    with pytest.raises(BackupError) as stopped:
+        restore.restore(archive, hub, RecordingRunner(), force=True)
+    assert stopped.value.message == "could not put back notes.txt: No space left on device"
+    assert "run the same command again to finish it" in stopped.value.hint
+    assert (hub.state_dir / restore.MARKER).exists()

@@ -92,6 +92,9 @@ def _restore(archive: Archive, source: str, staging: Path, paths: Paths, runner:
         _put_back(archive, source, manifest, staging, paths, runner, progress, result)
     except TljhError as e:
         raise BackupError(e.message, f"{e.hint}; {again}" if e.hint else again) from e
+    except OSError as e:  # the disk filled up, a folder in the way cannot be removed (a mount point), ...
+        where = f" {e.filename}" if e.filename else ""
+        raise BackupError(f"could not put back{where}: {e.strerror or e}", f"fix that, then {again}") from e
     except KeyboardInterrupt:
         raise BackupError("the restore was interrupted", again) from None
     _marker(paths).unlink(missing_ok=True)
