@@ -34,7 +34,7 @@ from . import collect, hubstate
 from .errors import BackupError
 from .manifest import HOME, PREFIX, Manifest
 from .rotation import archive_name, free_name
-from .writer import ArchiveWriter, OutputError, Skipped
+from .writer import SKIPPED_KEPT, ArchiveWriter, OutputError, Skipped
 
 SHOWN = 5  # skipped entries a summary names
 STDOUT = "-"
@@ -65,8 +65,8 @@ class Created:
         """The first skipped entries, each with why, and how many more the manifest lists."""
         lines = [f"skipped {s.line()}" for s in self.skipped[:shown]]
         if self.skipped_count > shown:
-            lines.append(f"... and {self.skipped_count - shown} more (all listed in the backup's manifest: "
-                         "tar -xzOf FILE tljh-backup/manifest.json)")
+            lines.append(f"... and {self.skipped_count - shown} more (the backup's manifest lists the first "
+                         f"{SKIPPED_KEPT}: tar -xzOf FILE tljh-backup/manifest.json)")
         return lines
 
 
