@@ -32,6 +32,8 @@ from ..plugins import collect, plugin_manager
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
 from ..students.ssh import ensure_no_ssh
+from ..users.admission import known_users
+from ..users.adoption import adopt_accounts
 from .admins import (
     Admin,
     check_admin_passwords,
@@ -127,6 +129,8 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         file_config = ConfigFile(paths.config_file).load()
         checker.check(file_config)
         config = checker.merged(file_config)
+        for warning in adopt_accounts(paths, runner, _hub_users(config, paths)):
+            progress.say(warning)
         for link, command in COMMAND_LINKS.items():
             _link(link, paths.hub_venv / "bin" / command)
     with progress.step("Starting the proxy and the hub"):
@@ -139,6 +143,13 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         with progress.step("Running plugins' post-install steps"):
             call_each(pm, "tljh_post_install", progress.say)
     return Installed(public_url(config), uses_firstuse(config))
+
+
+def _hub_users(config, paths: Paths) -> set[str]:
+    """Everyone the hub knows, and everyone config.yaml names."""
+    users = config["users"]
+    named = {name.lower() for key in ("allowed", "admin", "banned") for name in users[key]}
+    return known_users(paths.hub_db) | named
 
 
 def _link(link: Path, target: Path) -> None:
