@@ -71,6 +71,9 @@ class PasswordStore(Protocol):
     def store(self, passwords: Mapping[str, NewPassword]) -> None:
         """Hash (in parallel) and store every password (all passwords are checked with `problem` first)."""
 
+    def hashes(self, names: Iterable[str]) -> dict[str, bytes]:
+        """The stored hashes of those of `names` that have a password, as stored now."""
+
 
 def generate_password() -> str:
     return secrets.token_urlsafe(12)  # 16 characters, 96 bits (as bootstrap's for admins)
