@@ -209,8 +209,15 @@ class Admin:
         return f"Admin({self.name!r}, password {self.source})"
 
 
+FORMULA_STARTS = "=+-@"  # as tljh_lite.users.passwords: never the first character of a generated password
+
+
 def generate_password() -> str:
-    return secrets.token_urlsafe(12)  # 16 characters, 96 bits
+    """16 characters, 96 bits; never starting with what a spreadsheet or a command line misreads."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password[0] not in FORMULA_STARTS:
+            return password
 
 
 def bad_name_reason(name: str) -> str | None:

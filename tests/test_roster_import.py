@@ -282,3 +282,26 @@ def test_a_config_with_a_problem_is_not_built_on(hub, fake_bcrypt):
     with pytest.raises(TljhError, match="limits.memory must be a memory size"):
         hub("username\nbob\n")
 
+
+def test_no_generated_password_starts_like_a_spreadsheet_formula(hub, fake_bcrypt, monkeypatch):
+    # The review: token_urlsafe starts with '-' once in 64, and --passwords-out is opened in a spreadsheet,
+    # which takes a cell starting with = + - @ for a formula.
+    made = iter(["-9sIbw2h5YbI0sQq", "=not-urlsafe-but", "Plain-and-safe16"])
+    monkeypatch.setattr(passwords.secrets, "token_urlsafe", lambda n: next(made))
+    out = hub.tmp / "passwords.csv"
+    hub("username,password\ncarl,*\n", passwords_out=out)
+    assert list(csv.reader(out.open())) == [["username", "password"], ["carl", "Plain-and-safe16"]]
+
+
+def test_generated_passwords_never_start_with_a_formula_character_here_or_in_bootstrap():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "bootstrap_for_passwords", Path(__file__).resolve().parent.parent / "installer" / "bootstrap.py")
+    bootstrap = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bootstrap)
+    assert bootstrap.FORMULA_STARTS == passwords.FORMULA_STARTS == "=+-@"
+    for generate in (passwords.generate_password, bootstrap.generate_password):
+        made = [generate() for _ in range(20000)]  # ~312 would start with '-' without the rule
+        assert not [pw for pw in made if pw[0] in "=+-@"] and {len(pw) for pw in made} == {16}
