@@ -10,6 +10,7 @@ import asyncio
 import pwd
 
 from systemdspawner import SystemdSpawner
+from tornado import web
 from traitlets import Dict, List, Unicode
 
 from ..runner import Runner
@@ -69,7 +70,7 @@ class UserCreatingSpawner(SystemdSpawner):
             self.log.error("Refused to start %s's server on the unix account %s: %s", self.user.name, refused.account,
                            f"it is recorded for hub user {refused.owner!r}" if refused.owner
                            else "it has no record of its hub user (docs/security.md, 'Unix accounts')")
-            raise
+            raise _refusal(str(refused)) from refused
         if made:
             self.log.info("Created unix account %s for %s", name, self.user.name)
         wanted = {USERS_GROUP} | {g for g, members in self.user_groups.items() if self.user.name in members}
@@ -77,6 +78,16 @@ class UserCreatingSpawner(SystemdSpawner):
             wanted.add(ADMINS_GROUP)
         set_groups(runner, name, wanted, managed=[USERS_GROUP, ADMINS_GROUP, *self.user_groups])
         markers.run_if_owed(name, lambda account: installed_plugins().hook.tljh_new_user_create(username=account))
+
+
+def _refusal(message: str) -> web.HTTPError:
+    """A spawn refused on purpose: JupyterHub shows `message` on the spawn page and in its API's answer,
+    and (JupyterHub 6's SpawnException) counts it as a refusal, not as the hub failing."""
+    try:
+        from jupyterhub.spawner import SpawnException
+    except ImportError:  # JupyterHub 5
+        return web.HTTPError(403, "%s", message)
+    return SpawnException(message, reason="account", status_code=403)
 
 
 def _account_exists(name: str) -> bool:
