@@ -22,7 +22,7 @@ from ..config.checker import Checker
 from ..errors import TljhError
 from ..paths import Paths
 from ..users.passwords import MAX_PASSWORD_BYTES, NewPassword
-from ..users.promotion import give_passwords, promoted, running_admins, without_trusted_password
+from ..users.promotion import give_passwords, passwords_to_set, promoted, running_admins
 from ..users.roles import admins_of
 from ..users.stores import password_store
 
@@ -78,7 +78,8 @@ def replace_untrusted_passwords(config: Mapping[str, Any], paths: Paths, admins:
     store = password_store(config, paths)
     if store is None:
         return []
-    need = without_trusted_password(store, promoted(admins_of(config), running_admins(paths)))
+    running = running_admins(paths)
+    need = passwords_to_set(store, promoted(admins_of(config), running), running)
     need = {name: had for name, had in need.items() if had}  # those with none get theirs at the end, as always
     if not need:
         return []

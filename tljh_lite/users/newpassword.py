@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from ..errors import TljhError
 from ..paths import Paths
 from .passwords import NewPassword, generate_password
-from .promotion import NewAdminPassword, give_passwords, promoted, running_admins, without_trusted_password
+from .promotion import NewAdminPassword, give_passwords, passwords_to_set, running_admins
 from .stores import password_store, require_store
 from .trusted import RecordedStore
 
@@ -48,8 +48,8 @@ def password_for_new_admin(config: Mapping[str, Any], paths: Paths, name: str,
     name = name.lower()
     if store is None:
         return None
-    need = without_trusted_password(store, [name])
-    if name not in need or (need[name] and not promoted([name], running_admins(paths))):
+    need = passwords_to_set(store, [name], running_admins(paths))
+    if name not in need:
         return None  # a password tljh-lite set; or an admin of the running hub already, with her own
     password = ask(name)
     return give_passwords(store, need, {name: _checked(store, password)} if password is not None else None)[0]

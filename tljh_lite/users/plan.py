@@ -30,6 +30,7 @@ from typing import Any, Callable, Mapping
 
 from ..config import tree
 from .groups import groups_of
+from .promotion import needs_password
 from .roster import Person, Roster, RosterError
 
 GIVEN, GENERATE = "given", "generate"
@@ -182,11 +183,10 @@ class _Passwords:
     running_admins: set[str] | None
     problem: Callable[[str], str | None] | None
 
-    def untrusted_new_admin(self, name: str) -> bool:
-        """An admin-to-be whose password (if any) tljh-lite did not set, who is new, or has none."""
-        if self.problem is None or name in self.trusted:
-            return False
-        return name not in self.with_password or self.running_admins is None or name not in self.running_admins
+    def admin_needs_one(self, name: str) -> bool:
+        """An admin-to-be who gets a password tljh-lite sets (users.promotion), where passwords are ours."""
+        return self.problem is not None and needs_password(name, self.with_password, self.trusted,
+                                                           self.running_admins)
 
 
 def _person_change(config, person: Person, admins: set[str], allowed: set[str], keeps: _Passwords,
@@ -206,7 +206,7 @@ def _person_change(config, person: Person, admins: set[str], allowed: set[str], 
         if problem:
             problems.append(f"row {person.row}: the password for {name} is {problem}")
         change.password = GIVEN
-    elif (person.generate and name not in keeps.with_password) or (admin and keeps.untrusted_new_admin(name)):
+    elif (person.generate and name not in keeps.with_password) or (admin and keeps.admin_needs_one(name)):
         change.password = GENERATE
         change.replaces = name in keeps.with_password
     return change

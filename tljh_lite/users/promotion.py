@@ -66,13 +66,21 @@ def promoted(names: Iterable[str], running: set[str] | None) -> set[str]:
     return names if running is None else names - running
 
 
-def without_trusted_password(store: RecordedStore, names: Iterable[str]) -> dict[str, bool]:
-    """Those of `names` whose password tljh-lite did not set, each with whether she has one at all."""
-    names = {name.lower() for name in names}
+def needs_password(name: str, with_password: set[str], trusted: set[str], running: set[str] | None) -> bool:
+    """Whether an admin-to-be gets a password tljh-lite sets: she has none, or she is new and the one she
+    has is not one tljh-lite set (pure: the roster's plan decides with it too)."""
+    if name in trusted:
+        return False
+    return name not in with_password or bool(promoted([name], running))
+
+
+def passwords_to_set(store: RecordedStore, names: Iterable[str], running: set[str] | None) -> dict[str, bool]:
+    """Those of `names` (admins-to-be) who need a password tljh-lite sets, each with whether she has one."""
+    names = sorted({name.lower() for name in names})
     if not names:
         return {}
     have, trusted = store.with_password(names), store.trusted(names)
-    return {name: name in have for name in sorted(names - trusted)}
+    return {name: name in have for name in names if needs_password(name, have, trusted, running)}
 
 
 def give_passwords(store: RecordedStore, need: Mapping[str, bool],
@@ -93,5 +101,6 @@ def secure_new_admins(config: Mapping[str, Any], paths: Paths) -> list[NewAdminP
         return []
     if store is None:
         return []
-    need = without_trusted_password(store, promoted(admins_of(config), running_admins(paths)))
+    running = running_admins(paths)
+    need = passwords_to_set(store, promoted(admins_of(config), running), running)
     return give_passwords(store, need) if need else []
