@@ -90,6 +90,7 @@ PROXY_UNIT = "configurable-http-proxy"  # tljh_lite/proxy/unit.py PROXY_UNIT
 PROGRESS_UNIT = "tljh-progress-page"  # tljh_lite/installer/main.py PROGRESS_PAGE_UNIT, which the installer stops
 MIN_PASSWORD_LENGTH = 8  # never below tljh_lite/users/passwords.py FIRSTUSE_MIN_LENGTH
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit: tljh_lite/users/passwords.py MAX_PASSWORD_BYTES
+FORMULA_STARTS = "=+-@"  # tljh_lite/users/passwords.py FORMULA_STARTS: never a generated password's first character
 MAX_NAME_LENGTH = 255  # a hub username's longest: tljh_lite/config/formats.py hub-username
 # Whatever the caller's (027 is common): students must be able to read both environments.
 UMASK = 0o022  # tljh_lite/installer/main.py UMASK
@@ -199,8 +200,11 @@ class Admin:
 
 
 def generate_password() -> str:
-    """As strong as tljh_lite/users/passwords.py generate_password's."""
-    return secrets.token_urlsafe(12)  # 16 characters, 96 bits
+    """16 characters, 96 bits; never starting with what a spreadsheet or a command line misreads."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password[0] not in FORMULA_STARTS:
+            return password
 
 
 def bad_name_reason(name: str) -> str | None:

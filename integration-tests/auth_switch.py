@@ -10,8 +10,11 @@ later modules see the hub as it was.
 from __future__ import annotations
 
 import contextlib
+import io
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+
+from ruamel.yaml import YAML
 
 from containers import Network
 from installed import InstalledHub
@@ -36,6 +39,16 @@ def config_restored(hub: InstalledHub, people: Sequence[str] = (), groups: Seque
             hub.sh(f"userdel -r jupyter-{name} 2>/dev/null", check=False)
         for group in groups:
             admin.delete_group(group)
+
+
+def edited_by_hand(hub: InstalledHub, before: str, change: Callable[[dict], None]) -> None:
+    """config.yaml as `before`, changed by `change(dict)`, written as someone with an editor would."""
+    yaml = YAML()
+    config = yaml.load(before) or {}
+    change(config)
+    out = io.StringIO()
+    yaml.dump(config, out)
+    hub.container.write_file(CONFIG, out.getvalue(), mode=0o600)
 
 
 @contextlib.contextmanager

@@ -371,3 +371,20 @@ def test_a_backup_made_by_0_3_0_still_verifies_and_restores(tmp_path, home):
     back = target / str(home).lstrip("/")
     assert (back / "notes.txt").read_text() == "alice was here\n" and os.path.samefile(back / "notes.txt",
                                                                                         back / "proj" / "hard")
+
+
+def test_the_record_of_passwords_tljh_lite_set_is_restored_with_the_passwords(tmp_path, installed, monkeypatch):
+    """Without it, a restored student made an admin later would lose the password the professor gave her."""
+    from tljh_lite.backup import putback
+    from tljh_lite.users.trusted import TrustRecord, record_file as trusted_file
+
+    TrustRecord(trusted_file(installed)).note({"alice": b"$2b$12$hash-of-alice"})
+    monkeypatch.setattr(create_module.collect, "accounts", lambda: [])
+    created = create_module.create(installed, config(tmp_path), no_plugins())
+    staging = tmp_path / "staging"
+    verify(Path(created.path), staging)
+    elsewhere = Paths(tmp_path / "new-machine")
+    elsewhere.state_dir.mkdir(parents=True)
+    putback.put_back_hub_files(staging, elsewhere)
+    assert TrustRecord(trusted_file(elsewhere)).read() == TrustRecord(trusted_file(installed)).read() != {}
+    assert trusted_file(elsewhere).stat().st_mode & 0o777 == 0o600

@@ -53,6 +53,11 @@ def same(bootstrap_place: str, bootstrap_value, package_place: str, package_valu
 # ---------------------------------------------------------------- admins' passwords
 
 
+def test_a_generated_password_never_starts_with_the_same_characters():
+    same("FORMULA_STARTS", bootstrap.FORMULA_STARTS,
+         "tljh_lite/users/passwords.py FORMULA_STARTS", passwords.FORMULA_STARTS)
+
+
 def test_the_longest_password_is_the_same_bcrypt_limit():
     same("MAX_PASSWORD_BYTES", bootstrap.MAX_PASSWORD_BYTES,
          "tljh_lite/users/passwords.py MAX_PASSWORD_BYTES", passwords.MAX_PASSWORD_BYTES)
@@ -211,7 +216,7 @@ def test_the_installer_reads_the_environment_bootstrap_gives_it(tmp_path, monkey
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     seen = {}
 
-    def install(options, admins, paths, progress, runner):
+    def install(options, admins, paths, progress, runner, *rest):
         seen.update(prefix=str(paths.prefix), started_at=progress.started_at)
         installer.log.info("logged by the test")
         raise TljhError("stopped by the test", "")

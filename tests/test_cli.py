@@ -87,6 +87,25 @@ def test_validate(cli, config_path):
     assert any("limits.cpu must be a positive number" in line for line in lines)
 
 
+def test_manage_groups_with_groups_warns_at_set_and_is_refused_by_validate_and_reload(cli, config_path, checker):
+    from fakes import RecordingRunner
+    from tljh_lite.errors import ConfigError
+    from tljh_lite.reload import reload
+
+    assert cli("set", "groups.tas.limits.memory", "2G").code == 0
+    result = cli("set", "auth.GenericOAuthenticator.manage_groups", "true")
+    assert result.code == 0 and result.err.count("\n") == 1  # TLJH's steps set keys one at a time: a warning
+    assert "manage_groups is true, so the authenticator makes the hub's groups" in result.err
+    result = cli("validate")
+    assert result.code == 1 and result.err.count("\n") == 1
+    assert "JupyterHub does not start with both; keep one: sudo tljh-config unset " in result.err
+    runner = RecordingRunner()
+    paths = Paths(config_path.parent.parent)
+    with pytest.raises(ConfigError, match="JupyterHub does not start with both"):
+        reload("hub", paths, checker, runner)
+    assert runner.calls == []  # the running hub is never stopped for it
+
+
 def test_an_invalid_file_on_disk_is_reported_by_key(cli, config_path):
     config_path.parent.mkdir()
     config_path.write_text("users:\n  allowed: alice\n")

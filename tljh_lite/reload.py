@@ -16,6 +16,7 @@ from .paths import Paths
 from .systemd import reason_from_journal
 from .hub.unit import HUB_UNIT
 from .units.manager import UnitManager
+from .users.promotion import secure_new_admins
 
 
 def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90,
@@ -27,6 +28,9 @@ def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout
         previous = checker.merged(ConfigFile(last_good.config_file).load()) if last_good.exists() else None
         version = units.switch_proxy(config, timeout, previous)
     else:
+        for new_admin in secure_new_admins(config, paths):  # never an admin with a stranger's password
+            for line in new_admin.lines():
+                say(line)
         for line in before_restart(config, paths):  # an admin never locked out without a word
             say(line)
         version = _restart_hub(units, paths, checker, last_good, config, timeout)

@@ -67,4 +67,17 @@ def one_acme_server(config: Mapping[str, Any]) -> list[Problem]:
     return []
 
 
-BUILT_IN_RULES: list[Rule] = [tls_pair, https_certificate, distinct_ports, one_acme_server]
+def groups_or_manage_groups(config: Mapping[str, Any]) -> list[Problem]:
+    """JupyterHub refuses to start with both: groups then belong to the authenticator (its
+    `manage_groups`), and config.yaml's groups would be loaded over them (JupyterHub.load_groups)."""
+    managing = sorted(section for section, traits in config["auth"].items()
+                      if section != "type" and isinstance(traits, Mapping) and traits.get("manage_groups"))
+    if not managing or not config["groups"]:
+        return []
+    key = f"auth.{managing[0]}.manage_groups"
+    return [Problem(key, f"{key} is true, so the authenticator makes the hub's groups, but config.yaml has groups "
+                         f"too ({', '.join(sorted(config['groups']))}): JupyterHub does not start with both",
+                    f"keep one: sudo tljh-config unset {key}, or remove the groups (sudo tljh-config unset groups.NAME)")]
+
+
+BUILT_IN_RULES: list[Rule] = [tls_pair, https_certificate, distinct_ports, one_acme_server, groups_or_manage_groups]

@@ -47,6 +47,11 @@ AUTH_TEXT_SETTINGS = (
     "login_service", "server_address", "lookup_dn_search_user", "lookup_dn_search_password",
 )
 AUTH_TEXT = {"type": ["string", "null"], "x-expected": "text, or none for the authenticator's default"}
+# Of those, the secrets, whichever authenticator they configure (OAuthenticator's providers, LDAP's bind
+# password): `x-secret` keeps their values out of what is shown or handed on in the clear (the Z2JH
+# export puts them in values-secrets.yaml only; tljh_lite.auth.secrets).
+AUTH_SECRET_SETTINGS = ("client_secret", "lookup_dn_search_password")
+AUTH_SECRET = {**AUTH_TEXT, "x-secret": True}
 
 
 def _section(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -92,7 +97,8 @@ BASE_SCHEMA: dict[str, Any] = _section(
                 r"^[A-Z][A-Za-z0-9_]*$": {
                     "type": "object",
                     "propertyNames": {"format": "python-identifier"},
-                    "properties": {name: AUTH_TEXT for name in AUTH_TEXT_SETTINGS},
+                    "properties": {name: AUTH_SECRET if name in AUTH_SECRET_SETTINGS else AUTH_TEXT
+                                   for name in AUTH_TEXT_SETTINGS},
                     "additionalProperties": {},  # any other setting: the authenticator checks it
                     "x-expected": "a mapping of the authenticator's settings",
                 }

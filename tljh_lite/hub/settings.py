@@ -13,6 +13,7 @@ from ..auth.kinds import hub_class, kind_of
 from ..ports import USAGE_PAGE_PORT
 from ..users.admission import firstuse_allows_all
 from ..users.groups import group_overrides, load_groups
+from ..users.roles import admin_role
 
 Settings = dict[str, dict[str, Any]]
 
@@ -67,6 +68,7 @@ def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: st
     if proxy_sync_token:
         services.append({"name": PROXY_SYNC_NAME, "api_token": proxy_sync_token})
         roles.append({"name": PROXY_SYNC_NAME, "scopes": ["proxy"], "services": [PROXY_SYNC_NAME]})
+    roles.append(admin_role(config))  # users.admin, exactly: JupyterHub's admin_users only ever adds
     put("JupyterHub", "services", services)
     put("JupyterHub", "load_roles", roles)
     return settings

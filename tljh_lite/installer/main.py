@@ -32,6 +32,9 @@ from ..plugins import collect, plugin_manager
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
 from ..students.ssh import ensure_no_ssh
+from ..hub.unit import HUB_UNIT
+from ..users.admission import known_users
+from ..users.adoption import adopt_accounts
 from .admins import (
     Admin,
     check_admin_passwords,
@@ -39,7 +42,7 @@ from .admins import (
     ensure_admins_listed,
     parse_admins,
     password_states,
-    uses_firstuse,
+    replace_untrusted_passwords,
 )
 from ..apt import Distro, ensure_apt_packages
 from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins
@@ -59,7 +62,7 @@ UMASK = 0o022  # whatever the caller's (027 is common): students must read both 
 @dataclass(frozen=True)
 class Installed:
     url: str
-    firstuse: bool  # whether the admins' passwords are FirstUse's to store
+    config: dict  # the merged config the hub runs with
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,13 @@ def setup_logging(path: Path) -> None:
     log.setLevel(logging.DEBUG)
 
 
-def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> Installed:
+def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner,
+            replaced: list[Admin] | None = None) -> Installed:
     """Every step, in order. Plugins are installed and loaded first, so a broken
     one stops the install before anything else changes. The admins' passwords
-    are not stored here: main() does that last, right before the summary."""
+    are not stored here: main() does that last, right before the summary,
+    except a new admin's that tljh-lite did not set, replaced before the hub
+    restarts; those are added to `replaced` (for the summary, or the failure)."""
     ensure_state(paths)
     hub_python = str(paths.hub_venv / "bin" / "python3")
     if options.plugins:
@@ -128,6 +134,9 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         file_config = ConfigFile(paths.config_file).load()
         checker.check(file_config)
         config = checker.merged(file_config)
+        for warning in adopt_accounts(paths, runner, _hub_users(config, paths)):
+            progress.say(warning)
+        (replaced if replaced is not None else []).extend(replace_untrusted_passwords(config, paths, admins))
         for link, command in COMMAND_LINKS.items():
             _link(link, paths.hub_venv / "bin" / command)
     with progress.step("Starting the proxy and the hub"):
@@ -139,7 +148,14 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
     if pm.hook.tljh_post_install.get_hookimpls():
         with progress.step("Running plugins' post-install steps"):
             call_each(pm, "tljh_post_install", progress.say)
-    return Installed(public_url(config), uses_firstuse(config))
+    return Installed(public_url(config), config)
+
+
+def _hub_users(config, paths: Paths) -> set[str]:
+    """Everyone the hub knows, and everyone config.yaml names."""
+    users = config["users"]
+    named = {name.lower() for key in ("allowed", "admin", "banned") for name in users[key]}
+    return known_users(paths.hub_db) | named
 
 
 def _link(link: Path, target: Path) -> None:
@@ -156,7 +172,7 @@ def summary(
 ) -> str:
     """The last words of an install; with show_passwords=False, the text for the log."""
     lines = [f"Installation successful ({elapsed:.0f} s).", "", f"Your hub: {url}"]
-    for admin in admins:
+    for admin in admins + [admin for admin in passwords_set if admin not in admins]:  # new admins named by hand
         if admin in passwords_set and admin.generated:
             if show_passwords:
                 lines.append(f"Admin: {admin.name}, password: {admin.password}  (shown only once: write it down)")
@@ -202,16 +218,21 @@ def main(argv=None) -> int:
     started = float(os.environ.get("TLJH_LITE_STARTED_AT") or 0) or None
     progress = Progress(started)
     admins: list[Admin] = []
+    replaced: list[Admin] = []
     try:
         admins = parse_admins(sys.stdin.read() if not sys.stdin.isatty() else "")
         check_admin_passwords(admins)
-        installed = install(options, admins, paths, progress, Runner())
+        runner = Runner()
+        installed = install(options, admins, paths, progress, runner, replaced)
         # Last, so that a generated password that is stored is one the summary shows.
-        passwords_set = ensure_admin_passwords(paths, admins) if installed.firstuse else []
+        stored = ensure_admin_passwords(installed.config, paths, [a for a in admins if a not in replaced])
+        if stored.restart_hub:  # NativeAuthenticator reads a changed password at its next start
+            UnitManager(paths, runner, say=progress.say).restart(HUB_UNIT, installed.config, HEALTH_TIMEOUT)
+        passwords_set = replaced + stored.admins
     except (Exception, KeyboardInterrupt) as e:
         lines = failure_lines(e, log_path)
         try:
-            lines += password_states(paths, admins)
+            lines += password_states(paths, admins, replaced)
         except Exception:  # never hide the error that brought us here
             log.exception("could not read the admins' password state")
         for line in lines:
