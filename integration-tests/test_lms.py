@@ -194,7 +194,8 @@ def members(lti: Lti, group: str) -> set[str]:
 
 @contextmanager
 def chromium(lti: Lti):
-    """Debian's Chromium trusting the tests' CA, with hub.test and lms.test on this machine."""
+    """Debian's Chromium trusting the tests' CA, with hub.test and lms.test on this machine.
+    It refuses third parties' cookies unless they are partitioned, as browsers do now."""
     from playwright.sync_api import sync_playwright
 
     from browser import CHROMIUM, CHROMIUM_ARGS, trusting_profile
@@ -313,7 +314,9 @@ def test_the_hubs_login_form_logs_nobody_in(lti):
     assert "Sign in with your course page in the LMS" in form.text
     xsrf = re.search(r'name="_xsrf"\s+value="([^"]+)"', form.text) or re.search(r'xsrf_token: "([^"]+)"', form.text)
     for field in ("email", "sub", "username"):
-        client.session.post(client.url("hub/login"), data={field: "prof", "_xsrf": xsrf.group(1)}, timeout=30)
+        refused = client.session.post(client.url("hub/login"), data={field: "prof", "_xsrf": xsrf.group(1)}, timeout=30)
+        # JupyterHub shows its login page again: its one button says where to log in.
+        assert refused.status_code == 403 and "Sign in with your course page in the LMS" in refused.text, field
         assert client.whoami() is None, field
     journal = lti.hub.sh("journalctl -u jupyterhub --since -5min --no-pager").stdout
     assert "Refused a login that did not come through an LTI launch (POST /hub/login)" in journal
@@ -321,7 +324,8 @@ def test_the_hubs_login_form_logs_nobody_in(lti):
 
 def test_a_launch_inside_the_lms_page_works_in_chromium(lti, release):
     """The LMS shows the hub in an iframe: to the browser the hub is a third party there, so its
-    cookies must be SameSite=None and Secure, and the hub must let the LMS's page frame it."""
+    cookies must be SameSite=None, Secure and Partitioned (Chromium refuses other third-party
+    cookies), and the hub and her server must let the LMS's page frame them."""
     from browser import ARTIFACTS
 
     with chromium(lti) as context:

@@ -9,7 +9,8 @@ checks of LTI's required claims) and changes what 1.6.3 gets wrong on a shared h
    username from whatever dict it is given, and JupyterHub's own login form
    (POST /hub/login) gives it the form's fields: anyone could log in as anyone,
    an admin included, by posting `email=prof` (hub admins are root here). Here
-   `authenticate` accepts only a `Launch` built by the launch handler below.
+   `authenticate` accepts only a `Launch` built by the launch handler below, and
+   the login form's post is refused before it gets there.
 2. **The LMS's keys are cached with a bound** (`tokens.LmsKeys`); upstream fetched
    them from the LMS for every launch, with the hub's event loop waiting.
 3. **A launch is accepted once** (`replay.SeenNonces`); upstream's cookie check
@@ -43,6 +44,7 @@ from typing import Any
 
 from jupyterhub import orm
 from jupyterhub.handlers import BaseHandler
+from jupyterhub.handlers.login import LoginHandler
 from jupyterhub.utils import url_path_join
 from ltiauthenticator.lti13.auth import LTI13Authenticator as UpstreamLTI13Authenticator
 from ltiauthenticator.lti13.error import ValidationError
@@ -64,6 +66,7 @@ from .toolkey import public_jwks, tool_key
 COOKIES_BLOCKED = ("LTI launch refused: this browser did not send back the hub's cookie from the start of the "
                    "launch (it blocks the hub's cookies inside the LMS's page, or the hub is not on HTTPS); "
                    "open the link in a new tab, or ask your teacher")
+OPEN_FROM_LMS = "This hub logs people in from their course page in the LMS (LTI 1.3): open it from there"
 NOT_THIS_LAUNCH = ("LTI launch refused: it does not match the launch this browser started (started twice, or in "
                    "another tab); open the link in the LMS again")
 
@@ -81,8 +84,7 @@ class LaunchInitHandler(LTI13LoginInitHandler):
     def post(self):
         issuer = self.get_argument("iss", None)
         if issuer is None:
-            raise HTTPError(400, "%s", "This hub logs people in from their course page in the LMS (LTI 1.3): "
-                                       "open it from there")
+            raise HTTPError(400, "%s", OPEN_FROM_LMS)
         if issuer != self.authenticator.issuer:
             raise HTTPError(400, "%s", f"LTI launch refused: the launch comes from another LMS (issuer {issuer!r}; "
                                        f"this hub trusts {self.authenticator.issuer!r})")
@@ -95,6 +97,17 @@ class LaunchInitHandler(LTI13LoginInitHandler):
         return super().post()
 
     get = post
+
+
+class FormlessLoginHandler(LoginHandler):
+    """/hub/login: JupyterHub's page, whose one button says where people log in; a post to it
+    logs nobody in (JupyterHub's own handler would hand the form's fields to `authenticate`,
+    and fail with a 500 on a form without a username). A 403 shows the page again."""
+
+    async def post(self):
+        self.log.warning("Refused a login that did not come through an LTI launch (%s %s)",
+                         self.request.method, self.request.path)
+        raise HTTPError(403, "%s", OPEN_FROM_LMS)
 
 
 class LaunchHandler(LTI13CallbackHandler):
@@ -252,7 +265,9 @@ class LTI13Authenticator(UpstreamLTI13Authenticator):
         return url_path_join(base_url, CONFIG_PATH)
 
     def get_handlers(self, app):
-        return [*super().get_handlers(app), (url_path_join("", JWKS_PATH), ToolKeysHandler)]
+        # Before JupyterHub's own handlers, so /login is ours.
+        return [*super().get_handlers(app), (url_path_join("", JWKS_PATH), ToolKeysHandler),
+                ("/login", FormlessLoginHandler)]
 
     def lms_keys(self) -> LmsKeys:
         if self._keys is None or self._keys.url != self.jwks_endpoint:
