@@ -136,3 +136,17 @@ def test_the_test_plugin_records_puts_course_a_in_its_group_and_opens_the_assign
     closed = Launch("cy", ("student",), False, {"context_title": "closed course", "custom": {}})
     with pytest.raises(TljhError, match="closed course is closed"):
         ask_plugins(pm, closed, "/")
+
+
+def test_a_launch_starting_in_a_frame_gets_the_check_page_once():
+    from tljh_lite.auth.lti.framecheck import MARKER, frame_check_page, in_a_frame
+
+    assert in_a_frame({"Sec-Fetch-Dest": "iframe"}, {"iss": [b"x"]})
+    assert not in_a_frame({"Sec-Fetch-Dest": "iframe"}, {"iss": [b"x"], MARKER: [b"1"]})  # posted by the page
+    assert not in_a_frame({"Sec-Fetch-Dest": "document"}, {"iss": [b"x"]})  # a tab of its own
+    assert not in_a_frame({}, {})  # a browser that does not say: as before
+    page = frame_check_page("/hub/lti13/oauth_login", {"iss": "https://lms", "lti_message_hint": '{"a": "<b>"}',
+                                                       MARKER: "1"})
+    assert '<input type="hidden" name="lti_message_hint" value="{&quot;a&quot;: &quot;&lt;b&gt;&quot;}">' in page
+    assert page.count(f'name="{MARKER}"') == 1 and 'action="/hub/lti13/oauth_login"' in page
+    assert "localStorage.setItem" in page and 'form.target = "_blank"' in page

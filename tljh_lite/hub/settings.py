@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..auth.kinds import hub_class, kind_of
-from ..auth.lti.web import hub_web_settings, server_environment, server_web_settings
+from ..auth.lti.web import hub_web_settings, server_web_settings
 from ..ports import USAGE_PAGE_PORT
 from ..users.admission import firstuse_allows_all
 from ..users.groups import group_overrides, load_groups
@@ -62,8 +62,6 @@ def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: st
         put("JupyterHub", "tornado_settings", {"xsrf_cookie_kwargs": SECURE_COOKIE, **hub_web_settings(config)})
         server = {"xsrf_cookie_kwargs": SECURE_COOKIE, **server_web_settings(config)}
         put("Spawner", "args", [server_argument("ServerApp.tornado_settings", server)])
-        if server_environment(config):
-            put("Spawner", "environment", server_environment(config))
 
     services, roles = _culler(config["services"]["cull"], python)
     services.append(usage_page_service(python))

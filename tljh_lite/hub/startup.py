@@ -11,8 +11,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..auth.lti.partitioned import allow_partitioned_cookies
-from ..auth.lti.web import framed_by_lms
 from ..config.checker import config_checker
 from ..config.file import ConfigFile
 from .settings import apply, hub_settings
@@ -84,8 +82,6 @@ def configure(c: Any, paths: Paths) -> None:
     checker.check(config)
     token = token_file(paths).read_text().strip() if token_file(paths).exists() else None
     apply(c, hub_settings(checker.merged(config), python=sys.executable, proxy_sync_token=token))
-    if framed_by_lms(checker.merged(config)):
-        allow_partitioned_cookies()  # the hub's cookies inside the LMS's page (auth.lti.web)
     block_dropped_users(c, checker.merged(config), paths.hub_db)
     remove_stale_members(checker.merged(config), paths.hub_db)
     pm.hook.tljh_custom_jupyterhub_config(c=c)

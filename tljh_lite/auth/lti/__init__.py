@@ -8,7 +8,8 @@ Pure parts, importable anywhere (the command line, unit tests):
 - `landing`: where a launch sends her (her server, a notebook, an nbgitpuller link), kept on this hub;
 - `replay`: the nonces already used, remembered until their launch expires (bounded);
 - `registration`: the tool's URLs a professor pastes into the LMS (`tljh-lite lti info`);
-- `web`: the cookie and frame settings a launch inside the LMS's page needs over HTTPS.
+- `web`: the cookie and frame settings a launch inside the LMS's page needs over HTTPS;
+- `framecheck`: the page a launch starting inside the LMS's page gets first (there, or a new tab).
 
 Parts that need PyJWT (the hub's environment, the `test` extra): `tokens` (checking an
 id_token against the LMS's keys, fetched over HTTPS and cached with a bound) and `toolkey`

@@ -20,7 +20,9 @@ checks of LTI's required claims) and changes what 1.6.3 gets wrong on a shared h
    to `sub`, so two claims' names could collide), names made safe (`usernames`).
 5. **Where she lands** (`landing`): what the signed launch or a plugin says, on this
    hub only; upstream followed the unsigned target of the login request.
-6. **The tool's key set and configuration** (`toolkey`): registration forms ask for
+6. **A launch inside the LMS's page** (`framecheck`) goes on there only if the browser
+   lets the hub keep data in the frame; else one click opens it in a new tab.
+7. **The tool's key set and configuration** (`toolkey`): registration forms ask for
    a key set URL; the configuration JSON asks the LMS for no services (upstream's
    asks Canvas for grade, roster and data-services scopes it never uses).
 
@@ -57,6 +59,7 @@ from traitlets import Bool, List, Set, TraitError, Unicode, validate
 from ...errors import TljhError
 from ...plugins import installed_plugins
 from .claims import DEFAULT_ALLOWED_ROLES, DEFAULT_USERNAME_KEY, Launch, LaunchRefused, Policy, read_launch
+from .framecheck import frame_check_page, in_a_frame
 from .landing import LaunchPlan, ask_plugins, launch_landing, redirect_for
 from .registration import CONFIG_PATH, JWKS_PATH, LAUNCH_PATH, LOGIN_PATH, tool_urls
 from .replay import SeenNonces
@@ -91,6 +94,11 @@ class LaunchInitHandler(LTI13LoginInitHandler):
         client_id = self.get_argument("client_id", None)
         if client_id is not None and client_id not in self.authenticator.client_id:
             raise HTTPError(400, "%s", f"LTI launch refused: the launch is for another tool (client id {client_id!r})")
+        if in_a_frame(self.request.headers, self.request.arguments):  # inside the LMS's page: framecheck
+            fields = {name: self.get_argument(name) for name in self.request.arguments}
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(frame_check_page(self.request.path, fields))
+            return None
         if client_id is None and len(self.authenticator.client_id) == 1:
             # Optional in a login initiation (LTI 1.3 Security, 5.1.1.1); the authorization request needs it.
             self.request.arguments["client_id"] = [next(iter(self.authenticator.client_id)).encode()]

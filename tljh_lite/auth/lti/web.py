@@ -4,9 +4,7 @@ Canvas and Moodle show a tool in an iframe of their own page, and post the
 launch to the hub from their own site. To the browser, the hub is then a
 third party: it sends the hub's cookies (the launch's state and nonce, the
 login, each server's login and `_xsrf`) only if they say `SameSite=None`,
-which browsers accept only with `Secure`, so only over HTTPS, and today only
-`Partitioned` (`partitioned.py`: each student's server gets a config file that
-lets it write that attribute, through JUPYTER_CONFIG_PATH). And JupyterHub
+which browsers accept only with `Secure`, so only over HTTPS. And JupyterHub
 and Jupyter Server forbid being framed at all (`Content-Security-Policy:
 frame-ancestors 'none'`); here the LMS's own pages may frame them, and no
 other site (a page framing the hub to trick a student into clicks could then
@@ -16,20 +14,21 @@ The LMS's pages are at the origins of its issuer and login URL (Moodle:
 its own address), unless `auth.LTI13Authenticator.frame_ancestors` names
 them (Canvas: your school's Canvas address, e.g. https://school.instructure.com).
 Nothing changes without LTI or without HTTPS.
+
+Browsers that refuse a third party's data altogether (Chromium 156 denies a
+framed third party its cookies and its localStorage, which JupyterLab needs)
+get a launch in a tab of its own instead (`framecheck`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from ..kinds import kind_of
 from .registration import SECTION
 
-CROSS_SITE_COOKIE = {"secure": True, "samesite": "None", "partitioned": True}
-# Each student's server loads jupyter_server_config.py from here (partitioned.py).
-SERVER_CONFIG_DIR = Path(__file__).resolve().parent / "server_config"
+CROSS_SITE_COOKIE = {"secure": True, "samesite": "None"}
 
 
 def lms_origins(config: Mapping[str, Any]) -> list[str]:
@@ -75,7 +74,3 @@ def server_web_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     return {"xsrf_cookie_kwargs": dict(CROSS_SITE_COOKIE),
             "headers": {"Content-Security-Policy": f"frame-ancestors {ancestors}"}}
 
-
-def server_environment(config: Mapping[str, Any]) -> dict[str, str]:
-    """Each student's server's environment for the same ({} when not needed)."""
-    return {"JUPYTER_CONFIG_PATH": str(SERVER_CONFIG_DIR)} if framed_by_lms(config) else {}
