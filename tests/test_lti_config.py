@@ -191,3 +191,19 @@ def test_lti_info_says_what_is_unknown_and_refuses_a_wrong_url(cli, config_path,
     code, _, err = lti_info(config_path, capsys, "--url", "hub.school.edu")
     assert code == 1 and err == ("tljh-lite: error: --url hub.school.edu is not a web address; give it like "
                                  "https://hub.example.edu/\n")
+
+
+def test_a_move_to_zero_to_jupyterhub_does_not_open_the_released_class_to_the_login_form(cli, config_path, checker):
+    """The chart's hub image has ltiauthenticator as released; with allow_all it would log in whoever
+    posts the login form, so the export leaves allow_all off and says what to do."""
+    from tljh_lite.config.file import ConfigFile
+    from tljh_lite.scaleout.values import chart_values
+
+    for line in MOODLE:
+        cli(*line.split())
+    out = chart_values(checker.merged(ConfigFile(config_path).load()), image=("img", "1"), read_text=lambda p: "")
+    hub = out.values["hub"]["config"]
+    assert hub["JupyterHub"]["authenticator_class"] == UPSTREAM
+    assert "allow_all" not in hub["LTI13Authenticator"] and hub["LTI13Authenticator"]["client_id"] == "wQ3y0bF5cZk2HdM"
+    (note,) = [n for n in out.notes if n.setting == f"auth.type {UPSTREAM}"]
+    assert "tljh_lite.auth.lti.authenticator.LTI13Authenticator" in note.instead
