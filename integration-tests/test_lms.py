@@ -230,9 +230,13 @@ def test_an_instructor_and_two_learners_launch_from_course_a_into_their_servers(
     with chromium(lti) as context:  # the third in a real browser: the link opens a new tab
         page = context.new_page()
         page.goto(lti.lms.link("a-home", "leo"))
-        page.wait_for_url(f"{lti.hub_url}user/leo/lab**", timeout=180_000)
-        page.wait_for_selector(".jp-Launcher", timeout=90_000)  # JupyterLab loaded, not its splash
         ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            page.wait_for_url(f"{lti.hub_url}user/leo/lab**", timeout=180_000)
+            page.wait_for_selector(".jp-Launcher", timeout=180_000)  # JupyterLab loaded, not its splash
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / f"lti-new-tab-{release}-failed.png"))
+            raise
         page.screenshot(path=str(ARTIFACTS / f"lti-new-tab-{release}.png"))
 
     for name, role in (("ivy", "instructor"), ("lea", "student"), ("leo", "student")):
@@ -338,8 +342,12 @@ def test_a_launch_inside_the_lms_page_works_in_chromium(lti, release):
         with context.expect_page() as opened:
             button.click()
         tab = opened.value
-        tab.wait_for_url(f"{lti.hub_url}user/tia/lab**", timeout=180_000)
-        tab.wait_for_selector(".jp-Launcher", timeout=90_000)  # JupyterLab loaded, not its splash
+        try:
+            tab.wait_for_url(f"{lti.hub_url}user/tia/lab**", timeout=180_000)
+            tab.wait_for_selector(".jp-Launcher", timeout=180_000)  # JupyterLab loaded, not its splash
+        except Exception:
+            tab.screenshot(path=str(ARTIFACTS / f"lti-from-lms-frame-{release}-failed.png"))
+            raise
         tab.screenshot(path=str(ARTIFACTS / f"lti-from-lms-frame-{release}.png"))
         assert page.url.startswith(lti.lms.issuer)  # the LMS's page stays where it was
     assert recorded(lti, "tia")["context"]["context_title"] == "course A"
