@@ -23,15 +23,19 @@ CONFIG = "/opt/tljh/config/config.yaml"
 
 
 @contextlib.contextmanager
-def config_restored(hub: InstalledHub, people: Sequence[str] = (), groups: Sequence[str] = ()) -> Iterator[str]:
+def config_restored(hub: InstalledHub, people: Sequence[str] = (), groups: Sequence[str] = (),
+                    proxy: bool = False) -> Iterator[str]:
     """Yields config.yaml as found; afterwards puts it back byte for byte, reloads, and deletes
     `people` (hub users, unix accounts, homes) and the hub `groups` made meanwhile (the hub keeps
-    an admin's rights after config.yaml stops naming her)."""
+    an admin's rights after config.yaml stops naming her). `proxy`: the http/https keys changed
+    meanwhile, so the proxy is reloaded too (first: the admin's client uses the hub's plain URL)."""
     before = hub.sh(f"cat {CONFIG}").stdout
     try:
         yield before
     finally:
         hub.container.write_file(CONFIG, before, mode=0o600)
+        if proxy:
+            hub.tljh_config("reload", "proxy")
         hub.tljh_config("reload")
         admin = hub.admin()
         for name in people:

@@ -137,9 +137,10 @@ PLUGINS = [
 @pytest.fixture(scope="session")
 def plugin_hub(session_containers: ContainerFactory, image: str):
     """tljh-lite installed with the plugins of PLUGINS, one --plugin flag each,
-    and with --show-progress-page (watched from the host during the install)."""
+    and with --show-progress-page (watched from the host during the install).
+    Its port 443 is published too, for test_lms.py (LTI needs HTTPS)."""
     from installed import SOURCE_IN_CONTAINER, install
 
     args = [arg for plugin in PLUGINS for arg in ("--plugin", f"{SOURCE_IN_CONTAINER}/{plugin}")]
     args.append("--show-progress-page")
-    return install(session_containers, image, extra_args=args)
+    return install(session_containers, image, extra_args=args, extra_ports=[443])

@@ -64,6 +64,11 @@ class Paths:
         return self.state_dir / "jupyterhub.sqlite"
 
     @property
+    def lti_tool_key(self) -> Path:
+        """The LTI tool's private key (auth.lti.toolkey), made at the hub's first start with LTI."""
+        return self.state_dir / "lti13-tool-key.pem"
+
+    @property
     def acme_webroot(self) -> Path:
         """Where certbot puts ACME http-01 challenge files and the port-80 responder reads them."""
         return self.prefix / "acme-webroot"

@@ -49,6 +49,16 @@ def _acme_directory(value: str) -> bool:
     return parsed.scheme == "https" and bool(parsed.hostname) and not re.search(r"\s", value)
 
 
+def _https_url(value: str) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme == "https" and bool(parsed.hostname) and not parsed.fragment and not re.search(r"\s", value)
+
+
+def _https_origin(value: str) -> bool:
+    parsed = urlparse(value)
+    return _https_url(value) and parsed.path in ("", "/") and not parsed.query and not parsed.username
+
+
 # A backup folder inside what backups hold would hold older backups, or be wiped (/tmp).
 _NOT_FOR_BACKUPS = r"/home|/(home/jupyter-[^/]*|opt/tljh|tmp|var/tmp|proc|sys|dev|run|etc/letsencrypt)(/.*)?"
 
@@ -95,6 +105,8 @@ FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
     ),
     "hostname": (_hostname, "a domain name like hub.example.edu"),
     "acme-directory-or-empty": (_acme_directory, "an https:// URL of an ACME directory, or ''"),
+    "https-url": (_https_url, "an https:// URL like https://lms.example.edu/path"),
+    "https-origin": (_https_origin, "an https:// address with no path, like https://school.instructure.com"),
     "backup-folder": (_backup_folder, "an absolute folder path outside the students' homes, /opt/tljh and /tmp"),
 }
 

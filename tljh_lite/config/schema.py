@@ -59,6 +59,44 @@ def _section(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "additionalProperties": False, **extra}
 
 
+def _https_url(what: str) -> dict[str, Any]:
+    return {"type": ["string", "null"], "format": "https-url", "x-expected": f"{what} (https://...), or none"}
+
+
+# auth.LTI13Authenticator: LTI 1.3 launches from the school's LMS (docs/lms.md). The keys a
+# professor types are typed here; the class's other settings pass through unchecked like
+# every authenticator's.
+LTI13_SECTION = {
+    "type": "object",
+    "properties": {
+        "issuer": _https_url("the LMS's issuer"),
+        "client_id": AUTH_TEXT,
+        "authorize_url": _https_url("the LMS's authentication request URL"),
+        "jwks_endpoint": _https_url("the LMS's public keyset URL"),
+        "username_key": {
+            "type": ["string", "null"], "pattern": r"^[A-Za-z_][A-Za-z0-9_.:/#-]*$",
+            "x-expected": "the claim that names people (sub, email, or custom_NAME), or none for sub",
+        },
+        "allowed_roles": {
+            "type": ["array", "null"],
+            "items": {"enum": ["Instructor", "TeachingAssistant", "Learner"],
+                      "x-expected": "Instructor, TeachingAssistant or Learner"},
+            "uniqueItems": True,
+            "x-expected": "a list of LMS roles (Instructor, TeachingAssistant, Learner), or none for all three",
+        },
+        "lms_admins_are_hub_admins": {"type": ["boolean", "null"], "x-expected": "true or false, or none (false)"},
+        "frame_ancestors": {
+            "type": ["array", "null"],
+            "items": {"type": "string", "format": "https-origin"},
+            "uniqueItems": True,
+            "x-expected": "a list of the LMS's addresses (https://...), or none for the issuer's and login URL's",
+        },
+    },
+    "additionalProperties": {},
+    "x-expected": "a mapping of LTI13Authenticator's settings",
+}
+
+
 # limits.* and groups.<name>.limits.*: what one student's server may use.
 LIMITS = _section(
     {
@@ -90,6 +128,7 @@ BASE_SCHEMA: dict[str, Any] = _section(
                     "format": "authenticator-class",
                     "x-expected": "an authenticator class (module.Class) or entry-point name",
                 },
+                "LTI13Authenticator": LTI13_SECTION,
             },
             # auth.<AuthenticatorClass>.<trait>: passed to that class as traitlets
             # config. TLJH only treats capitalised keys as class sections.

@@ -51,6 +51,8 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
             "extra_routes": {CHALLENGE_PREFIX: ACME_CHALLENGE_URL},
         },
         "FirstUseAuthenticator": {"dbm_path": str(paths.state_dir / "passwords.dbm")},
+        # The LTI tool's own key (auth.lti.toolkey), root only like the rest of the state.
+        "LTI13Authenticator": {"tool_key_file": str(paths.lti_tool_key)},
         "SystemdSpawner": {
             "unit_name_template": "{USERNAME}",
             "username_template": "{USERNAME}",

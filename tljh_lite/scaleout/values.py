@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from ..auth.kinds import kind_of
 from ..auth.secrets import secret_settings
 from ..hub.settings import CULLER_NAME, hub_settings
 from ..users.groups import LIMITS
@@ -165,6 +166,16 @@ def _auth_notes(config, out: ChartValues) -> None:
         out.notes.append(Note(f"auth.type {auth_type}", "not in the chart's hub image (quay.io/jupyterhub/k8s-hub); "
                               "values.yaml names it anyway, with its settings", "build a hub image FROM "
                               "quay.io/jupyterhub/k8s-hub with its package and set hub.image, or choose another"))
+    if kind_of(auth_type) == "lti13":
+        # Not with the released class: it would let in whoever posts the login form (docs/lms.md).
+        out.values["hub"]["config"].get("LTI13Authenticator", {}).pop("allow_all", None)
+        out.notes.append(Note(f"auth.type {auth_type}", "the chart's hub image runs jupyterhub-ltiauthenticator as "
+                              "released, which logs in whoever posts the hub's login form with a name (tljh-lite "
+                              "runs a class of its own, docs/lms.md), so values.yaml leaves allow_all off and no "
+                              "launch gets in", "build a hub image FROM quay.io/jupyterhub/k8s-hub with tljh-lite "
+                              "in it, set hub.config.JupyterHub.authenticator_class to "
+                              "tljh_lite.auth.lti.authenticator.LTI13Authenticator and "
+                              "hub.config.LTI13Authenticator.allow_all to true"))
     if "nativeauthenticator" in kind:
         out.notes.append(Note("NativeAuthenticator's passwords", "they live in this hub's database, which does not "
                               "move (the new hub may run an older JupyterHub)", "students sign up again on the new "
