@@ -11,11 +11,11 @@ import sys
 from typing import Sequence
 
 from ..paths import Paths
-from . import backup, export, https, report, status, users
+from . import backup, bundle, export, https, report, status, users
 from .framework import ArgumentParser, make_parser, run
 
 PROG = "tljh-lite"
-SUBCOMMANDS = (https, backup, users, export, status, report)
+SUBCOMMANDS = (https, backup, users, export, status, report, bundle)
 
 
 def build_parser(paths: Paths) -> ArgumentParser:

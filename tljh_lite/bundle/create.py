@@ -1,0 +1,230 @@
+"""`tljh-lite bundle create`: one file with everything an install needs, made on a connected machine.
+
+    tljh-lite bundle create --release bookworm --out FILE [--plugin SPEC ...] [--user-requirements FILE]
+
+The steps: build tljh-lite (and plugins given as folders) into wheels; ask
+them what an install wants (wanted.py); resolve both environments for the
+target and download their wheels (wheels.py); resolve and download the
+Debian packages for the target (debs.py); write the manifest and the tar,
+atomically. Downloads are kept in a cache, so the next bundle fetches only
+what changed. docs/offline.md has the professor's side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Mapping
+
+from ..errors import TljhError
+from ..files import atomic_output
+from ..runner import Runner
+from .debs import AptState, debian_sources, packages_index
+from .manifest import BOOTSTRAP, DEBS, MANIFEST, PINS, USER_REQUIREMENTS, WHEELS, Manifest
+from .targets import Target
+from .wheels import Tools, local_requirement, normalize, pins_of, tool_env, without_local
+
+CHECKOUT = Path(__file__).resolve().parent.parent.parent  # when this code runs from a checkout
+# What the students' environment is made with besides its packages: `uv venv --seed` puts
+# pip in it (and setuptools and wheel, for Pythons before 3.12), from the bundle when offline.
+SEED_PACKAGES = ["pip", "setuptools", "wheel"]
+
+
+@dataclass
+class BundleRequest:
+    release: str
+    out: Path | None = None  # default: tljh-lite-VERSION-RELEASE-ARCH.tar here
+    architecture: str = "amd64"
+    plugins: list[str] = field(default_factory=list)  # requirements, or folders and wheels of plugins
+    user_requirements: Path | None = None
+    source: Path | None = None  # a checkout of tljh-lite; default: the checkout this code runs from
+    index_url: str | None = None
+    cache: Path | None = None
+    apt_sources: str | None = None  # deb822 text; default: deb.debian.org for the release (tests give their own)
+
+
+@dataclass
+class Made:
+    path: Path
+    manifest: Manifest
+    size: int
+    seconds: float
+    sha256: str
+
+    def summary(self) -> str:
+        files = self.manifest.files
+        wheels = sum(1 for name in files if name.startswith(f"{WHEELS}/"))
+        debs = sum(1 for name in files if name.endswith(".deb"))
+        return (
+            f"Bundle written: {self.path}\n"
+            f"    tljh-lite {self.manifest.tljh_lite}, JupyterHub {self.manifest.jupyterhub}, for "
+            f"{self.manifest.distro} ({self.manifest.release}) on {self.manifest.architecture}, "
+            f"Python {self.manifest.python}\n"
+            f"    {self.size / 1e6:.0f} MB: {wheels} wheels, {debs} Debian packages; made in {self.seconds:.0f} s\n"
+            f"    sha256 {self.sha256}  (compare it on the server: sha256sum {self.path.name})\n"
+            f"Install it on the server: tar -xf {self.path.name} {BOOTSTRAP} && "
+            f"sudo python3 {BOOTSTRAP} --bundle {self.path.name} --admin NAME"
+        )
+
+
+def default_cache(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or tempfile.gettempdir(), ".cache")
+    return Path(base) / "tljh-lite" / "bundle"
+
+
+def source_of(request: BundleRequest) -> Path:
+    """The checkout to bundle: its bootstrap goes in as it is, its package is built into a wheel."""
+    source = (request.source or CHECKOUT).resolve()
+    if (source / "pyproject.toml").is_file() and (source / "installer" / BOOTSTRAP).is_file():
+        return source
+    raise TljhError(
+        f"{source} is not a checkout of tljh-lite",
+        "give --source a checkout of tljh-lite (the folder with pyproject.toml and installer/bootstrap.py)",
+    )
+
+
+def create(request: BundleRequest, runner: Runner, environ: Mapping[str, str], say: Callable[[str], None]) -> Made:
+    started = time.monotonic()
+    target = Target.of(request.release, request.architecture)
+    source = source_of(request)
+    if request.user_requirements and not request.user_requirements.is_file():
+        raise TljhError(f"--user-requirements {request.user_requirements} does not exist", "give a requirements.txt")
+    cache = (request.cache or default_cache(environ)).resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    env = tool_env(environ, cache, request.index_url)
+    work = Path(tempfile.mkdtemp(prefix="work-", dir=cache))
+    try:
+        say(f"==> Making a bundle for {target.describe()}")
+        tools = Tools.ensure(cache / "tools", runner, env)
+        built, plugin_lines, plugin_names = _built_wheels(tools, source, request.plugins, work / "built")
+        tljh_lite_wheel = built[0]
+        version = tljh_lite_wheel.name.split("-")[1]
+
+        say(f"==> Asking tljh-lite {version} and the plugins what an install needs")
+        hooks = tools.environment_with(work / "hooks", [str(tljh_lite_wheel), *plugin_lines])
+        wanted = tools.wanted(hooks)
+
+        say(f"==> Resolving both environments for Python {target.release.python} on {target.machine}")
+        pins = work / PINS
+        pins.mkdir()
+        hub_in = work / "hub.in"
+        hub_in.write_text("\n".join([f"tljh-lite[hub] @ {tljh_lite_wheel.resolve().as_uri()}", *plugin_lines,
+                                     *wanted["hub_pip"]]) + "\n")
+        hub_pins = tools.compile(target, hub_in, pins / "hub.txt")
+        hub = pins_of(hub_pins.read_text())
+        user_in = work / "user.in"
+        user_lines = [*wanted["user_pip"], f"jupyterhub=={hub['jupyterhub']}", *SEED_PACKAGES]
+        if request.user_requirements:
+            user_lines.append(f"-r {request.user_requirements.resolve()}")
+        user_in.write_text("\n".join(user_lines) + "\n")
+        user_pins = tools.compile(target, user_in, pins / "user.txt")
+
+        say("==> Downloading the wheels")
+        wheels = work / WHEELS
+        wheels.mkdir()
+        for compiled in (hub_pins, user_pins):
+            remote = work / f"remote-{compiled.name}"
+            remote.write_text(without_local(compiled.read_text()))
+            tools.download(target, remote, wheels)
+        tools.wheels_from_sources(target, wheels, work / "from-sources")
+        for wheel in built:
+            shutil.copy2(wheel, wheels / wheel.name)
+
+        say(f"==> Resolving and downloading the Debian packages for {target.release.name}")
+        apt = AptState(cache / f"apt-{target.release.codename}-{target.architecture}", target,
+                       request.apt_sources or debian_sources(target), runner)
+        apt.update()
+        debs = apt.download(wanted["apt"])
+        index = work / "Packages"
+        index.write_text(packages_index(runner, debs))
+
+        manifest = Manifest(
+            tljh_lite=version, jupyterhub=hub["jupyterhub"], release=target.release.codename,
+            distro=target.release.distro, architecture=target.architecture, python=target.release.python,
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            plugins=[f"{name}=={hub[normalize(name)]}" for name in plugin_names],
+            apt_packages=wanted["apt"], user_requirements=request.user_requirements is not None,
+        )
+        members = {BOOTSTRAP: source / "installer" / BOOTSTRAP, f"{DEBS}/Packages": index}
+        members.update({f"{DEBS}/{deb.name}": deb for deb in debs})
+        members.update({f"{WHEELS}/{w.name}": w for w in sorted(wheels.glob("*.whl"))})
+        members.update({f"{PINS}/{p.name}": p for p in (hub_pins, user_pins)})
+        if request.user_requirements:
+            members[USER_REQUIREMENTS] = request.user_requirements
+        for name, path in members.items():
+            manifest.add(name, path)
+
+        out = (request.out or Path(f"tljh-lite-{version}-{target.release.codename}-{target.architecture}.tar"))
+        say(f"==> Writing {out} ({manifest.total_size() / 1e6:.0f} MB)")
+        digest = write_bundle(out, manifest, members)
+        return Made(out, manifest, out.stat().st_size, time.monotonic() - started, digest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _built_wheels(tools: Tools, source: Path, plugins: list[str], out: Path) -> tuple[list[Path], list[str], list[str]]:
+    """tljh-lite's wheel first, then the plugins given as folders or wheels; the plugins' requirement lines
+    (a wheel file, or the requirement as given) and their names."""
+    built = [tools.build_wheel(source, out)]
+    lines, names = [], []
+    for spec in plugins:
+        path = Path(spec).expanduser()
+        if path.exists():
+            wheel = path if path.is_file() and path.name.endswith(".whl") else tools.build_wheel(path, out)
+            built.append(wheel)
+            lines.append(local_requirement(wheel))
+            names.append(wheel.name.split("-")[0])
+        else:
+            lines.append(spec)
+            names.append(_requirement_name(spec))
+    return built, lines, names
+
+
+def _requirement_name(spec: str) -> str:
+    name = spec.strip().split(";")[0]
+    for stop in "[=<>!~@ (":
+        name = name.split(stop)[0]
+    if not name:
+        raise TljhError(f"--plugin {spec!r} is not a requirement, a folder or a wheel", "give one like tljh-some-course")
+    return name
+
+
+def write_bundle(out: Path, manifest: Manifest, members: dict[str, Path]) -> str:
+    """The tar, manifest first, written beside `out` and renamed into place; its sha256."""
+    text = manifest.to_json().encode()
+    with atomic_output(out, 0o644) as raw:
+        hashing = _HashingWriter(raw, hashlib.sha256())
+        with tarfile.open(fileobj=hashing, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime, info.mode = len(text), int(time.time()), 0o644
+            tar.addfile(info, io.BytesIO(text))
+            for name, path in members.items():
+                info = tar.gettarinfo(str(path), arcname=name)
+                info.uid = info.gid = 0
+                info.uname = info.gname = "root"
+                info.mode = 0o644
+                with open(path, "rb") as f:
+                    tar.addfile(info, f)
+    return hashing.digest.hexdigest()
+
+
+class _HashingWriter:
+    """A file object that hashes what goes through it (the bundle's own sha256, for the professor to compare)."""
+
+    def __init__(self, raw, digest):
+        self.raw, self.digest = raw, digest
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
