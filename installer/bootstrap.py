@@ -630,6 +630,17 @@ def check_index_url(url: str) -> str:
     return url
 
 
+FROM_ENVIRONMENT = "from the environment"
+SAVED = "saved by the last install"
+
+
+def trusted_host(index_url: str) -> str | None:
+    """A plain-http mirror is one pip ignores unless it is a trusted host (tljh_lite/downloads/pipconf.py
+    trusted_host)."""
+    parts = urllib.parse.urlsplit(index_url)
+    return parts.netloc if parts.scheme == "http" else None
+
+
 class Downloads:
     """Where this run downloads from: the proxy (from the environment, else saved by the last install)
     and the mirror (--index-url, else the saved one). Children get env()."""
@@ -640,10 +651,13 @@ class Downloads:
 
     def env(self) -> dict:
         env = {spelling: value for name, value in self.proxy.items() for spelling in (name, name.upper())}
-        if self.proxy_from == "the environment":  # given but empty: no proxy, and the installer forgets the saved one
+        if self.proxy_from == FROM_ENVIRONMENT:  # given but empty: no proxy, and the installer forgets the saved one
             env.update({s: "" for name in PROXY_VARIABLES if name not in self.proxy for s in (name, name.upper())})
         if self.index_url:
             env.update({name: self.index_url for name in INDEX_VARIABLES})
+            host = trusted_host(self.index_url)
+            if host:
+                env["PIP_TRUSTED_HOST"] = host
         return env
 
     def describe(self) -> list[str]:
@@ -660,12 +674,12 @@ def downloads_for(environ, saved_text: str | None, index_url: str | None) -> Dow
     saved = read_env_file(saved_text or "")
     given = proxy_given(environ)
     if given is not None:
-        proxy, proxy_from = checked_proxy(given), "the environment"
+        proxy, proxy_from = checked_proxy(given), FROM_ENVIRONMENT
     else:
-        proxy, proxy_from = checked_proxy(proxy_given(saved) or {}), "saved by the last install"
+        proxy, proxy_from = checked_proxy(proxy_given(saved) or {}), SAVED
     if index_url:
         return Downloads(proxy, proxy_from, check_index_url(index_url), "--index-url")
-    return Downloads(proxy, proxy_from, saved.get(INDEX_VARIABLES[0], ""), "saved by the last install")
+    return Downloads(proxy, proxy_from, saved.get(INDEX_VARIABLES[0], ""), SAVED)
 
 
 # ---------------------------------------------------------------- bundles
@@ -717,9 +731,12 @@ class Bundle:
                 f"run the bootstrap inside it: tar -xf {shlex.quote(path)} bootstrap.py && sudo python3 bootstrap.py "
                 f"--bundle {shlex.quote(path)} ...",
             )
-        for key in ("tljh_lite", "jupyterhub", "release", "distro", "architecture", "python", "files"):
-            if key not in manifest:
-                raise not_one
+        texts = ("tljh_lite", "jupyterhub", "release", "distro", "architecture", "python")
+        files = manifest.get("files")
+        if not (all(isinstance(manifest.get(key), str) for key in texts) and isinstance(files, dict) and all(
+                isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and isinstance(entry.get("size"), int)
+                for entry in files.values())):
+            raise not_one
         return cls(path, manifest)
 
     @property

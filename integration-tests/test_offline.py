@@ -69,6 +69,7 @@ def offline_hub(session_containers, image, release):
     with ExecTunnel(container, 80) as tunnel:
         container.host_port = tunnel.port
         hub = InstalledHub(container, "", 0.0)
+        hub.carried = made  # the bundle in HOME/tljh-lite.tar
         carry(hub, made, "tljh-lite.tar")
         result = run_bootstrap(hub, "tljh-lite.tar", "--admin", f"{ADMIN}:{ADMIN_PASSWORD}")
         hub.install_output = result.stdout + result.stderr
@@ -142,24 +143,24 @@ def test_https_with_the_schools_own_certificate_works_offline(offline_hub):
         hub.tljh_config("reload", "proxy")
 
 
-def damaged_copy(source, dest) -> None:
-    """The bundle with one byte changed inside one wheel: its tar is whole, a sum is wrong."""
+def damage(hub: InstalledHub, source, name: str, copy: str) -> None:
+    """A copy of the carried bundle with one byte changed inside one wheel: its tar is whole, a sum is wrong."""
     with tarfile.open(source) as tar:
         member = next(m for m in tar if m.name.startswith("wheels/jupyterhub-"))
-    data = bytearray(source.read_bytes())
-    data[member.offset_data + member.size // 2] ^= 0xFF
-    dest.write_bytes(bytes(data))
+    offset = member.offset_data + member.size // 2
+    flip = f"f = open('{copy}', 'r+b'); f.seek({offset}); b = f.read(1); f.seek({offset}); f.write(bytes([b[0] ^ 255]))"
+    hub.sh(f"cd {HOME} && cp {name} {copy} && python3 -c {shlex.quote(flip)}")
 
 
-def test_a_damaged_bundle_is_refused_with_nothing_changed(offline_hub, release, tmp_path):
+def test_a_damaged_bundle_is_refused_with_nothing_changed(offline_hub):
     hub = offline_hub
-    damaged = tmp_path / "damaged.tar"
-    damaged_copy(bundle(release), damaged)
+    damage(hub, hub.carried, "tljh-lite.tar", "damaged.tar")
     before = state(hub)
-    result = run_bootstrap(hub, carry(hub, damaged, "damaged.tar"), "--admin", ADMIN, check=False)
+    result = run_bootstrap(hub, "damaged.tar", "--admin", ADMIN, check=False)
     refused(result, "is damaged: wheels/jupyterhub-")
     assert state(hub) == before
     assert "tljh-lite-bundle" not in hub.sh("ls -a /var/tmp").stdout
+    hub.sh(f"rm {HOME}/damaged.tar")
 
 
 def test_a_bundle_for_another_release_is_refused_with_nothing_changed(offline_hub, release):

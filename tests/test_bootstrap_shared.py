@@ -413,3 +413,11 @@ def test_the_installer_reads_what_bootstrap_adds_for_a_bundle():
     same("installer_command() with a bundle", (str(options.bundle), options.plugins, options.user_requirements_txt_url,
                                                options.index_url),
          "tljh_lite/installer/main.py parse_args()", ("/var/tmp/b", ["course==1.0"], "/var/tmp/b/r.txt", "https://m/simple/"))
+
+
+@pytest.mark.parametrize("url", ["https://devpi.campus.edu/root/pypi/+simple/", "http://mirror.campus:8080/simple/"])
+def test_bootstrap_gives_children_the_mirror_as_the_saved_settings_do(url):
+    from tljh_lite.downloads.settings import DownloadSettings
+
+    same(f"Downloads(index {url}).env()", bootstrap.Downloads({}, "", url, "--index-url").env(),
+         "tljh_lite/downloads/settings.py DownloadSettings.env()", DownloadSettings(index_url=url).env())

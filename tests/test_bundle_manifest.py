@@ -275,3 +275,17 @@ def test_a_damaged_bundle_changes_nothing_on_the_machine(tmp_path, files, capsys
     err = capsys.readouterr().err
     assert code == 1 and f"error: --bundle {out} is damaged" in err
     assert not prefix.exists() and list(unpack.iterdir()) == []  # no prefix, no log, no half-unpacked bundle
+
+
+def test_a_manifest_that_lacks_what_bootstrap_checks_is_no_bundle(tmp_path):
+    broken = json.loads(manifest().to_json())
+    broken["files"] = {"bootstrap.py": {"sha256": "x"}}  # no size
+    path = tmp_path / "b.tar"
+    data = json.dumps(broken).encode()
+    with tarfile.open(path, "w") as tar:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(bootstrap.BootstrapError) as error:
+        bootstrap.Bundle.open(str(path))
+    assert "is not a tljh-lite bundle" in error.value.message

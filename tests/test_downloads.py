@@ -178,3 +178,15 @@ def test_a_pip_conf_of_the_admins_own_is_left_alone(paths):
 def test_the_index_url_key_takes_a_mirror_without_a_password(checker, url, ok):
     problems = checker.schema_problems({"pip": {"index_url": url}})
     assert (not problems) == ok, problems
+
+
+def test_a_plain_http_mirror_is_one_pip_is_told_to_trust(paths):
+    """pip ignores an http:// index unless it is a trusted host (uv does not care)."""
+    for venv in (paths.hub_venv, paths.user_venv):
+        venv.mkdir(parents=True)
+    keep_mirror(paths, "http://mirror.campus:8080/simple/")
+    assert "trusted-host = mirror.campus:8080\n" in (paths.user_venv / "pip.conf").read_text()
+    assert DownloadSettings.load(paths).env()["PIP_TRUSTED_HOST"] == "mirror.campus:8080"
+    keep_mirror(paths, "https://devpi.campus.edu/simple/")
+    assert "trusted-host" not in (paths.user_venv / "pip.conf").read_text()
+    assert "PIP_TRUSTED_HOST" not in DownloadSettings.load(paths).env()

@@ -11,6 +11,7 @@ A file that is not ours (no marker line) is left alone.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..files import write_if_changed
 from ..paths import Paths
@@ -18,8 +19,16 @@ from ..paths import Paths
 MARKER = "# Written by tljh-lite from config.yaml's pip.index_url (docs/offline.md); tljh-config reload rewrites it.\n"
 
 
+def trusted_host(index_url: str) -> str | None:
+    """A mirror served over plain http is one pip ignores unless told to trust it (its `trusted-host`,
+    host[:port]); uv takes it as it is. An https mirror needs nothing."""
+    parts = urlsplit(index_url)
+    return parts.netloc if parts.scheme == "http" else None
+
+
 def pip_conf(index_url: str) -> str:
-    return f"{MARKER}[global]\nindex-url = {index_url}\n"
+    host = trusted_host(index_url)
+    return f"{MARKER}[global]\nindex-url = {index_url}\n" + (f"trusted-host = {host}\n" if host else "")
 
 
 def ensure_pip_confs(paths: Paths, index_url: str) -> list[Path]:

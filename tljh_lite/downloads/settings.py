@@ -23,7 +23,7 @@ from typing import Mapping, MutableMapping
 
 from ..files import write_if_changed
 from ..paths import Paths
-from .pipconf import ensure_pip_confs
+from .pipconf import ensure_pip_confs, trusted_host
 from .proxy import exported, given, has_credentials, without_credentials
 
 HEADER = "# Written by tljh-lite: how this machine downloads packages (docs/offline.md). Root only.\n"
@@ -44,6 +44,8 @@ class DownloadSettings:
         env = exported(self.proxy)
         if self.index_url:
             env.update({name: self.index_url for name in INDEX_VARIABLES})
+            if trusted_host(self.index_url):
+                env["PIP_TRUSTED_HOST"] = trusted_host(self.index_url)
         if self.offline:
             env.update(OFFLINE_PIP)
         return env
