@@ -245,3 +245,7 @@ def test_bundle_create_refuses_what_it_cannot_make_in_one_line_before_downloadin
     assert not (tmp_path / "cache").exists()  # nothing made, nothing downloaded
     code = from_a_checkout(["create", "--release", "bookworm", "--source", str(tmp_path)])
     assert code == 1 and "is not a checkout of tljh-lite" in capsys.readouterr().err
+    code = from_a_checkout(["create", "--release", "trixie", "--out", str(tmp_path / "no" / "such" / "b.tar"),
+                            "--cache", str(tmp_path / "cache")])
+    assert code == 1 and f"cannot write the bundle into {tmp_path / 'no' / 'such'}" in capsys.readouterr().err
+    assert not (tmp_path / "cache").exists()

@@ -95,48 +95,25 @@ def create(request: BundleRequest, runner: Runner, environ: Mapping[str, str], s
     started = time.monotonic()
     target = Target.of(request.release, request.architecture)
     source = source_of(request)
-    if request.user_requirements and not request.user_requirements.is_file():
-        raise TljhError(f"--user-requirements {request.user_requirements} does not exist", "give a requirements.txt")
+    _check_paths(request)
     cache = (request.cache or default_cache(environ)).resolve()
     cache.mkdir(parents=True, exist_ok=True)
-    env = tool_env(environ, cache, request.index_url)
     work = Path(tempfile.mkdtemp(prefix="work-", dir=cache))
     try:
         say(f"==> Making a bundle for {target.describe()}")
-        tools = Tools.ensure(cache / "tools", runner, env)
+        tools = Tools.ensure(cache / "tools", runner, tool_env(environ, cache, request.index_url))
         built, plugin_lines, plugin_names = _built_wheels(tools, source, request.plugins, work / "built")
-        tljh_lite_wheel = built[0]
-        version = tljh_lite_wheel.name.split("-")[1]
+        version = built[0].name.split("-")[1]
 
         say(f"==> Asking tljh-lite {version} and the plugins what an install needs")
-        hooks = tools.environment_with(work / "hooks", [str(tljh_lite_wheel), *plugin_lines])
-        wanted = tools.wanted(hooks)
+        wanted = tools.wanted(tools.environment_with(work / "hooks", [str(built[0]), *plugin_lines]))
 
         say(f"==> Resolving both environments for Python {target.release.python} on {target.machine}")
-        pins = work / PINS
-        pins.mkdir()
-        hub_in = work / "hub.in"
-        hub_in.write_text("\n".join([f"tljh-lite[hub] @ {tljh_lite_wheel.resolve().as_uri()}", *plugin_lines,
-                                     *wanted["hub_pip"]]) + "\n")
-        hub_pins = tools.compile(target, hub_in, pins / "hub.txt")
+        hub_pins, user_pins = _resolved(tools, target, work, built[0], plugin_lines, wanted, request.user_requirements)
         hub = pins_of(hub_pins.read_text())
-        user_in = work / "user.in"
-        user_lines = [*wanted["user_pip"], f"jupyterhub=={hub['jupyterhub']}", *SEED_PACKAGES]
-        if request.user_requirements:
-            user_lines.append(f"-r {request.user_requirements.resolve()}")
-        user_in.write_text("\n".join(user_lines) + "\n")
-        user_pins = tools.compile(target, user_in, pins / "user.txt")
 
         say("==> Downloading the wheels")
-        wheels = work / WHEELS
-        wheels.mkdir()
-        for compiled in (hub_pins, user_pins):
-            remote = work / f"remote-{compiled.name}"
-            remote.write_text(without_local(compiled.read_text()))
-            tools.download(target, remote, wheels)
-        tools.wheels_from_sources(target, wheels, work / "from-sources")
-        for wheel in built:
-            shutil.copy2(wheel, wheels / wheel.name)
+        wheels = _wheels(tools, target, work, (hub_pins, user_pins), built)
 
         say(f"==> Resolving and downloading the Debian packages for {target.release.name}")
         apt = AptState(cache / f"apt-{target.release.codename}-{target.architecture}", target,
@@ -155,19 +132,60 @@ def create(request: BundleRequest, runner: Runner, environ: Mapping[str, str], s
         )
         members = {BOOTSTRAP: source / "installer" / BOOTSTRAP, f"{DEBS}/Packages": index}
         members.update({f"{DEBS}/{deb.name}": deb for deb in debs})
-        members.update({f"{WHEELS}/{w.name}": w for w in sorted(wheels.glob("*.whl"))})
+        members.update({f"{WHEELS}/{w.name}": w for w in wheels})
         members.update({f"{PINS}/{p.name}": p for p in (hub_pins, user_pins)})
         if request.user_requirements:
             members[USER_REQUIREMENTS] = request.user_requirements
         for name, path in members.items():
             manifest.add(name, path)
 
-        out = (request.out or Path(f"tljh-lite-{version}-{target.release.codename}-{target.architecture}.tar"))
+        out = request.out or Path(f"tljh-lite-{version}-{target.release.codename}-{target.architecture}.tar")
         say(f"==> Writing {out} ({manifest.total_size() / 1e6:.0f} MB)")
         digest = write_bundle(out, manifest, members)
         return Made(out, manifest, out.stat().st_size, time.monotonic() - started, digest)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _check_paths(request: BundleRequest) -> None:
+    """What was given must be there before minutes of downloads: the requirements, the folder to write to."""
+    if request.user_requirements and not request.user_requirements.is_file():
+        raise TljhError(f"--user-requirements {request.user_requirements} does not exist", "give a requirements.txt")
+    folder = (request.out or Path("x")).resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise TljhError(f"cannot write the bundle into {folder}", "give --out a file in a folder you can write to")
+
+
+def _resolved(tools: Tools, target: Target, work: Path, tljh_lite_wheel: Path, plugin_lines: list[str],
+              wanted: dict[str, list[str]], user_requirements: Path | None) -> tuple[Path, Path]:
+    """Both environments pinned for the target: the hub's (tljh-lite, its hub extra, the plugins and their
+    hub packages), then the students' with the same JupyterHub and the seed packages `uv venv --seed` takes."""
+    pins = work / PINS
+    pins.mkdir()
+    hub_in = work / "hub.in"
+    hub_in.write_text("\n".join([f"tljh-lite[hub] @ {tljh_lite_wheel.resolve().as_uri()}", *plugin_lines,
+                                 *wanted["hub_pip"]]) + "\n")
+    hub_pins = tools.compile(target, hub_in, pins / "hub.txt")
+    user_lines = [*wanted["user_pip"], f"jupyterhub=={pins_of(hub_pins.read_text())['jupyterhub']}", *SEED_PACKAGES]
+    if user_requirements:
+        user_lines.append(f"-r {user_requirements.resolve()}")
+    user_in = work / "user.in"
+    user_in.write_text("\n".join(user_lines) + "\n")
+    return hub_pins, tools.compile(target, user_in, pins / "user.txt")
+
+
+def _wheels(tools: Tools, target: Target, work: Path, compiled: tuple[Path, ...], built: list[Path]) -> list[Path]:
+    """Every pinned wheel for the target (downloaded, or built from a pure source), and the ones built here."""
+    wheels = work / WHEELS
+    wheels.mkdir()
+    for pins in compiled:
+        remote = work / f"remote-{pins.name}"
+        remote.write_text(without_local(pins.read_text()))
+        tools.download(target, remote, wheels)
+    tools.wheels_from_sources(target, wheels, work / "from-sources")
+    for wheel in built:
+        shutil.copy2(wheel, wheels / wheel.name)
+    return sorted(wheels.glob("*.whl"))
 
 
 def _built_wheels(tools: Tools, source: Path, plugins: list[str], out: Path) -> tuple[list[Path], list[str], list[str]]:
