@@ -4,8 +4,9 @@ system's python3, where tljh-lite is not installed (`python3 -m tljh_lite.bundle
 Making one downloads a few hundred MB, so both are kept under engine.STATE_DIR
 like the images: the downloads in one cache (uv's, pip's, apt's per release),
 and each bundle by a digest of what it is made from (the checkout's files, the
-release, the version). The two releases' sessions share them: one lock makes
-one bundle at a time, and the second session to ask for one finds it made.
+release, the version). The two releases' sessions share them: each bundle is
+made once, under a lock of its own, and a session that asks for one being
+made waits for it.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ def bundle(release: str, version_bump: bool = False) -> Path:
     out = BUNDLES / f"{release}-{'newer-' if version_bump else ''}{digest.hexdigest()[:16]}.tar"
     if out.exists():
         return out
-    with lock("bundle-build", timeout=3600):
+    # One lock per bundle: the releases' sessions make theirs side by side (bundle create locks what it
+    # shares in the cache), and a session that wants the other's waits for it instead of making it again.
+    with lock(f"bundle-{out.stem}", timeout=3600):
         if out.exists():
             return out
         BUNDLES.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,14 @@
 """A campus whose only way out is a web proxy that asks for a password, and a PyPI mirror on it
 (docs/offline.md).
 
-Debian's squid runs in a container of its own, on docker's bridge (the way
-out) and on an internal network, the campus, where the hub's container is
-the only other machine: the hub has no route out but squid, which tunnels
-TLS (CONNECT) and never looks inside it. Bootstrap gets http(s)_proxy in its
-environment (`sudo -E`, as the docs say) and everything goes through squid,
-whose access log is the evidence. Last, a pypiserver on the campus serves a
-bundle's wheels, and `--index-url` makes it where every package comes from.
+The campus's server (one container: Debian's squid, and a pypiserver) is on
+docker's bridge (the way out) and on an internal network, the campus, where
+the hub's container is the only other machine: the hub has no route out but
+squid, which tunnels TLS (CONNECT) and never looks inside it. Bootstrap gets
+http(s)_proxy in its environment (`sudo -E`, as the docs say) and everything
+goes through squid, whose access log is the evidence. Last, bootstrap runs
+again with neither the proxy (plain sudo: the saved one) nor PyPI:
+`--index-url` names the pypiserver, which serves a bundle's wheels.
 """
 
 from __future__ import annotations
@@ -22,18 +23,18 @@ from pathlib import Path
 import pytest
 
 from bundles import bundle
-from containers import Container, Network
+from containers import Container, Network, ensure_derived_image
 from engine import ensure_image
-from containers import ensure_derived_image
-from installed import ADMIN, ADMIN_PASSWORD, INSTALL_MEMORY, InstalledHub, copy_checkout
+from installed import ADMIN, ADMIN_PASSWORD, INSTALL_MEMORY, SOURCE_IN_CONTAINER, InstalledHub, copy_checkout
 from tunnel import ExecTunnel
 
 PROXY_HOST, PROXY_USER, SECRET = "proxy.campus", "teacher", "S3cret-campus-pw"
 PROXY_URL = f"http://{PROXY_USER}:{SECRET}@{PROXY_HOST}:3128"
-PROXY_ENV = {"http_proxy": PROXY_URL, "https_proxy": PROXY_URL, "no_proxy": ".campus"}
+PROXY_ENV = {"http_proxy": PROXY_URL, "https_proxy": PROXY_URL}
 ACCESS_LOG = "/var/log/squid/access.log"
 MIRROR_HOST, MIRROR_PORT = "mirror.campus", 8080
 STUDENT, STUDENT_PASSWORD = "ada", "ada-first-password"
+PLUGIN = "integration-tests/plugins/tljh-simplest"  # built at install: its build backend comes from PyPI
 
 SQUID_CONF = f"""\
 http_port 3128
@@ -61,11 +62,13 @@ class Campus:
         return self.squid.read_file(ACCESS_LOG)
 
 
-def squid_image() -> str:
+def campus_server_image() -> str:
+    """squid, and pypiserver in a venv of its own: the campus's one server (built once, cached)."""
     return ensure_derived_image(
-        "squid", ensure_image("bookworm"),
+        "campus-server", ensure_image("bookworm"),
         "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends squid openssl "
-        "&& apt-get clean && rm -rf /var/lib/apt/lists/*",
+        "&& apt-get clean && rm -rf /var/lib/apt/lists/* "
+        "&& python3 -m venv /opt/pypiserver && /opt/pypiserver/bin/pip install --no-cache-dir 'pypiserver>=2'",
     )
 
 
@@ -88,22 +91,28 @@ def wait_for_port(container: Container, port: int, timeout: float = 60) -> None:
 @pytest.fixture(scope="module")
 def campus(session_containers, image):
     network = Network(internal=True)
-    squid = session_containers.start(squid_image(), systemd=False)
-    network.connect(squid, aliases=[PROXY_HOST])
-    start_squid(squid)
-    container = session_containers.start(image, memory=INSTALL_MEMORY, network_mode=network.name)
-    container.wait_for_systemd()
-    copy_checkout(container)
-    with ExecTunnel(container, 80) as tunnel:
-        container.host_port = tunnel.port
-        hub = InstalledHub(container, "", 0.0)
-        result, hub.install_seconds = hub.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}", env=PROXY_ENV,
-                                                    sudo="sudo -E")
-        hub.install_output = result.stdout + result.stderr
-        yield Campus(hub, squid, network)
-        container.remove()
-        squid.remove()
-    network.remove()
+    started = []
+    try:
+        squid = session_containers.start(campus_server_image(), systemd=False)
+        started.append(squid)
+        network.connect(squid, aliases=[PROXY_HOST, MIRROR_HOST])
+        start_squid(squid)
+        container = session_containers.start(image, memory=INSTALL_MEMORY, network_mode=network.name)
+        started.append(container)
+        container.wait_for_systemd()
+        copy_checkout(container)
+        with ExecTunnel(container, 80) as tunnel:
+            container.host_port = tunnel.port
+            hub = InstalledHub(container, "", 0.0)
+            result, hub.install_seconds = hub.bootstrap(
+                "--admin", f"{ADMIN}:{ADMIN_PASSWORD}", "--plugin", f"{SOURCE_IN_CONTAINER}/{PLUGIN}",
+                env=PROXY_ENV, sudo="sudo -E")
+            hub.install_output = result.stdout + result.stderr
+            yield Campus(hub, squid, network)
+    finally:
+        for container in started:  # before the network, which docker keeps while a container is on it
+            container.remove()
+        network.remove()
 
 
 def test_the_hub_has_no_way_out_but_the_proxy(campus):
@@ -119,6 +128,7 @@ def test_bootstrap_installs_through_the_proxy_and_never_shows_its_password(campu
     assert "Installation successful" in hub.install_output, hub.install_output
     assert f"web proxy: http://***@{PROXY_HOST}:3128 (from the environment)" in hub.install_output
     assert SECRET not in hub.install_output and SECRET not in hub.sh("cat /opt/tljh/installer.log").stdout
+    assert hub.sh("cat /opt/tljh/simplest-plugin.json").stdout  # the plugin, built with setuptools from PyPI
     log = campus.proxy_log()
     # apt (plain http, proxied), uv and pip (TLS, tunnelled), each as the teacher.
     assert re.search(rf"GET http://deb\.debian\.org/\S+ {PROXY_USER} ", log), log[-2000:]
@@ -156,30 +166,14 @@ def test_sudo_pip_install_in_an_admins_terminal_goes_through_the_proxy(campus):
     assert campus.hub.sh("/opt/tljh/user/bin/python3 -c 'import cowsay'").exit_code == 0  # for the whole class
 
 
-def test_a_rerun_without_the_proxy_in_its_environment_uses_the_saved_one(campus):
-    before = campus.proxy_log().count("\n")
-    result, _ = campus.hub.bootstrap("--admin", ADMIN)  # plain sudo: the proxy variables are dropped
-    assert "Installation successful" in result.stdout, result
-    assert f"web proxy: http://***@{PROXY_HOST}:3128 (saved by the last install)" in result.stdout
-    new = "\n".join(campus.proxy_log().splitlines()[before:])
-    assert re.search(rf"CONNECT (pypi\.org|files\.pythonhosted\.org):443 {PROXY_USER} ", new), new
-
-
-# ---------------------------------------------------------------- a PyPI mirror on the campus
-
-
-def pypiserver_image() -> str:
-    return ensure_derived_image(
-        "pypiserver", ensure_image("bookworm"),
-        "python3 -m venv /opt/pypiserver && /opt/pypiserver/bin/pip install --no-cache-dir 'pypiserver>=2'",
-    )
+# ---------------------------------------------------------------- later: the saved proxy, and a mirror
 
 
 @pytest.fixture(scope="module")
-def mirror(campus, session_containers, release):
-    """pypiserver serving the wheels of this release's bundle (what a school's devpi would hold)."""
-    server = session_containers.start(pypiserver_image(), systemd=False)
-    campus.network.connect(server, aliases=[MIRROR_HOST])
+def mirror(campus, release):
+    """pypiserver on the campus's server, serving the wheels of this release's bundle (what a school's
+    devpi would hold)."""
+    server = campus.squid
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(bundle(release)) as tar:
             wheels = [m for m in tar if m.name.startswith("wheels/")]
@@ -188,20 +182,24 @@ def mirror(campus, session_containers, release):
     server.exec("nohup /opt/pypiserver/bin/pypi-server run -v -p 8080 -a . -P . --log-file /var/log/pypiserver.log "
                 "/srv/wheels >/dev/null 2>&1 &")
     wait_for_port(server, MIRROR_PORT)
-    yield server
-    server.remove()
+    return f"http://{MIRROR_HOST}:{MIRROR_PORT}/simple/"
 
 
-def test_index_url_makes_the_mirror_where_every_package_comes_from(campus, mirror):
+def test_a_rerun_uses_the_saved_proxy_and_index_url_makes_the_mirror_the_source(campus, mirror):
     hub = campus.hub
-    url = f"http://{MIRROR_HOST}:{MIRROR_PORT}/simple/"
-    result, _ = hub.bootstrap("--admin", ADMIN, "--index-url", url, env=PROXY_ENV, sudo="sudo -E")
+    before = campus.proxy_log().count("\n")
+    result, _ = hub.bootstrap("--admin", ADMIN, "--index-url", mirror)  # plain sudo: the proxy variables are dropped
     assert "Installation successful" in result.stdout, result
-    served = mirror.read_file("/var/log/pypiserver.log")
-    assert re.search(r"/simple/jupyterhub/", served), served[-2000:]
-    assert hub.tljh_config("get", "pip.index_url").stdout.strip() == url
+    assert f"web proxy: http://***@{PROXY_HOST}:3128 (saved by the last install)" in result.stdout
+    assert f"package index: {mirror} (--index-url)" in result.stdout
+    # Every Python package came from the mirror, through the saved proxy.
+    new = "\n".join(campus.proxy_log().splitlines()[before:])
+    assert re.search(rf"GET http://{MIRROR_HOST}:{MIRROR_PORT}/simple/jupyterhub/ {PROXY_USER} ", new), new
+    assert not re.search(r"(pypi\.org|files\.pythonhosted\.org)", new), new
+    assert "/simple/jupyterhub/" in campus.squid.read_file("/var/log/pypiserver.log")
+    # From now on: config.yaml's key, both pip.conf, and pip anywhere on the machine (no hub environment here).
+    assert hub.tljh_config("get", "pip.index_url").stdout.strip() == mirror
     for venv in ("hub", "user"):
-        assert f"index-url = {url}" in hub.sh(f"cat /opt/tljh/{venv}/pip.conf").stdout
-    # pip anywhere on the machine, without the hub's environment, asks the mirror.
+        assert f"index-url = {mirror}" in hub.sh(f"cat /opt/tljh/{venv}/pip.conf").stdout
     hub.sh("/opt/tljh/user/bin/pip download --no-deps --no-cache-dir -d /tmp/from-mirror pamela")
-    assert "/simple/pamela/" in mirror.read_file("/var/log/pypiserver.log")
+    assert "/simple/pamela/" in campus.squid.read_file("/var/log/pypiserver.log")

@@ -12,6 +12,8 @@ what changed. docs/offline.md has the professor's side.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import io
 import os
@@ -101,7 +103,8 @@ def create(request: BundleRequest, runner: Runner, environ: Mapping[str, str], s
     work = Path(tempfile.mkdtemp(prefix="work-", dir=cache))
     try:
         say(f"==> Making a bundle for {target.describe()}")
-        tools = Tools.ensure(cache / "tools", runner, tool_env(environ, cache, request.index_url))
+        with locked(cache / "tools.lock"):
+            tools = Tools.ensure(cache / "tools", runner, tool_env(environ, cache, request.index_url))
         built, plugin_lines, plugin_names = _built_wheels(tools, source, request.plugins, work / "built")
         version = built[0].name.split("-")[1]
 
@@ -118,10 +121,11 @@ def create(request: BundleRequest, runner: Runner, environ: Mapping[str, str], s
         say(f"==> Resolving and downloading the Debian packages for {target.release.name}")
         apt = AptState(cache / f"apt-{target.release.codename}-{target.architecture}", target,
                        request.apt_sources or debian_sources(target), runner)
-        apt.update()
-        debs = apt.download(wanted["apt"])
-        index = work / "Packages"
-        index.write_text(packages_index(runner, debs))
+        with locked(cache / f"{apt.directory.name}.lock"):  # another bundle of the same release may be under way
+            apt.update()
+            debs = apt.download(wanted["apt"])
+            index = work / "Packages"
+            index.write_text(packages_index(runner, debs))
 
         manifest = Manifest(
             tljh_lite=version, jupyterhub=hub["jupyterhub"], release=target.release.codename,
@@ -145,6 +149,17 @@ def create(request: BundleRequest, runner: Runner, environ: Mapping[str, str], s
         return Made(out, manifest, out.stat().st_size, time.monotonic() - started, digest)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def locked(path: Path):
+    """One bundle at a time uses what this lock guards in the shared cache (the kernel frees it if we die)."""
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _check_paths(request: BundleRequest) -> None:
