@@ -650,9 +650,9 @@ class Downloads:
         self.index_url, self.index_from = index_url, index_from
 
     def env(self) -> dict:
+        # A proxy given empty (no proxy) stays in the professor's environment, which children get too:
+        # the installer sees it named, and forgets the saved one.
         env = {spelling: value for name, value in self.proxy.items() for spelling in (name, name.upper())}
-        if self.proxy_from == FROM_ENVIRONMENT:  # given but empty: no proxy, and the installer forgets the saved one
-            env.update({s: "" for name in PROXY_VARIABLES if name not in self.proxy for s in (name, name.upper())})
         if self.index_url:
             env.update({name: self.index_url for name in INDEX_VARIABLES})
             host = trusted_host(self.index_url)

@@ -371,8 +371,14 @@ def test_a_rerun_downloads_as_the_last_install_saved(tmp_path):
     assert downloads.index_url == "https://devpi.campus.edu/simple/"
     # A proxy named in the environment (even as empty: none) wins over the saved one, and the installer
     # sees it named, to forget the saved one.
-    none = bootstrap.downloads_for({"https_proxy": ""}, text, "https://other.campus.edu/simple/")
-    assert none.proxy == {} and none.env()["HTTPS_PROXY"] == "" and none.index_url == "https://other.campus.edu/simple/"
+    environ = {"https_proxy": ""}
+    none = bootstrap.downloads_for(environ, text, "https://other.campus.edu/simple/")
+    assert none.proxy == {} and none.index_url == "https://other.campus.edu/simple/"
+    assert not any("proxy" in key.lower() for key in none.env())
+    layout = bootstrap.Layout("/opt/tljh")
+    given = bootstrap.installer_env(environ, layout, 0.0, none.env())
+    # What the installer saves (tljh_lite/installer/downloads.py): nothing, the saved proxy is forgotten.
+    assert given["https_proxy"] == "" and proxy.checked(proxy.given(given)) == {}
 
 
 @pytest.mark.parametrize("url", ["https://devpi.campus.edu/root/pypi/+simple/", "http://10.0.0.5:8080/simple/",
