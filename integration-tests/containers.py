@@ -451,7 +451,14 @@ def remove_orphaned_containers() -> list[str]:
         pid = raw.labels.get(LABEL_PID, "")
         if pid.isdigit() and _pid_alive(int(pid)):
             continue
-        raw.remove(force=True, v=True)
+        try:
+            raw.remove(force=True, v=True)
+        except docker.errors.NotFound:
+            continue
+        except docker.errors.APIError as e:
+            if "already in progress" in str(e):  # another session's cleanup got there first
+                continue
+            raise
         removed.append(raw.name)
     return removed
 
