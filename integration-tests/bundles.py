@@ -30,8 +30,12 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 KEEP = 6  # bundles kept; older ones are removed when a new one is made
 
 
-# What a bundle is made from: the package, bootstrap, and what building the wheel reads.
-BUNDLED = ("pyproject.toml", "README.md", "installer/", "tljh_lite/", "tljh/")
+# What a bundle is made from: the package, bootstrap, what building the wheel reads, and the plugin
+# every test bundle holds (its hooks ask for a Debian package and Python packages for both environments).
+PLUGIN = "plugins/tljh-lite-test-plugin"
+BUNDLED = ("pyproject.toml", "README.md", "installer/", "tljh_lite/", "tljh/", PLUGIN + "/")
+# A course's own packages for the students' environment (--user-requirements): pure Python, small.
+USER_REQUIREMENTS = "tabulate\n"
 
 
 def checkout_files() -> list[str]:
@@ -48,9 +52,10 @@ def bumped(version: str) -> str:
 
 
 def bundle(release: str, version_bump: bool = False) -> Path:
-    """The bundle of this checkout for `release` (its version bumped if asked), made if not made yet."""
+    """The bundle of this checkout for `release` (its version bumped if asked), with the test plugin and a
+    course's requirements, made if not made yet."""
     files = checkout_files()
-    digest = hashlib.sha256(f"{release}\0{version_bump}\0".encode())
+    digest = hashlib.sha256(f"{release}\0{version_bump}\0{USER_REQUIREMENTS}\0".encode())
     for name in files:
         digest.update(name.encode() + b"\0" + (CHECKOUT / name).read_bytes())
     out = BUNDLES / f"{release}-{'newer-' if version_bump else ''}{digest.hexdigest()[:16]}.tar"
@@ -85,8 +90,11 @@ def _bump(source: Path) -> None:
 
 def _make(source: Path, release: str, out: Path) -> None:
     started = time.monotonic()
+    requirements = source / "course-requirements.txt"
+    requirements.write_text(USER_REQUIREMENTS)
     command = [SYSTEM_PYTHON, "-m", "tljh_lite.bundle", "create", "--release", release, "--source", str(source),
-               "--out", str(out), "--cache", str(CACHE)]
+               "--out", str(out), "--cache", str(CACHE), "--plugin", str(source / PLUGIN),
+               "--user-requirements", str(requirements)]
     proc = subprocess.run(command, cwd=source, capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0:
         raise HarnessError(f"making the {release} bundle failed (exit {proc.returncode}):\n"

@@ -91,6 +91,11 @@ def test_an_install_from_a_bundle_is_a_whole_hub(offline_hub):
     # The Debian packages came from the bundle: the proxy, git, and certbot for a later HTTPS.
     for command in ("configurable-http-proxy --version", "git --version", "certbot --version"):
         hub.sh(command)
+    # The bundle's plugin, with what its hooks ask for: a Debian package, a hub package, a students' package.
+    assert "plugins: tljh-lite-test-plugin==" in hub.install_output
+    assert "tljh-lite-test-plugin" in hub.tljh_config("plugins").stdout
+    assert hub.sh("dpkg-query -W -f='${Status}' sl").stdout == "install ok installed"
+    hub.sh("/opt/tljh/hub/bin/python3 -c 'import tomli_w'")
     # Nothing of the bundle is left behind, and the machine's own apt sources are as they were.
     assert "tljh-lite-bundle" not in hub.sh("ls -a /var/tmp").stdout
     assert "bundle" not in hub.sh("grep -rh '^[^#]' /etc/apt/sources.list /etc/apt/sources.list.d/ || true").stdout
@@ -99,6 +104,8 @@ def test_an_install_from_a_bundle_is_a_whole_hub(offline_hub):
     alice = hub.logged_in(STUDENT, STUDENT_PASSWORD)
     alice.start_server()
     assert alice.run_code("import numbers, sys; print(sys.version_info[:2] > (3, 10), 6 * 7)") == "True 42"
+    # The plugin's package and the course's requirements (--user-requirements) are in her kernel.
+    assert alice.run_code("import pyjokes, tabulate; print(tabulate.tabulate([[6 * 7]]))").split() == ["--", "42", "--"]
     alice.run_code("open('work.txt', 'w').write('written before the upgrade')")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tljh_lite.bundle import wanted as wanted_module
-from tljh_lite.bundle.create import _requirement_name
+from tljh_lite.bundle.create import _requirement_name, plugin_pins
 from tljh_lite.bundle.targets import Target
 from tljh_lite.bundle.wheels import PURE, Tools, local_requirement, pins_of, tool_env, without_local
 from tljh_lite.errors import TljhError
@@ -134,3 +134,9 @@ def test_what_an_install_asks_for_comes_from_tljh_lite_and_the_plugins_hooks():
     assert {"python3-venv", "certbot"} <= set(asked["apt"])  # bootstrap's, and HTTPS's for later
     assert "sl" in asked["apt"]  # the test plugin's
     assert "jupyterlab" in asked["user_pip"] and asked["hub_pip"] == ["tomli-w"] and "pyjokes" in asked["user_pip"]
+
+
+def test_each_bundled_plugin_is_installed_at_the_version_bundled():
+    hub = pins_of(COMPILED) | {"tljh-some-course": "1.2.0"}
+    assert plugin_pins(["tljh_lite_shared_folders==0.1.0", "tljh-some-course", "Tljh_Some.Course"], hub) == [
+        "tljh_lite_shared_folders==0.1.0", "tljh-some-course==1.2.0", "Tljh_Some.Course==1.2.0"]

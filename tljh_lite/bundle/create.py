@@ -131,7 +131,7 @@ def create(request: BundleRequest, runner: Runner, environ: Mapping[str, str], s
             tljh_lite=version, jupyterhub=hub["jupyterhub"], release=target.release.codename,
             distro=target.release.distro, architecture=target.architecture, python=target.release.python,
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            plugins=[f"{name}=={hub[normalize(name)]}" for name in plugin_names],
+            plugins=plugin_pins(plugin_names, hub),
             apt_packages=wanted["apt"], user_requirements=request.user_requirements is not None,
         )
         members = {BOOTSTRAP: source / "installer" / BOOTSTRAP, f"{DEBS}/Packages": index}
@@ -205,7 +205,7 @@ def _wheels(tools: Tools, target: Target, work: Path, compiled: tuple[Path, ...]
 
 def _built_wheels(tools: Tools, source: Path, plugins: list[str], out: Path) -> tuple[list[Path], list[str], list[str]]:
     """tljh-lite's wheel first, then the plugins given as folders or wheels; the plugins' requirement lines
-    (a wheel file, or the requirement as given) and their names."""
+    (a wheel file, or the requirement as given) and their names (name==version for those built here)."""
     built = [tools.build_wheel(source, out)]
     lines, names = [], []
     for spec in plugins:
@@ -214,11 +214,17 @@ def _built_wheels(tools: Tools, source: Path, plugins: list[str], out: Path) -> 
             wheel = path if path.is_file() and path.name.endswith(".whl") else tools.build_wheel(path, out)
             built.append(wheel)
             lines.append(local_requirement(wheel))
-            names.append(wheel.name.split("-")[0])
+            names.append("==".join(wheel.name.split("-")[:2]))  # name==version, from the wheel's file name
         else:
             lines.append(spec)
             names.append(_requirement_name(spec))
     return built, lines, names
+
+
+def plugin_pins(plugins: list[str], hub_pins: dict[str, str]) -> list[str]:
+    """Each plugin as `name==version`, which the install from the bundle gives the installer as --plugin:
+    a plugin built here has its version in its name already, one from the index has it in the hub's pins."""
+    return [plugin if "==" in plugin else f"{plugin}=={hub_pins[normalize(plugin)]}" for plugin in plugins]
 
 
 def _requirement_name(spec: str) -> str:
