@@ -16,10 +16,11 @@ import logging
 import re
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from engine import STATE_DIR, HarnessError, lock, tail
+from engine import RELEASES, STATE_DIR, HarnessError, lock, tail
 from installed import CHECKOUT
 
 log = logging.getLogger(__name__)
@@ -106,3 +107,30 @@ def _forget_old() -> None:
     made = sorted(BUNDLES.glob("*.tar"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in made[KEEP:]:
         old.unlink(missing_ok=True)
+
+
+def prefetch(releases: list[str], also) -> threading.Thread:
+    """Make the bundles `releases` need (each release's, its newer one, and every other release's: the
+    one a wrong-release test carries), then run each of `also` (the campus's image), in the background.
+
+    conftest.py starts this when the session collects a test that needs them, so they are made while
+    the modules before those tests run. A failure here is only logged: the test that asks for the
+    bundle makes it again, and fails with the reason.
+    """
+    def make() -> None:
+        wanted = [(r, False) for r in releases] + [(r, True) for r in releases]
+        wanted += [(r, False) for r in RELEASES if r not in releases]
+        for release, newer in wanted:
+            try:
+                bundle(release, version_bump=newer)
+            except Exception:  # noqa: BLE001  (the foreground will say why)
+                log.exception("making the %s bundle in the background failed", release)
+        for job in also:
+            try:
+                job()
+            except Exception:  # noqa: BLE001
+                log.exception("%s in the background failed", job.__name__)
+
+    thread = threading.Thread(target=make, name="bundles", daemon=True)
+    thread.start()
+    return thread

@@ -14,42 +14,22 @@ again with neither the proxy (plain sudo: the saved one) nor PyPI:
 from __future__ import annotations
 
 import re
-import tarfile
-import tempfile
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from bundles import bundle
-from containers import Container, Network, ensure_derived_image
-from engine import ensure_image
+from campus import (
+    ACCESS_LOG, MIRROR_HOST, MIRROR_PORT, PROXY_HOST, PROXY_URL, PROXY_USER, SECRET, campus_server_image,
+    start_mirror, start_squid,
+)
+from containers import Container, Network
 from installed import ADMIN, ADMIN_PASSWORD, INSTALL_MEMORY, SOURCE_IN_CONTAINER, InstalledHub, copy_checkout
 from tunnel import ExecTunnel
 
-PROXY_HOST, PROXY_USER, SECRET = "proxy.campus", "teacher", "S3cret-campus-pw"
-PROXY_URL = f"http://{PROXY_USER}:{SECRET}@{PROXY_HOST}:3128"
-PROXY_ENV = {"http_proxy": PROXY_URL, "https_proxy": PROXY_URL}
-ACCESS_LOG = "/var/log/squid/access.log"
-MIRROR_HOST, MIRROR_PORT = "mirror.campus", 8080
 STUDENT, STUDENT_PASSWORD = "ada", "ada-first-password"
 PLUGIN = "integration-tests/plugins/tljh-simplest"  # built at install: its build backend comes from PyPI
-
-SQUID_CONF = f"""\
-http_port 3128
-auth_param basic program /usr/lib/squid/basic_ncsa_auth /etc/squid/campus.passwd
-auth_param basic realm campus
-acl campus proxy_auth REQUIRED
-acl SSL_ports port 443
-acl CONNECT method CONNECT
-http_access deny CONNECT !SSL_ports
-http_access allow campus
-http_access deny all
-cache deny all
-access_log daemon:{ACCESS_LOG} squid
-pid_filename /run/squid-campus.pid
-"""
+PROXY_ENV = {"http_proxy": PROXY_URL, "https_proxy": PROXY_URL}
 
 
 @dataclass
@@ -60,32 +40,6 @@ class Campus:
 
     def proxy_log(self) -> str:
         return self.squid.read_file(ACCESS_LOG)
-
-
-def campus_server_image() -> str:
-    """squid, and pypiserver in a venv of its own: the campus's one server (built once, cached)."""
-    return ensure_derived_image(
-        "campus-server", ensure_image("bookworm"),
-        "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends squid openssl "
-        "&& apt-get clean && rm -rf /var/lib/apt/lists/* "
-        "&& python3 -m venv /opt/pypiserver && /opt/pypiserver/bin/pip install --no-cache-dir 'pypiserver>=2'",
-    )
-
-
-def start_squid(squid: Container) -> None:
-    squid.write_file("/etc/squid/campus.conf", SQUID_CONF)
-    squid.exec(f"printf '%s:%s\\n' {PROXY_USER} \"$(openssl passwd -1 {SECRET})\" > /etc/squid/campus.passwd && "
-               "chown proxy /etc/squid/campus.passwd && chmod 600 /etc/squid/campus.passwd")
-    squid.exec("squid -k parse -f /etc/squid/campus.conf && squid -f /etc/squid/campus.conf")
-    wait_for_port(squid, 3128)
-
-
-def wait_for_port(container: Container, port: int, timeout: float = 60) -> None:
-    probe = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=2)"
-    deadline = time.monotonic() + timeout
-    while container.exec(["python3", "-c", probe], check=False).exit_code != 0:
-        assert time.monotonic() < deadline, f"nothing listens on port {port} of {container.name}"
-        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -170,19 +124,10 @@ def test_sudo_pip_install_in_an_admins_terminal_goes_through_the_proxy(campus):
 
 
 @pytest.fixture(scope="module")
-def mirror(campus, release):
+def mirror(campus, release) -> str:
     """pypiserver on the campus's server, serving the wheels of this release's bundle (what a school's
-    devpi would hold)."""
-    server = campus.squid
-    with tempfile.TemporaryDirectory() as tmp:
-        with tarfile.open(bundle(release)) as tar:
-            wheels = [m for m in tar if m.name.startswith("wheels/")]
-            tar.extractall(tmp, members=wheels, filter="data")
-        server.copy_in(Path(tmp) / "wheels", "/srv/wheels")
-    server.exec("nohup /opt/pypiserver/bin/pypi-server run -v -p 8080 -a . -P . --log-file /var/log/pypiserver.log "
-                "/srv/wheels >/dev/null 2>&1 &")
-    wait_for_port(server, MIRROR_PORT)
-    return f"http://{MIRROR_HOST}:{MIRROR_PORT}/simple/"
+    devpi would hold); its simple index's URL."""
+    return start_mirror(campus.squid, bundle(release))
 
 
 def test_a_rerun_uses_the_saved_proxy_and_index_url_makes_the_mirror_the_source(campus, mirror):

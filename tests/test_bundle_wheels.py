@@ -76,13 +76,30 @@ def test_each_environment_is_compiled_for_the_target_with_hashes(tmp_path):
 
 def test_the_pins_are_downloaded_for_the_target_alone(tmp_path):
     made = tools(tmp_path)
-    made.download(Target.of("bookworm", "amd64"), tmp_path / "pins.txt", tmp_path / "wheels")
-    [command] = made.runner.calls
+    (tmp_path / "wheels").mkdir()
+    made.download(Target.of("bookworm", "amd64"), tmp_path / "pins.txt", tmp_path / "wheels", tmp_path / "kept")
+    [command] = made.runner.calls  # nothing kept yet: from the index
     assert command[:4] == [str(tmp_path / "venv" / "bin" / "python"), "-m", "pip", "download"]
     assert "--no-deps" in command and command[command.index("--python-version") + 1] == "3.11"
     abis = [command[i + 1] for i, arg in enumerate(command) if arg == "--abi"]
     assert abis == ["cp311", "abi3", "none"]
     assert command.count("--platform") == len(Target.of("bookworm", "amd64").wheel_platforms)
+
+
+def test_what_an_earlier_bundle_downloaded_is_taken_first_and_the_index_only_for_what_is_missing(tmp_path):
+    kept, dest = tmp_path / "kept", tmp_path / "wheels"
+    kept.mkdir()
+    dest.mkdir()
+    (kept / "six-1.17.0-py2.py3-none-any.whl").write_bytes(b"kept")
+    target = Target.of("trixie", "amd64")
+    everything_kept = tools(tmp_path)
+    everything_kept.download(target, tmp_path / "pins.txt", dest, kept)
+    [alone] = everything_kept.runner.calls
+    assert "--no-index" in alone and alone[alone.index("--find-links") + 1] == str(kept)
+    missing = tools(tmp_path, {(str(tmp_path / "venv" / "bin" / "python"),): Result([], 1, "", "No matching")})
+    with pytest.raises(TljhError):  # the fake index fails too; what matters is that it was asked
+        missing.download(target, tmp_path / "pins.txt", dest, kept)
+    assert len(missing.runner.calls) == 2 and "--no-index" not in missing.runner.calls[1]
 
 
 def test_a_source_only_package_must_build_into_a_pure_wheel(tmp_path):

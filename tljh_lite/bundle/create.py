@@ -95,6 +95,10 @@ def source_of(request: BundleRequest) -> Path:
 
 def create(request: BundleRequest, runner: Runner, environ: Mapping[str, str], say: Callable[[str], None]) -> Made:
     started = time.monotonic()
+
+    def step(text: str) -> None:  # the installer's `==> [ 12.3s] ...` headings
+        say(f"==> [{time.monotonic() - started:5.1f}s] {text}")
+
     target = Target.of(request.release, request.architecture)
     source = source_of(request)
     _check_paths(request)
@@ -102,23 +106,23 @@ def create(request: BundleRequest, runner: Runner, environ: Mapping[str, str], s
     cache.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="work-", dir=cache))
     try:
-        say(f"==> Making a bundle for {target.describe()}")
+        step(f"Making a bundle for {target.describe()}")
         with locked(cache / "tools.lock"):
             tools = Tools.ensure(cache / "tools", runner, tool_env(environ, cache, request.index_url))
         built, plugin_lines, plugin_names = _built_wheels(tools, source, request.plugins, work / "built")
         version = built[0].name.split("-")[1]
 
-        say(f"==> Asking tljh-lite {version} and the plugins what an install needs")
+        step(f"Asking tljh-lite {version} and the plugins what an install needs")
         wanted = tools.wanted(tools.environment_with(work / "hooks", [str(built[0]), *plugin_lines]))
 
-        say(f"==> Resolving both environments for Python {target.release.python} on {target.machine}")
+        step(f"Resolving both environments for Python {target.release.python} on {target.machine}")
         hub_pins, user_pins = _resolved(tools, target, work, built[0], plugin_lines, wanted, request.user_requirements)
         hub = pins_of(hub_pins.read_text())
 
-        say("==> Downloading the wheels")
-        wheels = _wheels(tools, target, work, (hub_pins, user_pins), built)
+        step("Downloading the wheels")
+        wheels = _wheels(tools, target, work, (hub_pins, user_pins), built, cache / "downloads")
 
-        say(f"==> Resolving and downloading the Debian packages for {target.release.name}")
+        step(f"Resolving and downloading the Debian packages for {target.release.name}")
         apt = AptState(cache / f"apt-{target.release.codename}-{target.architecture}", target,
                        request.apt_sources or debian_sources(target), runner)
         with locked(cache / f"{apt.directory.name}.lock"):  # another bundle of the same release may be under way
@@ -144,7 +148,7 @@ def create(request: BundleRequest, runner: Runner, environ: Mapping[str, str], s
             manifest.add(name, path)
 
         out = request.out or Path(f"tljh-lite-{version}-{target.release.codename}-{target.architecture}.tar")
-        say(f"==> Writing {out} ({manifest.total_size() / 1e6:.0f} MB)")
+        step(f"Writing {out} ({manifest.total_size() / 1e6:.0f} MB)")
         digest = write_bundle(out, manifest, members)
         return Made(out, manifest, out.stat().st_size, time.monotonic() - started, digest)
     finally:
@@ -189,14 +193,16 @@ def _resolved(tools: Tools, target: Target, work: Path, tljh_lite_wheel: Path, p
     return hub_pins, tools.compile(target, user_in, pins / "user.txt")
 
 
-def _wheels(tools: Tools, target: Target, work: Path, compiled: tuple[Path, ...], built: list[Path]) -> list[Path]:
-    """Every pinned wheel for the target (downloaded, or built from a pure source), and the ones built here."""
+def _wheels(tools: Tools, target: Target, work: Path, compiled: tuple[Path, ...], built: list[Path],
+            kept: Path) -> list[Path]:
+    """Every pinned wheel for the target (downloaded, or built from a pure source), and the ones built here;
+    `kept`: the cache's downloads."""
     wheels = work / WHEELS
     wheels.mkdir()
     for pins in compiled:
         remote = work / f"remote-{pins.name}"
         remote.write_text(without_local(pins.read_text()))
-        tools.download(target, remote, wheels)
+        tools.download(target, remote, wheels, kept)
     tools.wheels_from_sources(target, wheels, work / "from-sources")
     for wheel in built:
         shutil.copy2(wheel, wheels / wheel.name)

@@ -121,14 +121,30 @@ class Tools:
         )
         return out
 
-    def download(self, target: Target, pins: Path, dest: Path) -> None:
-        """The pinned files for the target: a wheel where the index has one that fits, else the source."""
+    def download(self, target: Target, pins: Path, dest: Path, kept: Path) -> None:
+        """The pinned files for the target: a wheel where the index has one that fits, else the source.
+
+        `kept` holds what earlier bundles downloaded: pip takes the pins from it alone
+        first (no index: it still picks only files for the target, with the hashes uv
+        pinned), and goes to the index only if something is missing there; what it
+        downloads then is kept for the next bundle. (pip's own HTTP cache does the
+        same where the network lets it; a TLS-inspecting proxy can defeat it.)
+        """
         tags = ["--python-version", target.release.python, "--implementation", "cp",
                 "--abi", target.python_abi, "--abi", "abi3", "--abi", "none"]
         for platform in target.wheel_platforms:
             tags += ["--platform", platform]
-        self.run(*self.pip, "download", "--quiet", "--progress-bar", "off", "--no-deps", "--dest", dest, *tags,
-                 "--requirement", pins, hint="a pinned package could not be downloaded")
+        command = [*self.pip, "download", "--quiet", "--progress-bar", "off", "--no-deps", "--dest", str(dest), *tags,
+                   "--requirement", str(pins)]
+        kept.mkdir(parents=True, exist_ok=True)
+        if any(kept.iterdir()):
+            if self.runner.run([*command, "--no-index", "--find-links", str(kept)], env=self.env, check=False,
+                               quiet=True, timeout=1800).ok:
+                return
+        self.run(*command, hint="a pinned package could not be downloaded")
+        for path in dest.iterdir():
+            if not (kept / path.name).exists():
+                shutil.copy2(path, kept / path.name)
 
     def wheels_from_sources(self, target: Target, directory: Path, build_dir: Path) -> None:
         """Replace the source archives pip had to download by wheels built here, which must be pure Python."""
