@@ -225,9 +225,9 @@ def test_bundle_create_has_help_for_anyone_and_its_two_entry_points_agree(capsys
     from tljh_lite.cli.tljh_lite import main as tljh_lite
 
     helps = []
-    for main in (lambda argv: tljh_lite(["bundle", *argv]), from_a_checkout):
+    for entry_point in (lambda argv: tljh_lite(["bundle", *argv]), from_a_checkout):
         with pytest.raises(SystemExit) as done:
-            main(["create", "--help"])
+            entry_point(["create", "--help"])
         assert done.value.code == 0
         helps.append(capsys.readouterr().out)
     for option in ("--release", "--out", "--plugin", "--user-requirements", "--arch", "--index-url", "--cache"):
