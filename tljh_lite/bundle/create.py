@@ -220,7 +220,8 @@ def _built_wheels(tools: Tools, source: Path, plugins: list[str], out: Path) -> 
             wheel = path if path.is_file() and path.name.endswith(".whl") else tools.build_wheel(path, out)
             built.append(wheel)
             lines.append(local_requirement(wheel))
-            names.append("==".join(wheel.name.split("-")[:2]))  # name==version, from the wheel's file name
+            name, version = wheel.name.split("-")[:2]  # a wheel's file name: its name (with _ for -), its version
+            names.append(f"{normalize(name)}=={version}")
         else:
             lines.append(spec)
             names.append(_requirement_name(spec))
