@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tljh_lite.bundle import wanted as wanted_module
-from tljh_lite.bundle.create import _requirement_name, plugin_pins
+from tljh_lite.bundle.create import _built_wheels, _requirement_name, plugin_pins
 from tljh_lite.bundle.targets import Target
 from tljh_lite.bundle.wheels import PURE, Tools, local_requirement, pins_of, tool_env, without_local
 from tljh_lite.errors import TljhError
@@ -157,3 +157,18 @@ def test_each_bundled_plugin_is_installed_at_the_version_bundled():
     hub = pins_of(COMPILED) | {"tljh-some-course": "1.2.0"}
     assert plugin_pins(["tljh_lite_shared_folders==0.1.0", "tljh-some-course", "Tljh_Some.Course"], hub) == [
         "tljh_lite_shared_folders==0.1.0", "tljh-some-course==1.2.0", "Tljh_Some.Course==1.2.0"]
+
+
+def test_a_plugin_given_as_a_folder_is_built_and_named_as_its_distribution(tmp_path):
+    folder = tmp_path / "tljh-lite-test-plugin"
+    folder.mkdir()
+
+    class Building:
+        def build_wheel(self, source, out):
+            name = "tljh_lite" if source == tmp_path else "tljh_lite_test_plugin"
+            return out / f"{name}-1.0.0-py3-none-any.whl"
+
+    built, lines, names = _built_wheels(Building(), tmp_path, [str(folder), "tljh-some-course>=1"], tmp_path / "o")
+    assert [w.name for w in built] == ["tljh_lite-1.0.0-py3-none-any.whl", "tljh_lite_test_plugin-1.0.0-py3-none-any.whl"]
+    assert lines[0].startswith("tljh_lite_test_plugin @ file://") and lines[1] == "tljh-some-course>=1"
+    assert names == ["tljh-lite-test-plugin==1.0.0", "tljh-some-course"]
