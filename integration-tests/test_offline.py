@@ -3,8 +3,9 @@
 The bundles are made on this machine, which is connected, exactly as the docs
 say (bundles.py); the server is a container started with `--network none`:
 it has no route anywhere, and is reached only through an ExecTunnel. The
-tests run in file order against one hub: install, use, re-run, pip, HTTPS,
-refusals, then the upgrade and the refusal of the older bundle.
+tests run in file order against one hub: install, use, re-run, pip,
+refusals, the upgrade and the refusal of the older bundle, then HTTPS (which
+stays on).
 """
 
 from __future__ import annotations
@@ -128,28 +129,6 @@ def test_pip_in_an_admins_terminal_says_there_is_no_network_instead_of_hanging(o
     assert screen.count("Retrying (") == 1, screen
 
 
-def test_https_with_the_schools_own_certificate_works_offline(offline_hub):
-    hub = offline_hub
-    school = TestCA("a school's CA")
-    issued = school.issue(DOMAIN)
-    hub.sh("mkdir -p -m 700 /etc/school-tls")
-    hub.container.write_file("/etc/school-tls/hub.key", issued.key_pem, mode=0o600)
-    hub.container.write_file("/etc/school-tls/hub.crt", issued.cert_pem)
-    hub.container.write_file(f"{HOME}/school-ca.pem", school.cert_pem)
-    hub.tljh_config("set", "https.tls.key", "/etc/school-tls/hub.key")
-    hub.tljh_config("set", "https.tls.cert", "/etc/school-tls/hub.crt")
-    hub.tljh_config("set", "https.enabled", "true")
-    try:
-        hub.tljh_config("reload", "proxy")
-        answer = hub.sh(f"curl -sS --cacert {HOME}/school-ca.pem --resolve {DOMAIN}:443:127.0.0.1 "
-                        f"https://{DOMAIN}/hub/api")
-        assert '"version"' in answer.stdout, answer
-    finally:
-        hub.tljh_config("set", "https.enabled", "false")
-        hub.tljh_config("unset", "https.tls")
-        hub.tljh_config("reload", "proxy")
-
-
 def damage(hub: InstalledHub, source, name: str, copy: str) -> None:
     """A copy of the carried bundle with one byte changed inside one wheel: its tar is whole, a sum is wrong."""
     with tarfile.open(source) as tar:
@@ -201,3 +180,19 @@ def test_a_newer_bundle_upgrades_and_keeps_data_passwords_and_running_servers(of
     result = run_bootstrap(hub, "tljh-lite.tar", "--admin", ADMIN, check=False)
     refused(result, f"the bundle holds tljh-lite {__version__}, older than the {bumped(__version__)} installed here")
     assert state(hub) == before
+
+
+def test_https_with_the_schools_own_certificate_works_offline(offline_hub):
+    hub = offline_hub
+    school = TestCA("a school's CA")
+    issued = school.issue(DOMAIN)
+    hub.sh("mkdir -p -m 700 /etc/school-tls")
+    hub.container.write_file("/etc/school-tls/hub.key", issued.key_pem, mode=0o600)
+    hub.container.write_file("/etc/school-tls/hub.crt", issued.cert_pem)
+    hub.container.write_file(f"{HOME}/school-ca.pem", school.cert_pem)
+    hub.tljh_config("set", "https.tls.key", "/etc/school-tls/hub.key")
+    hub.tljh_config("set", "https.tls.cert", "/etc/school-tls/hub.crt")
+    hub.tljh_config("set", "https.enabled", "true")
+    hub.tljh_config("reload", "proxy")  # the last test: port 80 redirects to https from now on
+    answer = hub.sh(f"curl -sS --cacert {HOME}/school-ca.pem --resolve {DOMAIN}:443:127.0.0.1 https://{DOMAIN}/hub/api")
+    assert '"version"' in answer.stdout, answer
