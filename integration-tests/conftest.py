@@ -44,6 +44,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Bundles and the campus's image take minutes to make and need no container: when the session runs
+    test_offline.py or test_proxy.py, they are made in the background while the modules before run."""
+    modules = {item.module.__name__ for item in session.items if getattr(item, "module", None)}
+    if session.config.option.collectonly or not modules & {"test_offline", "test_proxy"}:
+        return
+    from bundles import prefetch
+    from campus import campus_server_image
+
+    ensure_dockerd()
+    releases = session.config.getoption("release") or list(RELEASES)
+    prefetch(releases, also=[campus_server_image] if "test_proxy" in modules else [])
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "release" in metafunc.fixturenames:
         releases = metafunc.config.getoption("release") or list(RELEASES)

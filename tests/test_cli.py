@@ -234,3 +234,37 @@ def test_https_status_of_a_hub_without_https(config_path, capsys):
 
     assert lite(["--config-path", str(config_path), "https", "status"]) == 0
     assert "HTTPS:          off" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- tljh-lite bundle create
+
+
+def test_bundle_create_has_help_for_anyone_and_its_two_entry_points_agree(capsys):
+    from tljh_lite.bundle.__main__ import main as from_a_checkout
+    from tljh_lite.cli.tljh_lite import main as tljh_lite
+
+    helps = []
+    for entry_point in (lambda argv: tljh_lite(["bundle", *argv]), from_a_checkout):
+        with pytest.raises(SystemExit) as done:
+            entry_point(["create", "--help"])
+        assert done.value.code == 0
+        helps.append(capsys.readouterr().out)
+    for option in ("--release", "--out", "--plugin", "--user-requirements", "--arch", "--index-url", "--cache"):
+        assert all(option in text for text in helps), option
+
+
+def test_bundle_create_refuses_what_it_cannot_make_in_one_line_before_downloading(tmp_path, capsys):
+    from tljh_lite.bundle.__main__ import main as from_a_checkout
+
+    code = from_a_checkout(["create", "--release", "bookworm", "--user-requirements", str(tmp_path / "missing.txt"),
+                            "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert f"--user-requirements {tmp_path / 'missing.txt'} does not exist" in err
+    assert not (tmp_path / "cache").exists()  # nothing made, nothing downloaded
+    code = from_a_checkout(["create", "--release", "bookworm", "--source", str(tmp_path)])
+    assert code == 1 and "is not a checkout of tljh-lite" in capsys.readouterr().err
+    code = from_a_checkout(["create", "--release", "trixie", "--out", str(tmp_path / "no" / "such" / "b.tar"),
+                            "--cache", str(tmp_path / "cache")])
+    assert code == 1 and f"cannot write the bundle into {tmp_path / 'no' / 'such'}" in capsys.readouterr().err
+    assert not (tmp_path / "cache").exists()

@@ -59,6 +59,11 @@ class Paths:
         return self.state_dir / "proxy.env"
 
     @property
+    def downloads_env(self) -> Path:
+        """Root-only: the web proxy, the mirror and pip's patience every later download uses (downloads/settings.py)."""
+        return self.state_dir / "downloads.env"
+
+    @property
     def hub_db(self) -> Path:
         """The hub's SQLite database (users, groups, tokens; NativeAuthenticator's passwords)."""
         return self.state_dir / "jupyterhub.sqlite"

@@ -9,6 +9,7 @@ from .auth.switch import before_restart
 from .runner import Runner
 from .config.file import ConfigFile
 from .config.checker import Checker
+from .downloads.settings import keep_mirror
 from .errors import TljhError
 from .health import HubNotReady
 from .lastgood import LastGood
@@ -22,6 +23,7 @@ from .users.promotion import secure_new_admins
 def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90,
            say: Callable[[str], None] = lambda text: None) -> str:
     config = checker.merged(_checked(paths, checker))
+    keep_mirror(paths, config["pip"]["index_url"])  # pip.conf now; the hub's environment at its restart
     units = UnitManager(paths, runner, say=say)
     last_good = LastGood(paths)
     if service == "proxy":

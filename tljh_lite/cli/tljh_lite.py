@@ -11,11 +11,11 @@ import sys
 from typing import Sequence
 
 from ..paths import Paths
-from . import backup, export, https, lti, report, status, users
+from . import backup, bundle, export, https, lti, report, status, users
 from .framework import ArgumentParser, make_parser, run
 
 PROG = "tljh-lite"
-SUBCOMMANDS = (https, backup, users, export, status, report, lti)
+SUBCOMMANDS = (https, backup, users, export, status, report, lti, bundle)
 
 
 def build_parser(paths: Paths) -> ArgumentParser:

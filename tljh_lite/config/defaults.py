@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "limits": {"memory": None, "cpu": None},
     "groups": {},
     "user_environment": {"default_app": "jupyterlab"},
+    # PyPI, unless the school has a mirror (docs/offline.md).
+    "pip": {"index_url": ""},
     "http": {"address": "", "port": 80},
     "https": {
         "enabled": False,

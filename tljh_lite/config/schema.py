@@ -167,6 +167,17 @@ BASE_SCHEMA: dict[str, Any] = _section(
         "user_environment": _section(
             {"default_app": {"enum": ["jupyterlab", "classic"], "x-expected": "jupyterlab or classic"}}
         ),
+        # tljh-lite's: where both environments, plugins and `pip install` get packages (docs/offline.md).
+        "pip": _section(
+            {
+                "index_url": {
+                    "type": "string",
+                    "format": "index-url-or-empty",
+                    "x-expected": "a PyPI mirror's URL like https://devpi.example.edu/root/pypi/+simple/ (no password "
+                    "in it), or '' for PyPI",
+                },
+            }
+        ),
         "http": _section({"address": ADDRESS, "port": PORT}),
         "https": _section(
             {

@@ -7,12 +7,14 @@ snippets and tutorials written for TLJH (`c.UserCreatingSpawner...`) apply.
 from __future__ import annotations
 
 import asyncio
+import os
 import pwd
 
 from systemdspawner import SystemdSpawner
 from tornado import web
 from traitlets import Dict, List, Unicode
 
+from ..downloads.settings import server_env
 from ..runner import Runner
 from ..plugins import installed_plugins
 from ..students.markers import NewUserMarkers
@@ -54,6 +56,13 @@ class UserCreatingSpawner(SystemdSpawner):
             self.isolate_devices = False
         self.unit_extra_properties = unit_properties(self._configured_properties, admin=self.user.admin)
         return await super().start()
+
+    def get_env(self):
+        # The hub's download settings (its unit's EnvironmentFile): students' pip and
+        # nbgitpuller go through the campus proxy too, without its password.
+        env = super().get_env()
+        env.update(server_env(os.environ, admin=bool(self.user.admin)))
+        return env
 
     def _ensure_account(self) -> None:
         runner = Runner()

@@ -45,6 +45,8 @@ from .admins import (
     replace_untrusted_passwords,
 )
 from ..apt import Distro, ensure_apt_packages
+from ..https.acme import CERTBOT_PACKAGE
+from .downloads import finish_downloads, prepare_downloads
 from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins
 from .progress import Progress
 from .state import ensure_state
@@ -74,6 +76,8 @@ class InstallOptions:
     distro: Distro
     plugins: list[str] = field(default_factory=list)
     user_requirements_txt_url: str | None = None
+    index_url: str | None = None  # a PyPI mirror: config.yaml's pip.index_url from now on
+    bundle: Path | None = None  # the bundle bootstrap unpacked (--from-bundle, bootstrap's to give, like --distro)
 
 
 def parse_args(argv) -> InstallOptions:
@@ -81,9 +85,11 @@ def parse_args(argv) -> InstallOptions:
     parser.add_argument("--distro", type=Distro.parse, required=True, help="ID:VERSION, e.g. debian:12")
     parser.add_argument("--plugin", action="extend", nargs="+", default=[], metavar="SPEC")
     parser.add_argument("--user-requirements-txt-url", metavar="URL")
+    parser.add_argument("--index-url", metavar="URL", help="a PyPI mirror for both environments and pip")
+    parser.add_argument("--from-bundle", metavar="DIR", type=Path, help="the bundle bootstrap unpacked (offline)")
     args = parser.parse_args(argv)
     plugins = list(dict.fromkeys(args.plugin))  # each once, in the order first given
-    return InstallOptions(args.distro, plugins, args.user_requirements_txt_url)
+    return InstallOptions(args.distro, plugins, args.user_requirements_txt_url, args.index_url, args.from_bundle)
 
 
 def setup_logging(path: Path) -> None:
@@ -105,6 +111,8 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
     except a new admin's that tljh-lite did not set, replaced before the hub
     restarts; those are added to `replaced` (for the summary, or the failure)."""
     ensure_state(paths)
+    downloads = prepare_downloads(paths, options.index_url, options.bundle is not None,
+                                  config_checker(plugin_manager(), paths), os.environ)
     hub_python = str(paths.hub_venv / "bin" / "python3")
     if options.plugins:
         with progress.step(f"Installing plugins: {', '.join(options.plugins)}"):
@@ -114,14 +122,17 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
     for warning in conda_warnings(pm):
         progress.say(warning)
 
+    # From a bundle, certbot too: a machine with no network cannot fetch it the day HTTPS is turned on.
+    also = [CERTBOT_PACKAGE] if options.bundle else []
     with progress.step("Installing system packages"):
-        ensure_apt_packages(runner, options.distro, collect(pm, "tljh_extra_apt_packages"))
+        ensure_apt_packages(runner, options.distro, collect(pm, "tljh_extra_apt_packages") + also)
     hub_packages = collect(pm, "tljh_extra_hub_pip_packages")
     if hub_packages:
         with progress.step("Installing plugins' packages into the hub environment"):
             pip_install_into(runner, paths, hub_python, hub_packages, hint="a plugin's hub package failed to install")
     with progress.step(f"Setting up the students' environment in {paths.user_venv}"):
         ensure_user_env(runner, paths, options.user_requirements_txt_url, collect(pm, "tljh_extra_user_pip_packages"))
+        finish_downloads(paths, downloads)
     with progress.step("Preparing accounts, admins and config"):
         for group in (USERS_GROUP, ADMINS_GROUP):
             ensure_group(runner, group)
