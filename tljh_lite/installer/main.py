@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,10 +154,8 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         for link, command in COMMAND_LINKS.items():
             _link(link, paths.hub_venv / "bin" / command)
     # Also after a restore, whose config may ask for limits on a machine that cannot take them (a warning).
-    if limits_asked(config):
-        with progress.step("Setting the students' disk quotas (limits.disk)"):
-            apply_disk_limits(config, runner, known=known_users(paths.hub_db), say=progress.say)
-    else:  # limits taken away since the last run: none, where quotas are on (nothing to do elsewhere)
+    # Without limits.disk, a quiet step: limits taken away since the last run are cleared where quotas are on.
+    with progress.step("Setting the students' disk quotas (limits.disk)") if limits_asked(config) else nullcontext():
         apply_disk_limits(config, runner, known=known_users(paths.hub_db), say=progress.say)
     with progress.step("Starting the proxy and the hub"):
         Systemd(runner).stop(PROGRESS_PAGE_UNIT)  # it held port 80 during the install
