@@ -24,6 +24,17 @@ ISOLATION = {
     "PrivateIPC": "yes",
 }
 
+# For students, unless the config says otherwise: no Node.js. The proxy needs it,
+# so Debian's package puts it in /usr/bin, but no student's lesson does, and
+# JupyterLab (4.6) runs `node yarn.js config` at every server start whenever it
+# finds node on the PATH: 0.6 s and half a CPU-second of every login, for a
+# registry setting nobody uses here (docs/performance.md). The files are made
+# inaccessible in her server's mount namespace only ("-": missing is fine)
+# (systemd.exec(5), #InaccessiblePaths=). Admins keep node: their terminals run
+# apt, which must be able to upgrade it. A course that needs node for its
+# students sets InaccessiblePaths in c.SystemdSpawner.unit_extra_properties.
+STUDENT_DEFAULTS = {"InaccessiblePaths": "-/usr/bin/node -/usr/bin/nodejs -/usr/local/bin/node"}
+
 # For students only, and nothing in the config turns it off: no setuid program
 # (sudo, su, ...) ever gives her more privileges. SystemdSpawner sets it only
 # through disable_user_sudo, and PrivateDevices= implies it only while
@@ -35,10 +46,11 @@ STUDENT_ONLY = {"NoNewPrivileges": "yes"}
 def unit_properties(configured: Mapping[str, str], *, admin: bool) -> dict[str, str]:
     """The unit_extra_properties a server starts with.
 
-    Ours first, then the config's (c.SystemdSpawner.unit_extra_properties) over
-    them, then, for a student, STUDENT_ONLY, which nothing overrides.
+    Ours first (for a student, with STUDENT_DEFAULTS), then the config's
+    (c.SystemdSpawner.unit_extra_properties) over them, then, for a student,
+    STUDENT_ONLY, which nothing overrides.
     """
-    properties = {**ISOLATION, **configured}
+    properties = {**ISOLATION, **({} if admin else STUDENT_DEFAULTS), **configured}
     if not admin:
         properties.update(STUDENT_ONLY)
     return properties
