@@ -1,4 +1,4 @@
-"""The students' environment's JupyterHub without the hub's database layer (installer/singleuser_trim.py),
+"""The students' environment's JupyterHub without the hub's database layer (tljh_lite/installer/singleuser_trim.py),
 on a stand-in JupyterHub whose modules say when they load: the same lines as JupyterHub 6.1's."""
 
 from __future__ import annotations
