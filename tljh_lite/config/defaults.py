@@ -39,6 +39,12 @@ DEFAULTS: dict[str, Any] = {
             "users": False,
             "max_age": 0,
             "remove_named_servers": False,
+            # A kernel that has run nothing for an hour is shut down by the student's own
+            # server (busy kernels never): its notebook stays, she restarts the kernel when
+            # she is back. An hour, like the servers' timeout: a student who listens through
+            # a lecture keeps her variables; a kernel left behind in the morning's notebook
+            # gives back its memory (a pandas lesson's holds hundreds of MiB).
+            "kernel_timeout": 3600,
         },
         "configurator": {"enabled": False},
     },

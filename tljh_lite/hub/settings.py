@@ -57,13 +57,16 @@ def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: st
         put("JupyterHub", "load_groups", load_groups(config))
         put("Spawner", "group_overrides", group_overrides(config))
 
+    server_args = kernel_cull_args(config["services"]["cull"])
     if config["https"]["enabled"]:
         # JupyterHub marks its login cookies Secure over https by itself, but not the
         # _xsrf cookies (the hub's and each student server's), which tornado sets.
         put("JupyterHub", "tornado_settings", {"xsrf_cookie_kwargs": SECURE_COOKIE})
         # A Python literal with double quotes: the form traitlets parses into a dict on a
         # command line. Braces doubled: the spawner formats each argument ({USERNAME}).
-        put("Spawner", "args", ['--ServerApp.tornado_settings={{"xsrf_cookie_kwargs": {{"secure": True}}}}'])
+        server_args.append('--ServerApp.tornado_settings={{"xsrf_cookie_kwargs": {{"secure": True}}}}')
+    if server_args:
+        put("Spawner", "args", server_args)
 
     services, roles = _culler(config["services"]["cull"], python)
     # ACME http-01 challenges go to the port-80 responder's loopback listener, so a first
@@ -150,6 +153,26 @@ def _auth(auth: Mapping[str, Any], put) -> None:
         for trait, value in traits.items():
             if value is not None:  # as TLJH: none means "leave the class default"
                 put(section, trait, value)
+
+
+def kernel_cull_args(cull: Mapping[str, Any]) -> list[str]:
+    """A student's server shuts down her kernels that ran nothing for services.cull.kernel_timeout
+    seconds: jupyter_server's own culling (MappingKernelManager), asked for on its command line.
+
+    cull_connected: an open notebook tab does not keep an idle kernel; cull_busy off: a kernel
+    that is computing is never shut down, however long it takes. Checked every
+    services.cull.every seconds (0: half the timeout, as the server culler).
+    """
+    timeout = cull["kernel_timeout"]
+    if not cull["enabled"] or timeout == 0:
+        return []
+    every = cull["every"] or max(1, timeout // 2)
+    return [
+        f"--MappingKernelManager.cull_idle_timeout={timeout}",
+        f"--MappingKernelManager.cull_interval={every}",
+        "--MappingKernelManager.cull_connected=True",
+        "--MappingKernelManager.cull_busy=False",
+    ]
 
 
 def _culler(cull: Mapping[str, Any], python: str) -> tuple[list[dict], list[dict]]:
