@@ -32,6 +32,7 @@ from ..plugins import collect, plugin_manager
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
 from ..students.ssh import ensure_no_ssh
+from .alongside import can_run_alongside, run_alongside
 from .admins import (
     Admin,
     check_admin_passwords,
@@ -107,14 +108,25 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
     for warning in conda_warnings(pm):
         progress.say(warning)
 
-    with progress.step("Installing system packages"):
-        ensure_apt_packages(runner, options.distro, collect(pm, "tljh_extra_apt_packages"))
+    apt_packages = collect(pm, "tljh_extra_apt_packages")
     hub_packages = collect(pm, "tljh_extra_hub_pip_packages")
-    if hub_packages:
-        with progress.step("Installing plugins' packages into the hub environment"):
+
+    def apt() -> None:
+        ensure_apt_packages(runner, options.distro, apt_packages)
+
+    def python_packages() -> None:
+        if hub_packages:
             pip_install_into(runner, paths, hub_python, hub_packages, hint="a plugin's hub package failed to install")
-    with progress.step(f"Setting up the students' environment in {paths.user_venv}"):
         ensure_user_env(runner, paths, options.user_requirements_txt_url, collect(pm, "tljh_extra_user_pip_packages"))
+
+    if can_run_alongside(apt_packages, options.user_requirements_txt_url):
+        with progress.step(f"Installing system packages, and the students' environment in {paths.user_venv} alongside"):
+            run_alongside(apt, python_packages)
+    else:
+        with progress.step("Installing system packages"):
+            apt()
+        with progress.step(f"Installing plugins' packages and the students' environment in {paths.user_venv}"):
+            python_packages()
     with progress.step("Preparing accounts, admins and config"):
         for group in (USERS_GROUP, ADMINS_GROUP):
             ensure_group(runner, group)
