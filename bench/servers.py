@@ -1,7 +1,7 @@
 """Student servers: tljh-lite against the raw stack, measured in the same run.
 
     sudo .venv-test/bin/python bench/servers.py [--release bookworm] [--runs 3] [--burst 10 30 50]
-                                                [--burst-runs 3] [--markdown FILE]
+                                                [--burst-runs 3] [--markdown FILE] [--record]
 
 Two fresh systemd containers (integration harness), no memory limit, 2 cores:
   - tljh-lite, installed with bootstrap (FirstUseAuthenticator: each
@@ -24,6 +24,9 @@ Figures:
     cgroup's MemoryCurrent also counts page cache).
 Waiting for a server follows the hub's progress event stream, as the
 browser's spawn page does.
+Then the change from the previous release's figures (bench/releases/, see
+releases.py), naming every figure more than 10 % worse; --record writes this
+run's figures as the current version's record (do it when releasing).
 All traffic goes to 127.0.0.1 (published container ports); request counts and
 waits are bounded (--timeout per burst).
 """
@@ -48,6 +51,7 @@ from containers import Container  # noqa: E402
 from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402
 from hubclient import HubClient, wait_for_hub  # noqa: E402
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, copy_checkout  # noqa: E402
+import releases  # noqa: E402
 import report  # noqa: E402
 
 RAW_PASSWORD = "bench-password"
@@ -293,6 +297,44 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def release_values(results: dict[str, dict], bursts: list[int]) -> dict[str, dict[str, float]]:
+    """This run's figures as a release record holds them (releases.py): tljh-lite's and the baseline's,
+    the raw stack with its defaults, or for the bursts (which it fails) with 600 s timeouts."""
+    ours, raw, patient = results["tljh-lite"], results["raw stack"], results["raw stack, 600 s timeouts"]
+    picks = {
+        "login_s": lambda r: statistics.median(r["one"]),
+        "idle_server_mib": lambda r: r["idle_server_mib"],
+        "hub_process_mib": lambda r: r["processes"]["hub"],
+        "hub_culler_proxy_mib": lambda r: sum(r["processes"].values()),
+    }
+    values = {key: {"tljh-lite": pick(ours), "baseline": pick(raw)} for key, pick in picks.items()}
+    for n in bursts:
+        last = lambda r, n=n: _median_unless_failed(r[f"burst{n}"].totals)  # noqa: E731
+        values[f"burst{n}_last_s"] = {"tljh-lite": last(ours), "baseline": last(patient)}
+        values[f"burst{n}_failures"] = {"tljh-lite": ours[f"burst{n}"].failures, "baseline": patient[f"burst{n}"].failures}
+    return values
+
+
+def release_lines(values: dict[str, dict[str, float]], bursts: list[int], record: bool, how: str) -> list[str]:
+    """The change from the previous release, and this run's record written if asked."""
+    version = releases.current_version()
+    before = releases.previous(releases.load_all(), version, recording=record)
+    lines = [""]
+    if before is None:
+        lines.append(f"No earlier release recorded in bench/releases/ to compare {version} with.")
+    else:
+        rows, worse = releases.changes(before, values, bursts)
+        lines += [f"Change from {before['version']} (recorded {before['recorded']}: {before['how']})", ""]
+        lines += report.table(["figure", before["version"], f"{version} now", "change"], rows)
+        lines.append("")
+        lines += ([f"More than {releases.WORSE_BY:.0%} worse than {before['version']}: " + "; ".join(worse)] if worse
+                  else [f"Nothing is more than {releases.WORSE_BY:.0%} worse than {before['version']}."])
+    if record:
+        path = releases.write(releases.record(version, values, how))
+        lines.append(f"Recorded as {version}'s figures: {path.relative_to(releases.HERE.parent)}")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--release", choices=RELEASES, default="bookworm")
@@ -301,6 +343,8 @@ def main() -> int:
     parser.add_argument("--burst-runs", type=int, default=3, help="how many times each burst size is run")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed for each burst")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument("--record", action="store_true",
+                        help="write this run's figures as the current version's release record (bench/releases/)")
     args = parser.parse_args()
     ensure_dockerd()
     image = ensure_image(args.release)
@@ -322,7 +366,10 @@ def main() -> int:
     finally:
         ours.container.remove()
     header = [f"Student servers, Debian {args.release} containers, 2 cores, {time.strftime('%Y-%m-%d')}", ""]
-    report.emit(header + table(results, args.runs, args.burst, args.burst_runs), args.markdown)
+    how = (f"bench/servers.py --runs {args.runs} --burst {' '.join(map(str, args.burst))} --burst-runs "
+           f"{args.burst_runs}, Debian {args.release}; baseline: the raw stack in the same run (bursts: with 600 s timeouts)")
+    comparison = release_lines(release_values(results, args.burst), args.burst, args.record, how)
+    report.emit(header + table(results, args.runs, args.burst, args.burst_runs) + comparison, args.markdown)
     return 0
 
 
