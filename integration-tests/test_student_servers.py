@@ -39,6 +39,7 @@ def restart_server(hub: InstalledHub, client: HubClient) -> None:
         assert time.monotonic() < deadline, "the server did not stop"
         time.sleep(0.5)
     client.start_server()
+    client.open_server()  # the hub revoked her old server's tokens: log in to the new one, as a browser does
 
 
 def kernels(client: HubClient) -> dict[str, str]:
@@ -110,6 +111,8 @@ def test_a_kernel_past_limits_memory_is_killed_alone(hub, kim):
     hub.tljh_config("reload")
     try:
         restart_server(hub, kim)
+        # With swap (zram), half as much again may go there, and no more (students/unit.py).
+        assert hub.unit_property(f"jupyter-{KIM}", "MemorySwapMax") == str(150 * 2**20)
         kernel = new_kernel(kim)
         assert kim._execute(kernel, "before = 'set'; print(before)", 60) == "set"
         try:

@@ -53,7 +53,8 @@ class UserCreatingSpawner(SystemdSpawner):
             # a User= (systemd.exec(5), PrivateDevices=).
             self.disable_user_sudo = False
             self.isolate_devices = False
-        self.unit_extra_properties = unit_properties(self._configured_properties, admin=self.user.admin)
+        self.unit_extra_properties = unit_properties(self._configured_properties, admin=self.user.admin,
+                                                     mem_limit=self.mem_limit)
         address = await super().start()
         if address is not None:
             # JupyterHub's own wait polls at growing random intervals: see tljh_lite.hub.listening.

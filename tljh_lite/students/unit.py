@@ -43,14 +43,29 @@ STUDENT_DEFAULTS = {"InaccessiblePaths": "-/usr/bin/node -/usr/bin/nodejs -/usr/
 STUDENT_ONLY = {"NoNewPrivileges": "yes"}
 
 
-def unit_properties(configured: Mapping[str, str], *, admin: bool) -> dict[str, str]:
+def swap_limit(mem_limit: int | None) -> dict[str, str]:
+    """With limits.memory, at most half as much again in swap (systemd.resource-control(5), #MemorySwapMax=).
+
+    With swap (zram, tljh_lite.zram), the cold pages of an idle server and kernel
+    go to compressed memory instead of taking RAM from students who work. But
+    without a cap, a kernel past MemoryMax= would swap instead of being killed,
+    filling the swap the whole class shares. So her kernel is still killed alone,
+    once it holds limits.memory in RAM and half that in swap; in zram, at about
+    3:1, that half costs a sixth of the limit. Without limits.memory there is no
+    cap on either (set one: docs/config.md). Enforced where cgroup v2 is (every
+    supported Debian and Ubuntu by default); cgroup v1 hosts ignore it.
+    """
+    return {} if mem_limit is None else {"MemorySwapMax": str(int(mem_limit) // 2)}
+
+
+def unit_properties(configured: Mapping[str, str], *, admin: bool, mem_limit: int | None = None) -> dict[str, str]:
     """The unit_extra_properties a server starts with.
 
-    Ours first (for a student, with STUDENT_DEFAULTS), then the config's
-    (c.SystemdSpawner.unit_extra_properties) over them, then, for a student,
-    STUDENT_ONLY, which nothing overrides.
+    Ours first (the swap cap for `mem_limit`, and for a student STUDENT_DEFAULTS),
+    then the config's (c.SystemdSpawner.unit_extra_properties) over them, then,
+    for a student, STUDENT_ONLY, which nothing overrides.
     """
-    properties = {**ISOLATION, **({} if admin else STUDENT_DEFAULTS), **configured}
+    properties = {**ISOLATION, **swap_limit(mem_limit), **({} if admin else STUDENT_DEFAULTS), **configured}
     if not admin:
         properties.update(STUDENT_ONLY)
     return properties
