@@ -13,9 +13,10 @@ from tljh_lite.installer.alongside import can_run_alongside, run_alongside
 
 
 def test_only_a_plain_install_runs_them_at_once():
-    assert can_run_alongside(list(APT_PACKAGES), None)
-    assert not can_run_alongside([*APT_PACKAGES, "libpq-dev"], None)  # a plugin's package may be built against
-    assert not can_run_alongside(list(APT_PACKAGES), "https://example.org/requirements.txt")
+    own = {*APT_PACKAGES, "systemd-zram-generator"}
+    assert can_run_alongside([*APT_PACKAGES, "systemd-zram-generator"], own, None)
+    assert not can_run_alongside([*APT_PACKAGES, "libpq-dev"], own, None)  # a plugin's package may be built against
+    assert not can_run_alongside(list(APT_PACKAGES), own, "https://example.org/requirements.txt")
 
 
 def test_both_run_at_the_same_time():

@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
         },
         "configurator": {"enabled": False},
     },
+    # Swap in compressed memory where the machine allows it: idle students' pages compress
+    # about 3:1 and go there instead of taking RAM from those who work (docs/performance.md).
+    "zram": {"enabled": True},
     # The VM's monthly price, in the professor's currency; none until she sets it (tljh-lite report).
     "cost": {"vm_monthly": None},
     # Off until the professor turns it on: backups need disk space she should choose.

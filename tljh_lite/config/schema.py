@@ -172,6 +172,8 @@ BASE_SCHEMA: dict[str, Any] = _section(
                 "configurator": _section({"enabled": {"type": "boolean"}}),
             }
         ),
+        # tljh-lite's: swap in compressed memory (tljh_lite/zram, docs/performance.md).
+        "zram": _section({"enabled": {"type": "boolean"}}),
         # tljh-lite's: what the VM costs, for `tljh-lite report`'s cost per student (docs/status.md).
         "cost": _section(
             {

@@ -17,15 +17,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
-from ..builtin import APT_PACKAGES
-
 log = logging.getLogger("tljh_lite")
 T = TypeVar("T")
 
 
-def can_run_alongside(apt_packages: list[str], requirements_url: str | None) -> bool:
-    """Only tljh-lite's own Debian packages, and no requirements file: nothing the Python side could build against."""
-    return not requirements_url and set(apt_packages) <= set(APT_PACKAGES)
+def can_run_alongside(apt_packages: list[str], own: set[str], requirements_url: str | None) -> bool:
+    """Only tljh-lite's `own` Debian packages, and no requirements file: nothing the Python side could build against."""
+    return not requirements_url and set(apt_packages) <= own
 
 
 def run_alongside(apt: Callable[[], object], python: Callable[[], T]) -> T:

@@ -43,6 +43,8 @@ from .admins import (
     uses_firstuse,
 )
 from ..apt import Distro, ensure_apt_packages
+from ..builtin import APT_PACKAGES
+from ..zram.setup import PACKAGE as ZRAM_PACKAGE, ensure_zram, not_possible
 from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins
 from .progress import Progress
 from .state import ensure_state
@@ -109,6 +111,9 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         progress.say(warning)
 
     apt_packages = collect(pm, "tljh_extra_apt_packages")
+    zram_on = checker.merged(ConfigFile(paths.config_file).load())["zram"]["enabled"] and not not_possible(runner)
+    if zram_on:
+        apt_packages.append(ZRAM_PACKAGE)
     hub_packages = collect(pm, "tljh_extra_hub_pip_packages")
 
     def apt() -> None:
@@ -119,7 +124,7 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
             pip_install_into(runner, paths, hub_python, hub_packages, hint="a plugin's hub package failed to install")
         ensure_user_env(runner, paths, options.user_requirements_txt_url, collect(pm, "tljh_extra_user_pip_packages"))
 
-    if can_run_alongside(apt_packages, options.user_requirements_txt_url):
+    if can_run_alongside(apt_packages, {*APT_PACKAGES, ZRAM_PACKAGE}, options.user_requirements_txt_url):
         with progress.step(f"Installing system packages, and the students' environment in {paths.user_venv} alongside"):
             run_alongside(apt, python_packages)
     else:
@@ -141,6 +146,8 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         config = checker.merged(file_config)
         for link, command in COMMAND_LINKS.items():
             _link(link, paths.hub_venv / "bin" / command)
+    with progress.step("Memory compression"):
+        progress.say(f"    {ensure_zram(runner, config, options.distro)}")
     with progress.step("Starting the proxy and the hub"):
         Systemd(runner).stop(PROGRESS_PAGE_UNIT)  # it held port 80 during the install
         restarted, version = UnitManager(paths, runner, say=progress.say).apply(config, HEALTH_TIMEOUT)
