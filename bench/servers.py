@@ -209,6 +209,15 @@ def process_memory(stack: Stack) -> dict[str, float]:
     return totals
 
 
+def _or_nan(measure_one, *args) -> float:
+    """A failure is a figure too (nan: shown as -), not the end of the run."""
+    try:
+        return measure_one(*args)
+    except Exception as e:
+        print(f"  failed: {e!r}"[:300], file=sys.stderr, flush=True)
+        return float("nan")
+
+
 def stop_all(stack: Stack, names: list[str]) -> None:
     for name in names:
         stack.container.exec(["systemctl", "stop", stack.unit_of(name)], check=False)
@@ -229,7 +238,7 @@ def measure(stack: Stack, tag: str, runs: int, bursts: list[int], burst_runs: in
     singles = [f"{tag}solo{i}" for i in range(runs)]
     groups = {(n, r): [f"{tag}b{n}r{r}x{i}" for i in range(n)] for n in bursts for r in range(burst_runs)}
     stack.prepare_students(singles + [name for names in groups.values() for name in names])
-    out["one"] = [one_student(stack, name) for name in singles]
+    out["one"] = [_or_nan(one_student, stack, name) for name in singles]
     time.sleep(IDLE_SETTLE_SECONDS)  # idle: logged in, JupyterLab loaded, nobody typing
     out["idle_server_mib"] = statistics.median(memory_mib(stack, stack.unit_of(name)) for name in singles)
     out["hub_mib"] = sum(memory_mib(stack, u) for u in stack.hub_units)
@@ -247,14 +256,14 @@ def measure(stack: Stack, tag: str, runs: int, bursts: list[int], burst_runs: in
 
 def rows(results: dict[str, dict], runs: int, bursts: list[int], burst_runs: int) -> list[tuple]:
     """(label, value per stack...) in the order of `results`."""
-    med = statistics.median
     stacks = list(results.values())
 
     def row(label, pick):
         return (label, *[pick(r) for r in stacks])
 
     out = [
-        row(f"one student: login to JupyterLab (s, median of {runs})", lambda r: med(r["one"])),
+        row(f"one student: login to JupyterLab (s, median of {runs}; - if any failed)",
+            lambda r: _median_unless_failed(r["one"])),
         row("idle server memory (MiB, median, MemoryCurrent)", lambda r: r["idle_server_mib"]),
         row("hub + proxy units (MiB, MemoryCurrent: page cache included)", lambda r: r["hub_mib"]),
         row("hub + culler + proxy processes (MiB anonymous)", lambda r: sum(r["processes"].values())),
@@ -302,7 +311,7 @@ def release_values(results: dict[str, dict], bursts: list[int]) -> dict[str, dic
     the raw stack with its defaults, or for the bursts (which it fails) with 600 s timeouts."""
     ours, raw, patient = results["tljh-lite"], results["raw stack"], results["raw stack, 600 s timeouts"]
     picks = {
-        "login_s": lambda r: statistics.median(r["one"]),
+        "login_s": lambda r: _median_unless_failed(r["one"]),
         "idle_server_mib": lambda r: r["idle_server_mib"],
         "hub_process_mib": lambda r: r["processes"]["hub"],
         "hub_culler_proxy_mib": lambda r: sum(r["processes"].values()),
