@@ -317,6 +317,9 @@ def release_values(results: dict[str, dict], bursts: list[int]) -> dict[str, dic
         "hub_culler_proxy_mib": lambda r: sum(r["processes"].values()),
     }
     values = {key: {"tljh-lite": pick(ours), "baseline": pick(raw)} for key, pick in picks.items()}
+    if values["login_s"]["baseline"] != values["login_s"]["baseline"]:
+        # Its 30 s HTTP timeout failed a student (a loaded machine): the same stack given 600 s instead.
+        values["login_s"]["baseline"] = picks["login_s"](patient)
     for n in bursts:
         last = lambda r, n=n: _median_unless_failed(r[f"burst{n}"].totals)  # noqa: E731
         values[f"burst{n}_last_s"] = {"tljh-lite": last(ours), "baseline": last(patient)}
