@@ -3,16 +3,17 @@
     sudo .venv-test/bin/python bench/servers.py [--release bookworm] [--runs 3] [--burst 10 30 50]
                                                 [--burst-runs 3] [--markdown FILE] [--record]
 
-Two fresh systemd containers (integration harness), no memory limit, 2 cores:
+Three fresh systemd containers (integration harness), no memory limit, 2 cores,
+up side by side and measured in turns (each figure from one stack, then the
+next), so that all three see the same machine when other work shares it:
   - tljh-lite, installed with bootstrap (FirstUseAuthenticator: each
     student's first login sets a bcrypt password, as in class);
   - the raw stack: a plain venv with jupyterhub, jupyterhub-systemdspawner
     and jupyterlab, default settings, JupyterHub starting its own
     configurable-http-proxy (Debian's), DummyAuthenticator, SystemdSpawner
-    with dynamic users (no account creation). Measured twice: with
-    JupyterHub's default timeouts, then (same container, hub restarted) with
-    tljh-lite's 600 s start and HTTP timeouts, so a burst can be compared
-    with one that does not fail.
+    with dynamic users (no account creation). Twice: with JupyterHub's
+    default timeouts, and (a second container) with tljh-lite's 600 s start
+    and HTTP timeouts, so a burst can be compared with one that does not fail.
 Figures:
   - one student: login form -> server ready -> JupyterLab page through the
     proxy (median of --runs);
@@ -178,12 +179,16 @@ def burst(stack: Stack, names: list[str], timeout: float) -> tuple[float, list[f
     """Everyone at once: (time until the last is ready, per-student times, failures)."""
     barrier = threading.Barrier(len(names))
     deadline = time.monotonic() + timeout
+    failed: list[str] = []
 
     def student(name: str) -> float | None:
         barrier.wait()
         try:
             seconds = one_student(stack, name)
-        except Exception:
+        except Exception as e:  # counted as a failure; the first of a burst is shown
+            if not failed:
+                failed.append(f"{stack.name}: {name}: {e!r}"[:300])
+                print(f"  first failure: {failed[0]}", file=sys.stderr, flush=True)
             return None
         return seconds if time.monotonic() < deadline else None
 
@@ -232,25 +237,37 @@ class Bursts:
     failures: int = 0
 
 
-def measure(stack: Stack, tag: str, runs: int, bursts: list[int], burst_runs: int, timeout: float) -> dict:
-    """Everything for one stack; `tag` keeps its students' names apart from another pass on the same hub."""
-    out: dict = {}
-    singles = [f"{tag}solo{i}" for i in range(runs)]
-    groups = {(n, r): [f"{tag}b{n}r{r}x{i}" for i in range(n)] for n in bursts for r in range(burst_runs)}
-    stack.prepare_students(singles + [name for names in groups.values() for name in names])
-    out["one"] = [_or_nan(one_student, stack, name) for name in singles]
+def measure(stacks: dict[str, tuple[Stack, str]], runs: int, bursts: list[int], burst_runs: int,
+            timeout: float) -> dict[str, dict]:
+    """Everything for every stack, in turns: each figure is taken from one stack, then the next, so
+    that all of them see the same machine (on a shared machine the load changes by the minute).
+    `stacks` maps a name to (stack, tag); the tag keeps its students' names apart."""
+    out: dict[str, dict] = {name: {} for name in stacks}
+    singles = {name: [f"{tag}solo{i}" for i in range(runs)] for name, (_, tag) in stacks.items()}
+    groups = {name: {(n, r): [f"{tag}b{n}r{r}x{i}" for i in range(n)] for n in bursts for r in range(burst_runs)}
+              for name, (_, tag) in stacks.items()}
+    for name, (stack, _) in stacks.items():
+        stack.prepare_students(singles[name] + [who for names in groups[name].values() for who in names])
+    for i in range(runs):
+        for name, (stack, _) in stacks.items():
+            out[name].setdefault("one", []).append(_or_nan(one_student, stack, singles[name][i]))
     time.sleep(IDLE_SETTLE_SECONDS)  # idle: logged in, JupyterLab loaded, nobody typing
-    out["idle_server_mib"] = statistics.median(memory_mib(stack, stack.unit_of(name)) for name in singles)
-    out["hub_mib"] = sum(memory_mib(stack, u) for u in stack.hub_units)
-    out["processes"] = process_memory(stack)
-    stop_all(stack, singles)
-    for (n, r), names in groups.items():
-        result = out.setdefault(f"burst{n}", Bursts())
-        total, times, failures = burst(stack, names, timeout)
-        result.totals.append(total if failures == 0 else float("nan"))  # nobody waits for a failed student
-        result.times += times
-        result.failures += failures
-        stop_all(stack, names)
+    for name, (stack, _) in stacks.items():
+        out[name]["idle_server_mib"] = statistics.median(memory_mib(stack, stack.unit_of(who)) for who in singles[name])
+        out[name]["hub_mib"] = sum(memory_mib(stack, u) for u in stack.hub_units)
+        out[name]["processes"] = process_memory(stack)
+        stop_all(stack, singles[name])
+    for n in bursts:
+        for r in range(burst_runs):
+            for name, (stack, _) in stacks.items():
+                names = groups[name][(n, r)]
+                result = out[name].setdefault(f"burst{n}", Bursts())
+                total, times, failures = burst(stack, names, timeout)
+                result.totals.append(total if failures == 0 else float("nan"))  # nobody waits for a failed student
+                result.times += times
+                result.failures += failures
+                stop_all(stack, names)
+                print(f"{name}: burst of {n}: {total:.1f} s, {failures} failed", flush=True)
     return out
 
 
@@ -360,23 +377,20 @@ def main() -> int:
     args = parser.parse_args()
     ensure_dockerd()
     image = ensure_image(args.release)
-    results = {}
-
-    def measured(stack: Stack, tag: str) -> dict:
-        return measure(stack, tag, args.runs, args.burst, args.burst_runs, args.timeout)
-
+    # All three side by side (their own containers), measured in turns: see measure().
     raw = start_raw(image)  # each start removes its container if it fails
+    stacks: list[Stack] = [raw]
     try:
-        results["raw stack"] = measured(raw, "d")
-        raw.restart(PATIENT)
-        results["raw stack, 600 s timeouts"] = measured(raw, "p")
+        patient = start_raw(image)
+        stacks.append(patient)
+        patient.restart(PATIENT)
+        ours = start_tljh_lite(image)
+        stacks.append(ours)
+        results = measure({"raw stack": (raw, "d"), "raw stack, 600 s timeouts": (patient, "p"), "tljh-lite": (ours, "t")},
+                          args.runs, args.burst, args.burst_runs, args.timeout)
     finally:
-        raw.container.remove()
-    ours = start_tljh_lite(image)
-    try:
-        results["tljh-lite"] = measured(ours, "t")
-    finally:
-        ours.container.remove()
+        for stack in stacks:
+            stack.container.remove()
     header = [f"Student servers, Debian {args.release} containers, 2 cores, {time.strftime('%Y-%m-%d')}", ""]
     how = (f"bench/servers.py --runs {args.runs} --burst {' '.join(map(str, args.burst))} --burst-runs "
            f"{args.burst_runs}, Debian {args.release}; baseline: the raw stack in the same run (bursts: with 600 s timeouts)")
