@@ -5,7 +5,8 @@
 
 Two fresh systemd containers limited to --memory=4g and 2 CPUs (the VM a
 small school rents), built as bench/servers.py builds them: tljh-lite with
-bootstrap, and the raw stack (plain JupyterHub + SystemdSpawner + JupyterLab).
+bootstrap, and the raw stack (plain JupyterHub + SystemdSpawner + JupyterLab),
+given tljh-lite's 600 s timeouts so that memory is what is compared.
 Both get pandas and matplotlib in the students' environment, as a course
 would, and a 10 MB CSV every student reads.
 
@@ -16,8 +17,10 @@ few seconds of reading between cells:
   2. group it and plot the groups with matplotlib (to a PNG);
   3. a Python loop over three million items;
 twice. Every cell's time is measured from the client (execute request to
-reply). N passes when nobody failed and the p95 cell time is at most 2 s;
-the largest N that passes is the figure, for each stack, in the same run.
+reply). N passes when nobody failed and the p95 cell time is at most 2 s
+(--p95-limit: on a machine other work shares, the CPU others take would
+decide instead of memory); the largest N that passes is the figure, for each
+stack, in the same run.
 
 Next to N, the machine's limit for the lesson (issue 22):
 
@@ -63,7 +66,7 @@ from containers import Container  # noqa: E402
 from engine import LABEL_PID, RELEASES, docker_client, ensure_dockerd, ensure_image  # noqa: E402
 from hubclient import HubClient  # noqa: E402
 import report  # noqa: E402
-from servers import PROCESS_MEMORY, Stack, _setup_raw, _setup_tljh_lite, removed_on_failure, stop_all  # noqa: E402
+from servers import PATIENT, PROCESS_MEMORY, Stack, _setup_raw, _setup_tljh_lite, removed_on_failure, stop_all  # noqa: E402
 
 MEMORY_MIB, CPUS = 4096, 2
 ZRAM_DISKSIZE_MIB = 2048  # half the VM, systemd-zram-generator's default (ram / 2)
@@ -105,6 +108,11 @@ def limited(container: Container) -> Container:
 def start(kind: str, image: str) -> Stack:
     with removed_on_failure(limited(Container.start(image, port=80, memory=f"{MEMORY_MIB}m"))) as container:
         stack = _setup_tljh_lite(container) if kind == "tljh-lite" else _setup_raw(container)
+        if kind == "raw stack":
+            # tljh-lite's 600 s start and HTTP timeouts, so that what is compared is memory: with
+            # JupyterHub's 30 s, a class arriving at once fails on a busy machine before memory counts
+            # (bench/servers.py measures that).
+            stack.restart(PATIENT)
         python = STUDENT_ENV[kind]
         container.exec(f"export SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt; {python} -m pip install -q "
                        "pandas matplotlib", timeout=1200)
@@ -153,11 +161,11 @@ def round_of(stack: Stack, n: int, tag: str) -> tuple[float, int]:
     return p95, sum(r is None for r in results)
 
 
-def capacity(stack: Stack, label: str, tag: str, sizes: list[int]) -> tuple[int, list[tuple]]:
+def capacity(stack: Stack, label: str, tag: str, sizes: list[int], p95_limit: float) -> tuple[int, list[tuple]]:
     best, rows = 0, []
     for n in sizes:
         p95, failed = round_of(stack, n, tag)
-        ok = failed == 0 and p95 <= P95_LIMIT
+        ok = failed == 0 and p95 <= p95_limit
         rows.append((label, n, p95, failed, "yes" if ok else "no"))
         print(f"{label}: {n} students, p95 cell {p95:.2f} s, {failed} failed", flush=True)
         if not ok:
@@ -269,6 +277,9 @@ def main() -> int:
     parser.add_argument("--max", type=int, default=80)
     parser.add_argument("--zram", action="store_true", help="also tljh-lite with zram swap (set up on this host)")
     parser.add_argument("--without-raw", action="store_true", help="tljh-lite only (with --zram: its two runs)")
+    parser.add_argument("--p95-limit", type=float, default=P95_LIMIT,
+                        help="seconds a cell may take at p95 for N to pass (raise it on a machine other work "
+                             "shares: then what runs out first is memory, not the CPU others take)")
     parser.add_argument("--zram-despite-others", action="store_true",
                         help="set up zram even while other containers run on this host")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
@@ -282,7 +293,7 @@ def main() -> int:
         stack = start(kind, image)
         try:
             limits[kind] = machine_limit(stack, tag)
-            results[kind], found = capacity(stack, kind, tag, sizes)
+            results[kind], found = capacity(stack, kind, tag, sizes, args.p95_limit)
             rows += found
             if kind == "tljh-lite" and args.zram:
                 label = "tljh-lite + zram"
@@ -295,7 +306,7 @@ def main() -> int:
                     stack.container._container.update(mem_limit=f"{MEMORY_MIB - ZRAM_POOL_CAP_MIB}m",
                                                       memswap_limit=f"{2 * MEMORY_MIB}m")
                     with HostZram(ZRAM_DISKSIZE_MIB, ZRAM_POOL_CAP_MIB) as zram:
-                        results[label], found = capacity(stack, label, "z", sizes)
+                        results[label], found = capacity(stack, label, "z", sizes, args.p95_limit)
                         limits[label] = limits[kind]
                         stats = zram.stats_mib()
                         notes.append(f"{label}: zram {zram.algorithm()}, {ZRAM_DISKSIZE_MIB} MiB of swap whose pool "
@@ -306,7 +317,7 @@ def main() -> int:
         finally:
             stack.container.remove()
     header = [f"Working students on {MEMORY_MIB // 1024} GB and {CPUS} CPUs, Debian {args.release}, "
-              f"{time.strftime('%Y-%m-%d')} (pass: nobody fails and p95 cell time <= {P95_LIMIT:g} s)", ""]
+              f"{time.strftime('%Y-%m-%d')} (pass: nobody fails and p95 cell time <= {args.p95_limit:g} s)", ""]
     lines = header + report.table(["stack", "students", "p95 cell s", "failed", "pass"], rows)
     summary = [(k, n, limits[k].students, f"{n / limits[k].students:.0%}" if limits[k].students else "-",
                 f"{limits[k].base_mib:.0f}", f"{limits[k].kernel_mib:.0f}") for k, n in results.items()]
