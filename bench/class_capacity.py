@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -284,6 +285,8 @@ def main() -> int:
                         help="set up zram even while other containers run on this host")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     args = parser.parse_args()
+    # A TERM (timeout, kill) unwinds like Ctrl-C, so the host's zram is always removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ensure_dockerd()
     image = ensure_image(args.release)
     sizes = list(range(args.start, args.max + 1, args.step))
