@@ -1,7 +1,7 @@
 """Student servers: tljh-lite against the raw stack, measured in the same run.
 
     sudo .venv-test/bin/python bench/servers.py [--release bookworm] [--runs 3] [--burst 10 30 50]
-                                                [--burst-runs 3] [--markdown FILE] [--record]
+                                                [--burst-runs 3] [--markdown FILE] [--record [VERSION]]
 
 Three fresh systemd containers (integration harness), no memory limit, 2 cores,
 up side by side and measured in turns (each figure from one stack, then the
@@ -27,7 +27,8 @@ Waiting for a server follows the hub's progress event stream, as the
 browser's spawn page does.
 Then the change from the previous release's figures (bench/releases/, see
 releases.py), naming every figure more than 10 % worse; --record writes this
-run's figures as the current version's record (do it when releasing).
+run's figures as the current version's record (do it when releasing; --record
+0.4.0 before the version number in the package is raised).
 All traffic goes to 127.0.0.1 (published container ports); request counts and
 waits are bounded (--timeout per burst).
 """
@@ -344,10 +345,10 @@ def release_values(results: dict[str, dict], bursts: list[int]) -> dict[str, dic
     return values
 
 
-def release_lines(values: dict[str, dict[str, float]], bursts: list[int], record: bool, how: str) -> list[str]:
-    """The change from the previous release, and this run's record written if asked."""
-    version = releases.current_version()
-    before = releases.previous(releases.load_all(), version, recording=record)
+def release_lines(values: dict[str, dict[str, float]], bursts: list[int], record: str | None, how: str) -> list[str]:
+    """The change from the previous release, and this run's record written as version `record` if asked."""
+    version = record or releases.current_version()
+    before = releases.previous(releases.load_all(), version, recording=record is not None)
     lines = [""]
     if before is None:
         lines.append(f"No earlier release recorded in bench/releases/ to compare {version} with.")
@@ -358,7 +359,7 @@ def release_lines(values: dict[str, dict[str, float]], bursts: list[int], record
         lines.append("")
         lines += ([f"More than {releases.WORSE_BY:.0%} worse than {before['version']}: " + "; ".join(worse)] if worse
                   else [f"Nothing is more than {releases.WORSE_BY:.0%} worse than {before['version']}."])
-    if record:
+    if record is not None:
         path = releases.write(releases.record(version, values, how))
         lines.append(f"Recorded as {version}'s figures: {path.relative_to(releases.HERE.parent)}")
     return lines
@@ -372,8 +373,9 @@ def main() -> int:
     parser.add_argument("--burst-runs", type=int, default=3, help="how many times each burst size is run")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed for each burst")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
-    parser.add_argument("--record", action="store_true",
-                        help="write this run's figures as the current version's release record (bench/releases/)")
+    parser.add_argument("--record", nargs="?", const=releases.current_version(), metavar="VERSION",
+                        help="write this run's figures as VERSION's release record (bench/releases/; default: this "
+                             "checkout's version, for a release whose number is not yet in tljh_lite/__init__.py: give it)")
     args = parser.parse_args()
     ensure_dockerd()
     image = ensure_image(args.release)
