@@ -12,6 +12,7 @@ from .auth.switch import before_restart
 from .runner import Runner
 from .config.file import ConfigFile
 from .config.checker import Checker
+from .downloads.settings import keep_mirror
 from .errors import TljhError
 from .health import HubNotReady
 from .lastgood import LastGood
@@ -19,6 +20,7 @@ from .paths import Paths
 from .systemd import reason_from_journal
 from .hub.unit import HUB_UNIT
 from .units.manager import UnitManager
+from .users.promotion import secure_new_admins
 from .zram.setup import ensure_zram
 
 OS_RELEASE = Path("/etc/os-release")
@@ -27,12 +29,16 @@ OS_RELEASE = Path("/etc/os-release")
 def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90,
            say: Callable[[str], None] = lambda text: None) -> str:
     config = checker.merged(_checked(paths, checker))
+    keep_mirror(paths, config["pip"]["index_url"])  # pip.conf now; the hub's environment at its restart
     units = UnitManager(paths, runner, say=say)
     last_good = LastGood(paths)
     if service == "proxy":
         previous = checker.merged(ConfigFile(last_good.config_file).load()) if last_good.exists() else None
         version = units.switch_proxy(config, timeout, previous)
     else:
+        for new_admin in secure_new_admins(config, paths):  # never an admin with a stranger's password
+            for line in new_admin.lines():
+                say(line)
         for line in before_restart(config, paths):  # an admin never locked out without a word
             say(line)
         version = _restart_hub(units, paths, checker, last_good, config, timeout)

@@ -1,7 +1,7 @@
 """Entry point of `tljh-lite`: what a professor does besides editing config.yaml.
 
 `tljh-config` stays TLJH's config editor; this command gathers the rest
-(`https`, `backup` and `users` now; status as it comes). Errors are reported
+(`https`, `backup`, `users`, `export`, `status`, `report`, `lti`). Errors are reported
 the same way as tljh-config's (see `framework.run`).
 """
 
@@ -11,11 +11,11 @@ import sys
 from typing import Sequence
 
 from ..paths import Paths
-from . import backup, export, https, report, status, users
+from . import backup, bundle, export, https, lti, report, status, users
 from .framework import ArgumentParser, make_parser, run
 
 PROG = "tljh-lite"
-SUBCOMMANDS = (https, backup, users, export, status, report)
+SUBCOMMANDS = (https, backup, users, export, status, report, lti, bundle)
 
 
 def build_parser(paths: Paths) -> ArgumentParser:

@@ -7,6 +7,7 @@ next, and jupyterhub_config.d/*.py last, so an escape-hatch file wins.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,13 @@ from .settings import apply, hub_settings
 from ..paths import Paths
 from ..ports import HUB_URL, PROXY_API_URL
 from ..proxysync import token_file
+from ..runner import Runner
 from ..usage.units import usage_page_token_file
 from ..users.admission import block_dropped_users
 from ..users.hubgroups import remove_stale_members
+from ..users.roles import apply_role_changes
+
+log = logging.getLogger("tljh_lite")
 
 
 def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
@@ -41,6 +46,8 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
         # Its extra routes (ACME challenges, the usage page) come with config.yaml's settings.
         "ConfigurableHTTPProxy": {"should_start": False, "api_url": PROXY_API_URL},
         "FirstUseAuthenticator": {"dbm_path": str(paths.state_dir / "passwords.dbm")},
+        # The LTI tool's own key (auth.lti.toolkey), root only like the rest of the state.
+        "LTI13Authenticator": {"tool_key_file": str(paths.lti_tool_key)},
         "SystemdSpawner": {
             "unit_name_template": "{USERNAME}",
             "username_template": "{USERNAME}",
@@ -77,6 +84,10 @@ def configure(c: Any, paths: Paths) -> None:
                           usage_page_token=_secret(usage_page_token_file(paths))))
     block_dropped_users(c, checker.merged(config), paths.hub_db)
     remove_stale_members(checker.merged(config), paths.hub_db)
+    try:
+        apply_role_changes(checker.merged(config), paths.hub_db, Runner(), say=lambda text: log.warning("%s", text))
+    except Exception:  # never keep the hub from starting; the admin role above still applies
+        log.exception("could not apply the changes of who is an admin")
     pm.hook.tljh_custom_jupyterhub_config(c=c)
 
 
