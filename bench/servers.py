@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import statistics
 import sys
 import threading
@@ -377,6 +378,8 @@ def main() -> int:
                         help="write this run's figures as VERSION's release record (bench/releases/; default: this "
                              "checkout's version, for a release whose number is not yet in tljh_lite/__init__.py: give it)")
     args = parser.parse_args()
+    # A TERM (timeout, kill) unwinds like Ctrl-C, so the three containers are always removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ensure_dockerd()
     image = ensure_image(args.release)
     # All three side by side (their own containers), measured in turns: see measure().
