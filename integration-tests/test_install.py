@@ -48,7 +48,7 @@ def test_hub_answers_through_the_proxy_on_port_80(hub):
 
 def test_secrets_are_root_only_and_not_on_command_lines(hub):
     assert hub.sh("stat -c %a /opt/tljh/state").stdout.strip() == "700"
-    for secret in ("proxy.env", "jupyterhub_cookie_secret"):
+    for secret in ("proxy.env", "jupyterhub_cookie_secret", "cull-idle-token"):
         assert hub.sh(f"stat -c %a /opt/tljh/state/{secret}").stdout.strip() == "600"
     token = hub.sh("cut -d= -f2 /opt/tljh/state/proxy.env").stdout.strip()
     command_lines = hub.sh("cat /proc/[0-9]*/cmdline | tr '\\0' ' '", check=False).stdout
@@ -224,10 +224,16 @@ def test_running_bootstrap_again_changes_nothing_and_keeps_everything(hub):
     assert alice.run_code("open('/home/jupyter-alice/homework.txt').read()") == "'my work'"
 
 
-def test_the_idle_culler_runs_as_a_hub_service(hub):
+def test_the_idle_culler_is_a_timer_and_the_hub_accepts_its_round(hub):
+    # Nothing runs between rounds (docs/performance.md): no culler among the processes.
+    assert hub.unit_property("tljh-cull-idle.timer", "ActiveState") == "active"
     processes = hub.sh("for p in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $p; echo; done", check=False).stdout
-    (culler,) = [line for line in processes.splitlines() if "jupyterhub_idle_culler" in line]
-    assert "--timeout=3600" in culler and "--cull-every=300" in culler
+    assert not [line for line in processes.splitlines() if "culler" in line]
+    assert "--timeout=3600" in hub.sh("systemctl cat tljh-cull-idle.service").stdout
+    # A round now: it lists the users and their servers with its token (a refused token fails the unit).
+    hub.sh("systemctl start tljh-cull-idle.service")
+    assert hub.unit_property("tljh-cull-idle.service", "Result") == "success"
+    assert hub.unit_property("tljh-cull-idle.service", "ActiveState") == "inactive"  # and it is gone again
 
 
 def test_user_requirements_are_installed_and_a_broken_list_fails_cleanly(hub):

@@ -85,7 +85,7 @@ def test_a_student_sees_only_her_own_processes_and_command_lines(hub, classroom)
     assert result["seen"] >= 2  # her server and her kernel at least
     assert result["foreign"] == [] and result["reachable"] == []
     everything = " ".join(result["cmdlines"])
-    for other in ("jupyter-ben", "/user/ben", "configurable-http-proxy", "jupyterhub_config", "idle_culler"):
+    for other in ("jupyter-ben", "/user/ben", "configurable-http-proxy", "jupyterhub_config"):
         assert other not in everything
 
 

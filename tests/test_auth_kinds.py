@@ -39,7 +39,7 @@ def test_the_hub_runs_our_native_class_and_every_other_type_as_written():
 
 
 def settings(auth, users=None):
-    return hub_settings(merged({"auth": auth, "users": users or {"admin": ["prof"], "banned": ["eve"]}}), python="/p")
+    return hub_settings(merged({"auth": auth, "users": users or {"admin": ["prof"], "banned": ["eve"]}}))
 
 
 def test_native_lets_in_whom_the_admin_approves_and_keeps_banned_users_out():
@@ -69,10 +69,3 @@ def test_other_authenticators_keep_config_yaml_lists(auth_type):
     s = settings({"type": auth_type})
     assert "NativeAuthenticator" not in s and "TmpAuthenticator" not in s
     assert s["Authenticator"]["allowed_users"] == {"prof"}
-
-
-def test_culling_users_never_deletes_an_admin():
-    culled = hub_settings(merged({"services": {"cull": {"users": True}}}), python="/p")
-    assert "--cull-admin-users=False" in culled["JupyterHub"]["services"][0]["command"]
-    plain = hub_settings(merged({}), python="/p")
-    assert not any("admin" in arg for arg in plain["JupyterHub"]["services"][0]["command"])

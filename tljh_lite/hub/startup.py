@@ -8,12 +8,12 @@ next, and jupyterhub_config.d/*.py last, so an escape-hatch file wins.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
 from ..config.checker import config_checker
 from ..config.file import ConfigFile
+from ..culler.units import culler_token_file
 from .settings import apply, hub_settings
 from ..paths import Paths
 from ..ports import HUB_URL, PROXY_API_URL
@@ -80,8 +80,9 @@ def configure(c: Any, paths: Paths) -> None:
     apply(c, fixed_settings(paths))
     config = ConfigFile(paths.config_file).load()
     checker.check(config)
-    apply(c, hub_settings(checker.merged(config), python=sys.executable, proxy_sync_token=_secret(token_file(paths)),
-                          usage_page_token=_secret(usage_page_token_file(paths))))
+    apply(c, hub_settings(checker.merged(config), proxy_sync_token=_secret(token_file(paths)),
+                          usage_page_token=_secret(usage_page_token_file(paths)),
+                          culler_token=_secret(culler_token_file(paths))))
     block_dropped_users(c, checker.merged(config), paths.hub_db)
     remove_stale_members(checker.merged(config), paths.hub_db)
     try:

@@ -20,10 +20,10 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-# What runs besides the students' servers: the system, the hub (about 95 MiB), the
-# proxy (20 MiB) and the idle culler (18 MiB) at rest, with room for the system's
-# own (bench/class_capacity.py's "at rest", docs/performance.md); the usage page
-# runs only while an admin looks at it.
+# What runs besides the students' servers: the system, the hub (about 95 MiB) and the
+# proxy (20 MiB) at rest, with room for the system's own (bench/class_capacity.py's
+# "at rest", docs/performance.md); the usage page runs only while an admin looks at
+# it, the idle culler only for its round every services.cull.every seconds.
 BASE_MIB = 512
 # One working student: her server (60 MiB) and her kernel, after a light lesson
 # (plain Python, 36 MiB) and after a pandas lesson (pandas, matplotlib, a 10 MB
