@@ -64,19 +64,28 @@ def test_admin_logs_in_through_the_form_and_a_wrong_password_is_refused(hub):
 
 
 def test_a_class_logs_in_at_the_same_moment(hub):
-    # Ten first logins at once (FirstUse stores ten passwords): each must get in.
-    # Guards the login path against anything unsafe under concurrency.
+    # Ten first logins at once (FirstUse stores ten passwords, hashed off the hub's event loop:
+    # tljh_lite/auth/firstuse.py): each must get in. Two more at once under one name with two
+    # passwords: the first stored wins and the other is refused, as if they came one after the other.
     names = [f"class{i}" for i in range(10)]
-    for name in names:
+    twins = [("twin", "twin-password-one"), ("twin", "twin-password-two")]
+    for name in names + ["twin", "shorty"]:
         hub.tljh_config("add-item", "users.allowed", name)
     hub.tljh_config("reload")
     try:
-        with ThreadPoolExecutor(len(names)) as pool:
-            logged_in = list(pool.map(lambda name: hub.client().login(name, f"{name}-first-password"), names))
-        assert logged_in == [True] * len(names)
+        attempts = [(name, f"{name}-first-password") for name in names] + twins
+        with ThreadPoolExecutor(len(attempts)) as pool:
+            logged_in = list(pool.map(lambda attempt: hub.client().login(*attempt), attempts))
+        assert logged_in[:len(names)] == [True] * len(names)
+        assert sorted(logged_in[len(names):]) == [False, True]
+        (kept,), (refused,) = ([p for (_, p), ok in zip(twins, logged_in[len(names):]) if ok is want] for want in (True, False))
+        assert hub.client().login("twin", kept) and not hub.client().login("twin", refused)
         assert not hub.client().login(names[0], "someone-elses-password")
+        # A first password shorter than 7 characters is refused and not kept: a good one still becomes hers.
+        assert not hub.client().login("shorty", "short")
+        assert hub.client().login("shorty", "a-long-enough-password")
     finally:
-        for name in names:
+        for name in names + ["twin", "shorty"]:
             hub.tljh_config("remove-item", "users.allowed", name)
         hub.tljh_config("reload")
 

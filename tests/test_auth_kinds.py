@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tljh_lite.auth.kinds import NATIVE_CLASS, hub_class, kind_of
+from tljh_lite.auth.kinds import FIRSTUSE_CLASS, NATIVE_CLASS, hub_class, kind_of
 from tljh_lite.config.defaults import merged
 from tljh_lite.hub.settings import hub_settings
 
@@ -31,10 +31,12 @@ def test_kind_of(auth_type, kind):
     assert kind_of(auth_type) == kind
 
 
-def test_the_hub_runs_our_native_class_and_every_other_type_as_written():
+def test_the_hub_runs_our_native_and_firstuse_classes_and_every_other_type_as_written():
     assert hub_class("nativeauthenticator.NativeAuthenticator") == NATIVE_CLASS
     assert hub_class("native") == NATIVE_CLASS
-    for other in ("firstuseauthenticator.FirstUseAuthenticator", "tmpauthenticator.TmpAuthenticator", "github"):
+    for firstuse in ("firstuseauthenticator.FirstUseAuthenticator", "firstuse", FIRSTUSE_CLASS):
+        assert hub_class(firstuse) == FIRSTUSE_CLASS and kind_of(firstuse) == "firstuse"
+    for other in ("tmpauthenticator.TmpAuthenticator", "github"):
         assert hub_class(other) == other
 
 

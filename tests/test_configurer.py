@@ -16,7 +16,7 @@ def settings(config):
 def test_defaults():
     s = settings({})
     assert s["JupyterHub"]["base_url"] == "/"
-    assert s["JupyterHub"]["authenticator_class"] == "firstuseauthenticator.FirstUseAuthenticator"
+    assert s["JupyterHub"]["authenticator_class"] == "tljh_lite.auth.firstuse.FirstUseAuthenticator"  # ours, same name
     assert s["FirstUseAuthenticator"] == {"create_users": False, "allow_all": False}
     assert s["Authenticator"] == {
         "allowed_users": set(), "allow_existing_users": False, "blocked_users": set(), "admin_users": set()
