@@ -10,13 +10,23 @@ when the round failed, so the unit (and `tljh-lite status`) shows it.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
 from pathlib import Path
 
 
+class _NoPycurlAdvice(logging.Filter):
+    """The culler advises pycurl "if you have a large number of users" at each start: with a start
+    every round, a journal line every few minutes asking for nothing a class needs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Could not load pycurl")
+
+
 def main(argv: list[str] | None = None) -> int:
+    logging.getLogger("IdleCuller").addFilter(_NoPycurlAdvice())  # the culler application's logger
     credentials = os.environ.get("CREDENTIALS_DIRECTORY")
     if credentials:
         os.environ["JUPYTERHUB_API_TOKEN"] = (Path(credentials) / "api-token").read_text().strip()
