@@ -29,6 +29,10 @@ BASE_MIB = 512
 # (plain Python, 36 MiB) and after a pandas lesson (pandas, matplotlib, a 10 MB
 # CSV as a data frame: 137 MiB), rounded up (docs/performance.md, "Sizing").
 LESSON_MIB = {"light": 100, "pandas": 200}
+# Cores: a pandas lesson's working students each core answers within 2 s at the p95
+# (bench/class_capacity.py on 4 GB and 2 cores: 15 passed, 18 did not; docs/performance.md).
+# A light lesson's cells are too short to need a rule.
+PANDAS_STUDENTS_PER_CORE = 7
 # Above the p95 a class reaches: peaks, page cache, a student who opens a second notebook.
 HEADROOM = 0.25
 LIMIT_MARGIN = 0.25
