@@ -10,6 +10,7 @@ import asyncio
 import os
 import pwd
 
+from jupyterhub.utils import random_port
 from systemdspawner import SystemdSpawner
 from tornado import web
 from traitlets import Dict, List, Unicode
@@ -17,11 +18,15 @@ from traitlets import Dict, List, Unicode
 from ..downloads.settings import server_env
 from ..runner import Runner
 from .listening import wait_until_listening
+from .portledger import PortLedger
 from ..plugins import installed_plugins
 from ..students.markers import NewUserMarkers
 from ..students.unit import unit_properties
 from ..unixname import unix_username
 from ..users.accounts import ADMINS_GROUP, USERS_GROUP, AccountOfAnother, claim_account, set_groups
+
+
+PORTS = PortLedger()  # one per hub process: every spawn goes through it
 
 
 class UserCreatingSpawner(SystemdSpawner):
@@ -42,6 +47,7 @@ class UserCreatingSpawner(SystemdSpawner):
         super().__init__(*args, **kwargs)
         # What the config asked for; start() puts ours around it (students.unit).
         self._configured_properties = dict(self.unit_extra_properties)
+        self._port_from_ledger = 0
 
     def _expand_user_vars(self, string: str) -> str:
         # {USERNAME} in unit and account names is the unix account, jupyter-<name>.
@@ -62,6 +68,13 @@ class UserCreatingSpawner(SystemdSpawner):
             # JupyterHub's own wait polls at growing random intervals: see tljh_lite.hub.listening.
             await wait_until_listening(*address, timeout=self.http_timeout, stopped=self._stopped)
         return address
+
+    def get_args(self):
+        # SystemdSpawner.start() has just taken self.port from the kernel; its command line and
+        # its answer to the hub both read it after this (tljh_lite.hub.portledger says why).
+        if self.port != self._port_from_ledger:  # once per start, however often this is asked
+            self.port = self._port_from_ledger = PORTS.distinct(self.port, random_port)
+        return super().get_args()
 
     async def _stopped(self) -> str | None:
         if await self.poll() is None:
