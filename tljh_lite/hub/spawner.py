@@ -18,7 +18,7 @@ from traitlets import Dict, List, Unicode
 from ..downloads.settings import server_env
 from ..runner import Runner
 from .listening import wait_until_listening
-from .portledger import PortLedger
+from .portledger import PortLedger, servers_range
 from ..plugins import installed_plugins
 from ..students.markers import NewUserMarkers
 from ..students.unit import unit_properties
@@ -26,7 +26,7 @@ from ..unixname import unix_username
 from ..users.accounts import ADMINS_GROUP, USERS_GROUP, AccountOfAnother, claim_account, set_groups
 
 
-PORTS = PortLedger()  # one per hub process: every spawn goes through it
+PORTS = PortLedger(servers_range())  # one per hub process: every spawn goes through it
 
 
 class UserCreatingSpawner(SystemdSpawner):
@@ -71,9 +71,9 @@ class UserCreatingSpawner(SystemdSpawner):
 
     def get_args(self):
         # SystemdSpawner.start() has just taken self.port from the kernel; its command line and
-        # its answer to the hub both read it after this (tljh_lite.hub.portledger says why).
+        # its answer to the hub both read it after this. Ours instead: tljh_lite.hub.portledger.
         if self.port != self._port_from_ledger:  # once per start, however often this is asked
-            self.port = self._port_from_ledger = PORTS.distinct(self.port, random_port)
+            self.port = self._port_from_ledger = PORTS.pick(random_port)
         return super().get_args()
 
     async def _stopped(self) -> str | None:
