@@ -103,6 +103,13 @@ def test_an_allowed_student_runs_code_in_her_own_server(hub):
     assert alice.open_server().url.endswith("/user/alice/lab")
     assert alice.run_code("5 * 4") == "20"
     assert alice.run_code("import getpass; print(getpass.getuser())") == "jupyter-alice"
+    # Her server listens below the ports outgoing connections are given (32768 and up here), where
+    # nothing can take its port between the spawner's choice and the bind (tljh_lite.hub.portledger).
+    pid = hub.unit_property("jupyter-alice", "MainPID")
+    environment = hub.sh(f"tr '\\0' '\\n' < /proc/{pid}/environ").stdout
+    port = int(re.search(r"JUPYTERHUB_SERVICE_URL=http://127\.0\.0\.1:(\d+)/", environment).group(1))
+    assert 24576 <= port < 32768, environment
+    hub.sh(f"python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {port}), 5)'")  # she listens there
 
 
 def test_limits_and_default_app_reach_the_students_unit(hub):

@@ -69,11 +69,15 @@ class UserCreatingSpawner(SystemdSpawner):
             await wait_until_listening(*address, timeout=self.http_timeout, stopped=self._stopped)
         return address
 
-    def get_args(self):
-        # SystemdSpawner.start() has just taken self.port from the kernel; its command line and
-        # its answer to the hub both read it after this. Ours instead: tljh_lite.hub.portledger.
+    def _port_of_this_start(self) -> None:
+        """Our port in place of the kernel's that SystemdSpawner.start() has just taken: before
+        anything reads it (get_env's JUPYTERHUB_SERVICE_URL, which the server binds, comes first;
+        then get_args, and start's answer to the hub). tljh_lite.hub.portledger says why."""
         if self.port != self._port_from_ledger:  # once per start, however often this is asked
             self.port = self._port_from_ledger = PORTS.pick(random_port)
+
+    def get_args(self):
+        self._port_of_this_start()
         return super().get_args()
 
     async def _stopped(self) -> str | None:
@@ -85,6 +89,7 @@ class UserCreatingSpawner(SystemdSpawner):
     def get_env(self):
         # The hub's download settings (its unit's EnvironmentFile): students' pip and
         # nbgitpuller go through the campus proxy too, without its password.
+        self._port_of_this_start()
         env = super().get_env()
         env.update(server_env(os.environ, admin=bool(self.user.admin)))
         return env
