@@ -60,7 +60,7 @@ def test_a_round_that_cannot_reach_the_hub_ends_at_once_and_fails():
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
     began = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "tljh_lite.culler.once", f"--url=http://127.0.0.1:{port}/hub/api",
+    done = subprocess.run([sys.executable, "-m", "tljh_lite.culler.once", "--retry-for=0", f"--url=http://127.0.0.1:{port}/hub/api",
                            "--timeout=60"], env={"JUPYTERHUB_API_TOKEN": "t0k", "PATH": "/usr/bin:/bin"},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1, done.stderr
