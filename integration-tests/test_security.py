@@ -300,7 +300,7 @@ def test_students_and_admins_cannot_log_in_over_ssh(hub, classroom, sshd):
 
 def sshd_listening(hub: InstalledHub) -> None:
     """Until sshd accepts connections again: a reload re-executes it, and for a moment port 22 is closed."""
-    hub.sh("for i in $(seq 150); do (echo > /dev/tcp/127.0.0.1/22) 2>/dev/null && exit 0; sleep 0.2; done; exit 1")
+    hub.sh("bash -c 'for i in $(seq 150); do (echo > /dev/tcp/127.0.0.1/22) 2>/dev/null && exit 0; sleep 0.2; done; exit 1'")
 
 
 # --- who may log in: config.yaml --------------------------------------------------
