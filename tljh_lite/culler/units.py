@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from ..paths import Paths
 from ..ports import HUB_URL
-from ..systemd import Unit
+from ..systemd import Unit, hub_client_sandbox
 
 CULLER_UNIT = "tljh-cull-idle.service"
 CULLER_TIMER = "tljh-cull-idle.timer"
@@ -54,19 +54,7 @@ ExecStart={python} -I -m tljh_lite.culler.once {' '.join(culler_args(config))}
 # (systemd.exec(5), LoadCredential=). It needs nothing of root's: a user made for the run.
 LoadCredential=api-token:{culler_token_file(paths)}
 DynamicUser=yes
-ProtectSystem=strict
-ProtectHome=yes
-PrivateTmp=yes
-PrivateDevices=yes
-NoNewPrivileges=yes
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectControlGroups=yes
-RestrictAddressFamilies=AF_INET AF_INET6
-# It talks to the hub on 127.0.0.1 only (effective where cgroup v2 allows it: systemd.resource-control(5)).
-IPAddressAllow=localhost
-IPAddressDeny=any
-Nice=5
+{hub_client_sandbox("AF_INET AF_INET6")}Nice=5
 MemoryMax=128M
 TimeoutStartSec=15min
 """
