@@ -11,7 +11,8 @@ from typing import Any, Mapping
 
 from ..auth.kinds import hub_class, kind_of
 from ..auth.lti.web import hub_web_settings, server_web_settings
-from ..ports import USAGE_PAGE_PORT
+from ..https.responder import CHALLENGE_PREFIX
+from ..ports import ACME_CHALLENGE_URL, HUB_URL, USAGE_PAGE_URL
 from ..users.admission import firstuse_allows_all
 from ..users.groups import group_overrides, load_groups
 from ..users.roles import admin_role
@@ -28,11 +29,14 @@ SECURE_COOKIE = {"secure": True}
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
 
-def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: str | None = None) -> Settings:
-    """JupyterHub settings for a merged config; `python` runs the hub's services.
+def hub_settings(config: Mapping[str, Any], *, proxy_sync_token: str | None = None,
+                 usage_page_token: str | None = None, culler_token: str | None = None) -> Settings:
+    """JupyterHub settings for a merged config.
 
     `proxy_sync_token` is the token of the proxy-sync service (tljh_lite.proxysync),
-    which may only ask the hub to re-add the proxy's routes.
+    which may only ask the hub to re-add the proxy's routes; `usage_page_token`
+    the usage page's (tljh_lite.usage.service), which acts for nobody; `culler_token`
+    the idle culler's (tljh_lite.culler).
     """
     settings: Settings = {}
     put = lambda cls, trait, value: settings.setdefault(cls, {}).__setitem__(trait, value)  # noqa: E731
@@ -58,16 +62,25 @@ def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: st
         put("JupyterHub", "load_groups", load_groups(config))
         put("Spawner", "group_overrides", group_overrides(config))
 
+    server_args = kernel_cull_args(config["services"]["cull"])
     if config["https"]["enabled"]:
         # JupyterHub marks its login cookies Secure over https by itself, but not the
         # _xsrf cookies (the hub's and each student server's), which tornado sets.
         # With LTI, a launch inside the LMS's page needs more (auth.lti.web).
         put("JupyterHub", "tornado_settings", {"xsrf_cookie_kwargs": SECURE_COOKIE, **hub_web_settings(config)})
         server = {"xsrf_cookie_kwargs": SECURE_COOKIE, **server_web_settings(config)}
-        put("Spawner", "args", [server_argument("ServerApp.tornado_settings", server)])
+        server_args.append(server_argument("ServerApp.tornado_settings", server))
+    if server_args:
+        put("Spawner", "args", server_args)
 
-    services, roles = _culler(config["services"]["cull"], python)
-    services.append(usage_page_service(python))
+    services, roles = _culler(config["services"]["cull"], culler_token)
+    # ACME http-01 challenges go to the port-80 responder's loopback listener, so a first
+    # certificate can be had while the proxy serves plain HTTP; the usage page to its socket.
+    routes = {CHALLENGE_PREFIX: ACME_CHALLENGE_URL}
+    if usage_page_token:
+        services.append(usage_page_service(config["base_url"], usage_page_token))
+        routes[usage_page_oauth(config["base_url"])["prefix"]] = USAGE_PAGE_URL
+    put("ConfigurableHTTPProxy", "extra_routes", routes)
     if proxy_sync_token:
         services.append({"name": PROXY_SYNC_NAME, "api_token": proxy_sync_token})
         roles.append({"name": PROXY_SYNC_NAME, "scopes": ["proxy"], "services": [PROXY_SYNC_NAME]})
@@ -84,16 +97,38 @@ def server_argument(trait: str, value: dict) -> str:
     return f"--{trait}={value!r}".replace("{", "{{").replace("}", "}}")
 
 
-def usage_page_service(python: str) -> dict:
-    """The admins' usage page at /services/usage/ (tljh_lite.usage.service): JupyterHub
-    gives access:services only to its admin role, so a student gets 403."""
+def usage_page_oauth(base_url: str) -> dict[str, Any]:
+    """Where the usage page lives and how it logs its visitors in through the hub's OAuth
+    (the hub's service entry and the page itself, tljh_lite.usage.service, both use it)."""
+    prefix = f"{base_url}services/{USAGE_PAGE_NAME}/"
+    return {
+        "prefix": prefix,
+        "client_id": f"service-{USAGE_PAGE_NAME}",
+        "redirect_uri": f"{prefix}oauth_callback",
+        "api_url": f"{HUB_URL}{base_url}hub/api",
+        "hub_prefix": f"{base_url}hub/",
+        # What a visitor must hold: JupyterHub gives it to its admin role only.
+        "access_scopes": {f"access:services!service={USAGE_PAGE_NAME}"},
+    }
+
+
+def usage_page_service(base_url: str, token: str) -> dict:
+    """The admins' usage page at /services/usage/: a JupyterHub service the hub neither
+    starts nor watches. systemd starts it when the page is asked for and it stops when
+    nobody has asked for a while (tljh_lite.usage.units), so a page opened once a week
+    costs nothing the rest of the time. No `url`: the hub would ask it over HTTP at
+    every start and every minute (service_check_interval), starting it each time; the
+    proxy's route to it is an extra route instead. Access: the scope
+    access:services!service=usage, which only the hub's admin role holds, so a student
+    gets 403 from the hub's OAuth, and again from the page."""
+    oauth = usage_page_oauth(base_url)
     return {
         "name": USAGE_PAGE_NAME,
-        "url": f"http://127.0.0.1:{USAGE_PAGE_PORT}",
-        "command": [python, "-m", "tljh_lite.usage.service"],
+        "api_token": token,
+        "oauth_client_id": oauth["client_id"],
+        "oauth_redirect_uri": oauth["redirect_uri"],
         # Admins are not asked "allow the usage page to know who you are?" every time.
         "oauth_no_confirm": True,
-        "display": True,
     }
 
 
@@ -134,26 +169,33 @@ def _auth(auth: Mapping[str, Any], put) -> None:
                 put(section, trait, value)
 
 
-def _culler(cull: Mapping[str, Any], python: str) -> tuple[list[dict], list[dict]]:
+def kernel_cull_args(cull: Mapping[str, Any]) -> list[str]:
+    """A student's server shuts down her kernels that ran nothing for services.cull.kernel_timeout
+    seconds: jupyter_server's own culling (MappingKernelManager), asked for on its command line.
+
+    cull_connected: an open notebook tab does not keep an idle kernel; cull_busy off: a kernel
+    that is computing is never shut down, however long it takes. Checked every
+    services.cull.every seconds (0: half the timeout, as the server culler).
+    """
+    timeout = cull["kernel_timeout"]
+    if not cull["enabled"] or timeout == 0:
+        return []
+    every = cull["every"] or max(1, timeout // 2)
+    return [
+        f"--MappingKernelManager.cull_idle_timeout={timeout}",
+        f"--MappingKernelManager.cull_interval={every}",
+        "--MappingKernelManager.cull_connected=True",
+        "--MappingKernelManager.cull_busy=False",
+    ]
+
+
+def _culler(cull: Mapping[str, Any], token: str | None) -> tuple[list[dict], list[dict]]:
+    """The culler's record in the hub: its token and what it may do. A systemd timer runs it
+    (tljh_lite.culler), so the hub starts no process for it."""
     if not cull["enabled"]:
         return [], []
-    command = [
-        python,
-        "-m",
-        "jupyterhub_idle_culler",
-        f"--timeout={cull['timeout']}",
-        f"--cull-every={cull['every']}",
-        f"--concurrency={cull['concurrency']}",
-        f"--max-age={cull['max_age']}",
-        f"--cull-users={cull['users']}",
-        f"--remove-named-servers={cull['remove_named_servers']}",
-    ]
-    if cull["users"]:
-        # Never an admin: deleting a user also deletes her FirstUse password (its delete_user),
-        # and whoever logged in next under an admin's name would set a new one, and get root.
-        command.append("--cull-admin-users=False")
     scopes = CULLER_SCOPES + (["admin:users"] if cull["users"] else [])
-    service = {"name": CULLER_NAME, "command": command}
+    service = {"name": CULLER_NAME, **({"api_token": token} if token else {})}
     role = {"name": CULLER_NAME, "scopes": scopes, "services": [CULLER_NAME]}
     return [service], [role]
 

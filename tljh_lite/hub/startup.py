@@ -8,18 +8,18 @@ next, and jupyterhub_config.d/*.py last, so an escape-hatch file wins.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
 from ..config.checker import config_checker
 from ..config.file import ConfigFile
+from ..culler.units import culler_token_file
 from .settings import apply, hub_settings
 from ..paths import Paths
-from ..https.responder import CHALLENGE_PREFIX
-from ..ports import ACME_CHALLENGE_URL, HUB_URL, PROXY_API_URL
+from ..ports import HUB_URL, PROXY_API_URL
 from ..proxysync import token_file
 from ..runner import Runner
+from ..usage.units import usage_page_token_file
 from ..users.admission import block_dropped_users
 from ..users.hubgroups import remove_stale_members
 from ..users.roles import apply_role_changes
@@ -43,13 +43,8 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
             "last_activity_interval": 60,
         },
         # The proxy is its own unit; the token comes from CONFIGPROXY_AUTH_TOKEN.
-        # ACME http-01 challenges go to the port-80 responder's loopback listener,
-        # so a first certificate can be had while the proxy serves plain HTTP.
-        "ConfigurableHTTPProxy": {
-            "should_start": False,
-            "api_url": PROXY_API_URL,
-            "extra_routes": {CHALLENGE_PREFIX: ACME_CHALLENGE_URL},
-        },
+        # Its extra routes (ACME challenges, the usage page) come with config.yaml's settings.
+        "ConfigurableHTTPProxy": {"should_start": False, "api_url": PROXY_API_URL},
         "FirstUseAuthenticator": {"dbm_path": str(paths.state_dir / "passwords.dbm")},
         # The LTI tool's own key (auth.lti.toolkey), root only like the rest of the state.
         "LTI13Authenticator": {"tool_key_file": str(paths.lti_tool_key)},
@@ -85,8 +80,9 @@ def configure(c: Any, paths: Paths) -> None:
     apply(c, fixed_settings(paths))
     config = ConfigFile(paths.config_file).load()
     checker.check(config)
-    token = token_file(paths).read_text().strip() if token_file(paths).exists() else None
-    apply(c, hub_settings(checker.merged(config), python=sys.executable, proxy_sync_token=token))
+    apply(c, hub_settings(checker.merged(config), proxy_sync_token=_secret(token_file(paths)),
+                          usage_page_token=_secret(usage_page_token_file(paths)),
+                          culler_token=_secret(culler_token_file(paths))))
     block_dropped_users(c, checker.merged(config), paths.hub_db)
     remove_stale_members(checker.merged(config), paths.hub_db)
     try:
@@ -94,6 +90,10 @@ def configure(c: Any, paths: Paths) -> None:
     except Exception:  # never keep the hub from starting; the admin role above still applies
         log.exception("could not apply the changes of who is an admin")
     pm.hook.tljh_custom_jupyterhub_config(c=c)
+
+
+def _secret(path: Path) -> str | None:
+    return path.read_text().strip() if path.exists() else None
 
 
 def extra_config_files(paths: Paths) -> list[Path]:

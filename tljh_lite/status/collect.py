@@ -19,7 +19,7 @@ from ..usage import probe
 from ..quotas.report import biggest_homes_words, disk_report
 from ..usage.current import quiet, servers
 from ..users.admission import known_users
-from .units import hub_services, unit_states
+from .units import unit_states
 
 PRESSURE_PERCENT = 10.0  # PSI: tasks waited for memory more than this share of the last minute
 AVAILABLE_PERCENT = 10.0  # or less than this share of memory is available
@@ -82,6 +82,17 @@ def backup(config: Mapping[str, Any], paths: Paths) -> dict[str, Any]:
             "problem": backup_problem(attempt)}
 
 
+def zram(config: Mapping[str, Any]) -> dict[str, Any]:
+    from ..zram.state import line, zram_state
+
+    state = zram_state()
+    in_container = Path("/run/systemd/container").exists()  # systemd writes it when it runs in one
+    return {"enabled": config["zram"]["enabled"], "line": line(state, config["zram"]["enabled"], in_container),
+            "device": None if state is None else {"name": state.device, "disksize": state.disksize,
+                                                  "stored": state.stored, "compressed": state.compressed,
+                                                  "algorithm": state.algorithm}}
+
+
 def missing_parts(paths: Paths) -> list[str]:
     """What a finished install has and this machine lacks."""
     checks = {
@@ -102,7 +113,7 @@ def collect(config: Mapping[str, Any], paths: Paths, runner: Runner, now: float 
         problems.append("tljh-lite is not fully installed here; missing: " + ", ".join(missing)
                         + "; run the installer again (docs/installing.md)")
     status: dict[str, Any] = {"time": now, "versions": versions(), "missing": missing}
-    units = _safe("the services", problems, lambda: unit_states(runner, config) + hub_services(runner, config)) or []
+    units = _safe("the services", problems, lambda: unit_states(runner, config)) or []
     status["services"] = [{"name": u.name, "state": u.state, "since": u.since,
                            "uptime": None if u.since is None or u.state != "active" else now - u.since} for u in units]
     # On a half-installed machine the line above names what is missing; each unit need not say it again.
@@ -130,6 +141,7 @@ def collect(config: Mapping[str, Any], paths: Paths, runner: Runner, now: float 
     if status["backup"] and status["backup"]["problem"]:
         problems.append(f"{status['backup']['problem']}; see: sudo tljh-lite backup status")
     status["usage_last_sample"] = quiet(lambda: last_sample(paths), None)
+    status["zram"] = zram(config)
     status["problems"] = problems
     return status
 
