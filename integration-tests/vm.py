@@ -8,13 +8,20 @@ inside a test container (removed as every test container is, QEMU with it).
 
 Measured here: /dev/kvm exists but the nested guest hangs before its kernel
 prints a line (the host exposes no svm/vmx), so QEMU emulates (TCG): a boot
-takes about 50 s and Python runs 10-25 times slower than in a container.
+takes about 50 s on an idle machine, two minutes with both releases' tests
+side by side, and Python runs 10-25 times slower than in a container.
 That is why the hub itself is not installed in the VM: the tests run
 tljh-lite's own commands and quota code on it (test_disk_quotas_vm.py).
 
-The image (the release's test image with the kernel, sshd, the quota tools,
-and QEMU beside the guest's disk) is built once and cached by
-`containers.ensure_derived_image`. The guest's network is QEMU's user network
+Two images, each built once and cached by `containers.ensure_derived_image`:
+the release's test image with the kernel, sshd, the quota tools and QEMU
+beside the guest's disk (`vm-<release>`), and on top of it a machine booted
+once, set up by the test module's shell lines and saved running (QEMU's
+migration stream to /vm/state, its disks' writes in qcow2 layers beside;
+`ensure_saved_machine`). A test restores that machine on throwaway overlays
+(`VirtualMachine.restore`): no boot in the test, and the image never changes.
+(QEMU's `savevm` would keep the machine inside the qcow2 it runs on; a stream
+beside the disks lets every test run on overlays of layers that never change.) The guest's network is QEMU's user network
 with `restrict=on`: it reaches nothing; the host reaches its sshd only
 through the forwarded port, inside the container.
 """
@@ -24,6 +31,7 @@ from __future__ import annotations
 import shlex
 import time
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from containers import Container, ContainerCommandError, ContainerFactory, ExecResult, ensure_derived_image
@@ -58,6 +66,7 @@ PYPROJECT = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.t
 DEPENDENCIES = [*PYPROJECT["dependencies"],
                 *(d for d in PYPROJECT["optional-dependencies"]["hub"] if d.startswith("cryptography"))]
 DEPS_PYTHON = "/opt/tljh-deps/bin/python3"
+QMP_SCRIPT = Path(__file__).resolve().parent / "vm_qmp.py"
 
 # The guest: the test image with a kernel, sshd and the quota tools (what the installer's apt step installs),
 # and those Python packages; then QEMU beside it.
@@ -95,37 +104,84 @@ def ensure_vm_image(base: str, release: str) -> str:
     return ensure_derived_image(f"vm-{release}", base, BUILD)
 
 
-class VirtualMachine:
-    """A booted guest, reached over ssh from the container QEMU runs in."""
+def qemu_command(disks: Iterable[str], memory_mb: int, layer: str, extra: str = "") -> str:
+    """QEMU for the guest: its disk and the extra `disks` (their qcow2 `layer` under /vm), its sshd on the
+    container's 127.0.0.1:SSH_PORT, QMP on /vm/qmp.sock. A saved machine is restored only into the same
+    devices, so the image's one boot and every test's restore share this line. `-no-reboot`: a reboot
+    ends QEMU, and `reboot` starts it again (an emulated reset was seen to hang)."""
+    drives = "".join(f"-drive file=/vm/{name}-{layer}.qcow2,if=virtio,format=qcow2 " for name in ["root", *sorted(disks)])
+    return ("qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -no-reboot "
+            f"-m {memory_mb} -display none -monitor none -serial file:/vm/console.log -daemonize "
+            "-pidfile /vm/qemu.pid -qmp unix:/vm/qmp.sock,server=on,wait=off -kernel /vm/vmlinuz -initrd /vm/initrd.img "
+            f"-append '{KERNEL_COMMAND_LINE}' {drives}"
+            f"-netdev user,id=net,restrict=on,hostfwd=tcp:127.0.0.1:{SSH_PORT}-:22 "
+            f"-device virtio-net-pci,netdev=net {extra}")
 
-    def __init__(self, host: Container, disks: dict[str, str], memory_mb: int):
+
+def overlays(disks: Iterable[str], under: str, layer: str) -> str:
+    """A copy-on-write `layer` over each disk's `under` layer ("" for the disk itself), which never changes."""
+    return " && ".join(f"rm -f /vm/{name}-{layer}.qcow2 && qemu-img create -q -f qcow2 -F qcow2 "
+                       f"-b /vm/{name}{'-' + under if under else ''}.qcow2 /vm/{name}-{layer}.qcow2"
+                       for name in ["root", *sorted(disks)])
+
+
+WAIT_FOR_SSH = f"""deadline=$(( $(date +%s) + {BOOT_TIMEOUT} ))
+until {shlex.join(SSH)} true 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || {{ tail -c 4000 /vm/console.log; exit 1; }}
+    sleep 3
+done"""
+
+
+def saved_machine_script(disks: dict[str, str], memory_mb: int, setup: str) -> str:
+    """The image step that boots the guest once, runs `setup` in it, and saves the running machine
+    (memory and devices, QEMU's migration stream) to /vm/state, its disks' writes in their "saved" layer."""
+    create = " && ".join(f"qemu-img create -q -f qcow2 /vm/{name}.qcow2 {size}" for name, size in sorted(disks.items()))
+    return f"""set -e
+{create}
+{overlays(disks, under="", layer="saved")}
+{qemu_command(disks, memory_mb, layer="saved")}
+{WAIT_FOR_SSH}
+{shlex.join(SSH)} sh -e <<'TLJH_LITE_GUEST_SETUP'
+{setup}
+sync
+TLJH_LITE_GUEST_SETUP
+python3 /vm/qmp.py save /vm/state
+rm -f /vm/console.log /vm/ssh-* /vm/qmp.sock /vm/qemu.pid
+"""
+
+
+def ensure_saved_machine(base: str, release: str, name: str, disks: dict[str, str], memory_mb: int, setup: str) -> str:
+    """The VM image with a guest booted once, set up with `setup`, and saved running: cached by its recipe."""
+    return ensure_derived_image(f"{name}-{release}", ensure_vm_image(base, release),
+                                saved_machine_script(disks, memory_mb, setup), files={"/vm/qmp.py": QMP_SCRIPT})
+
+
+class VirtualMachine:
+    """A guest restored where its image saved it, reached over ssh from the container QEMU runs in."""
+
+    def __init__(self, host: Container, disks: Iterable[str], memory_mb: int):
         self.host = host
-        self.disks = disks  # virtio device name (vdb, ...) -> size
+        self.disks = sorted(disks)
         self.memory_mb = memory_mb
 
     @classmethod
-    def boot(cls, factory: ContainerFactory, base: str, release: str, disks: dict[str, str],
-             memory_mb: int = 1024) -> VirtualMachine:
-        """Start QEMU with a fresh copy of the guest's disk and empty extra `disks` ({"vdb": "256M"}),
-        and wait until the guest answers over ssh."""
-        host = factory.start(ensure_vm_image(base, release), systemd=False)
+    def restore(cls, factory: ContainerFactory, base: str, release: str, name: str, disks: dict[str, str],
+                setup: str, memory_mb: int = 1024) -> VirtualMachine:
+        """A guest with empty extra `disks` ({"vdb": "256M"}, virtio devices) set up by the shell lines
+        `setup`, booted and saved once when its image is built (ensure_saved_machine), restored here in
+        seconds on throwaway overlays; its clock is set to now (it resumes at the time it was saved)."""
+        host = factory.start(ensure_saved_machine(base, release, name, disks, memory_mb, setup), systemd=False)
         vm = cls(host, disks, memory_mb)
-        host.exec("qemu-img create -q -f qcow2 -F qcow2 -b /vm/root.qcow2 /vm/run.qcow2 && "
-                  + " && ".join(f"truncate -s {size} /vm/{name}.img" for name, size in sorted(disks.items())))
-        vm.power_on()
+        host.exec(overlays(vm.disks, under="saved", layer="run") + " && "
+                  + qemu_command(vm.disks, memory_mb, layer="run", extra="-incoming 'exec:cat /vm/state'")
+                  + " && python3 /vm/qmp.py resume")
+        vm.wait_for_ssh()
+        vm.exec(f"date -s @{int(time.time())} >/dev/null")
         return vm
 
     def power_on(self) -> None:
-        """Start QEMU on the VM's disks as they are, and wait for the guest. `-no-reboot`: a reboot
-        ends QEMU, and `reboot` starts it again (an emulated reset was seen to hang)."""
-        drives = [f"-drive file=/vm/{name}.img,if=virtio,format=raw" for name in sorted(self.disks)]
-        self.host.exec("qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -no-reboot "
-                       f"-m {self.memory_mb} -display none -monitor none -serial file:/vm/console.log -daemonize "
-                       "-pidfile /vm/qemu.pid -kernel /vm/vmlinuz -initrd /vm/initrd.img "
-                       f"-append '{KERNEL_COMMAND_LINE}' "
-                       "-drive file=/vm/run.qcow2,if=virtio,format=qcow2 " + " ".join(drives) + " "
-                       f"-netdev user,id=net,restrict=on,hostfwd=tcp:127.0.0.1:{SSH_PORT}-:22 "
-                       "-device virtio-net-pci,netdev=net")
+        """Start QEMU on the VM's disks as they are (a cold boot), and wait for the guest."""
+        self.host.exec(qemu_command(self.disks, self.memory_mb, layer="run"))
         self.wait_for_ssh()
 
     def wait_for_ssh(self, timeout: float = BOOT_TIMEOUT) -> None:
@@ -153,18 +209,41 @@ class VirtualMachine:
         """Reboot the guest (its services stopped at once, its filesystems synced and unmounted:
         `systemctl reboot --force`), and wait for the next boot to answer."""
         self.exec("systemctl reboot --force", check=False, timeout=60)
-        # The shared connection would wait on the old boot's sshd until its keep-alives give up.
-        self.host.exec([*SSH[:-1], "-O", "exit", SSH[-1]], check=False, timeout=30)
+        self._forget_connection()
         self.host.exec(f"timeout {timeout:g} sh -c 'while kill -0 $(cat /vm/qemu.pid) 2>/dev/null; do sleep 1; done'",
                        timeout=timeout + 30)
         self.power_on()
 
+    def soft_reboot(self, timeout: float = BOOT_TIMEOUT) -> None:
+        """Restart the guest's whole user space on the same kernel (`systemctl soft-reboot`, systemd 254 and
+        later: Debian 13): every process ends, every filesystem but / is unmounted and mounted again from
+        /etc/fstab, the boot's units run again; what a reboot does for quotas, without the minutes an
+        emulated kernel takes to boot. Waits until the new user space answers."""
+        count = int(self.exec("systemctl show -P SoftRebootsCount").stdout)
+        self.exec("systemctl soft-reboot", check=False, timeout=60)
+        self._forget_connection()
+        deadline = time.monotonic() + timeout
+        while True:
+            self.wait_for_ssh(max(deadline - time.monotonic(), 1))
+            now = self.exec("systemctl show -P SoftRebootsCount", check=False, timeout=60).stdout.strip()
+            if now.isdigit() and int(now) > count:
+                return
+            self._forget_connection()  # the old user space's sshd, not yet stopped
+            time.sleep(3)
+
+    def _forget_connection(self) -> None:
+        """Closes the shared ssh connection: it would wait on a stopped sshd until its keep-alives give up."""
+        self.host.exec([*SSH[:-1], "-O", "exit", SSH[-1]], check=False, timeout=30)
+
     def copy_in(self, host_path: Path, dest: str) -> None:
-        """A host file or folder to `dest` in the guest (through the container)."""
+        """A host file or folder to `dest` in the guest (through the container). Python modules are
+        compiled in the container first (the same release's Python): the guest's emulated CPU would
+        take seconds for it at every first import."""
         staging = f"/vm/upload/{PurePosixPath(dest).name}"
         self.host.copy_in(host_path, staging)
         parent = PurePosixPath(dest).parent
-        self.host.exec(f"tar -C /vm/upload -cf - {shlex.quote(PurePosixPath(dest).name)} | "
+        self.host.exec(f"python3 -m compileall -q -d {shlex.quote(dest)} {staging} >/dev/null; "
+                       f"tar -C /vm/upload -cf - {shlex.quote(PurePosixPath(dest).name)} | "
                        + shlex.join([*SSH, f"mkdir -p {parent} && tar -C {parent} -xf -"]) + f" && rm -rf {staging}")
 
     def diagnostics(self) -> str:
