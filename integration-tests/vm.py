@@ -108,7 +108,7 @@ def qemu_command(disks: Iterable[str], memory_mb: int, layer: str, extra: str = 
     """QEMU for the guest: its disk and the extra `disks` (their qcow2 `layer` under /vm), its sshd on the
     container's 127.0.0.1:SSH_PORT, QMP on /vm/qmp.sock. A saved machine is restored only into the same
     devices, so the image's one boot and every test's restore share this line. `-no-reboot`: a reboot
-    ends QEMU, and `reboot` starts it again (an emulated reset was seen to hang)."""
+    ends QEMU (an emulated reset was seen to hang); the tests restart the guest with soft_reboot."""
     drives = "".join(f"-drive file=/vm/{name}-{layer}.qcow2,if=virtio,format=qcow2 " for name in ["root", *sorted(disks)])
     return ("qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -no-reboot "
             f"-m {memory_mb} -display none -monitor none -serial file:/vm/console.log -daemonize "
@@ -159,10 +159,8 @@ def ensure_saved_machine(base: str, release: str, name: str, disks: dict[str, st
 class VirtualMachine:
     """A guest restored where its image saved it, reached over ssh from the container QEMU runs in."""
 
-    def __init__(self, host: Container, disks: Iterable[str], memory_mb: int):
+    def __init__(self, host: Container):
         self.host = host
-        self.disks = sorted(disks)
-        self.memory_mb = memory_mb
 
     @classmethod
     def restore(cls, factory: ContainerFactory, base: str, release: str, name: str, disks: dict[str, str],
@@ -171,18 +169,13 @@ class VirtualMachine:
         `setup`, booted and saved once when its image is built (ensure_saved_machine), restored here in
         seconds on throwaway overlays; its clock is set to now (it resumes at the time it was saved)."""
         host = factory.start(ensure_saved_machine(base, release, name, disks, memory_mb, setup), systemd=False)
-        vm = cls(host, disks, memory_mb)
-        host.exec(overlays(vm.disks, under="saved", layer="run") + " && "
-                  + qemu_command(vm.disks, memory_mb, layer="run", extra="-incoming 'exec:cat /vm/state'")
+        vm = cls(host)
+        host.exec(overlays(disks, under="saved", layer="run") + " && "
+                  + qemu_command(disks, memory_mb, layer="run", extra="-incoming 'exec:cat /vm/state'")
                   + " && python3 /vm/qmp.py resume")
         vm.wait_for_ssh()
         vm.exec(f"date -s @{int(time.time())} >/dev/null")
         return vm
-
-    def power_on(self) -> None:
-        """Start QEMU on the VM's disks as they are (a cold boot), and wait for the guest."""
-        self.host.exec(qemu_command(self.disks, self.memory_mb, layer="run"))
-        self.wait_for_ssh()
 
     def wait_for_ssh(self, timeout: float = BOOT_TIMEOUT) -> None:
         """Wait until the guest's sshd answers."""
@@ -204,15 +197,6 @@ class VirtualMachine:
             command = f"runuser -u {shlex.quote(user)} -- sh -c {shlex.quote(command)}"
         return self.host.exec([*SSH, f"timeout {timeout:g} sh -c {shlex.quote(command)}"], check=check,
                               timeout=timeout + 30, input=input)
-
-    def reboot(self, timeout: float = BOOT_TIMEOUT) -> None:
-        """Reboot the guest (its services stopped at once, its filesystems synced and unmounted:
-        `systemctl reboot --force`), and wait for the next boot to answer."""
-        self.exec("systemctl reboot --force", check=False, timeout=60)
-        self._forget_connection()
-        self.host.exec(f"timeout {timeout:g} sh -c 'while kill -0 $(cat /vm/qemu.pid) 2>/dev/null; do sleep 1; done'",
-                       timeout=timeout + 30)
-        self.power_on()
 
     def soft_reboot(self, timeout: float = BOOT_TIMEOUT) -> None:
         """Restart the guest's whole user space on the same kernel (`systemctl soft-reboot`, systemd 254 and
