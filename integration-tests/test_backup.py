@@ -10,6 +10,9 @@ plugins, in a container of this module: the restore brings the plugins,
 accounts, passwords, homes (the sparse file sparse again) and config, and is
 interrupted once on the way (the same command then finishes it). The
 scheduled backups run on that target too, so nothing needs putting back.
+The source's config asks for `limits.disk`, which homes in a container's
+overlay cannot take on any kernel: `tljh-config set` and status say so in one
+line, and the restore carries the limit and says so too (issue 26).
 """
 
 from __future__ import annotations
