@@ -248,7 +248,7 @@ def no_plugins():
 
 
 def test_create_writes_a_private_dated_archive_into_backup_path(tmp_path, installed, monkeypatch):
-    monkeypatch.setattr(create_module.collect, "accounts", lambda: [])
+    monkeypatch.setattr(create_module.collect, "accounts", lambda plugin_accounts=(): [])
     created = create_module.create(installed, config(tmp_path), no_plugins())
     path = Path(created.path)
     assert path.parent == tmp_path / "backups" and path.name.startswith("tljh-lite-backup-")

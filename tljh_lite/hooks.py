@@ -14,8 +14,10 @@ Hooks are called with keyword arguments. Install-time hooks run in this
 order on every bootstrap run: apt packages, hub pip packages, user pip
 packages (and the conda hooks, which only warn), config post-install, a hub
 restart if anything it reads changed, then post-install. The hub calls
-`tljh_custom_jupyterhub_config` when it starts and `tljh_new_user_create`
-when it makes a student's unix account.
+`tljh_lite_hub_access` and `tljh_custom_jupyterhub_config` when it starts
+and `tljh_new_user_create` when it makes a student's unix account.
+`tljh-lite` asks `tljh_lite_cli_commands` for its subcommands, and backups
+ask `tljh_lite_backup_paths` and `tljh_lite_unix_accounts` what to hold.
 """
 
 from __future__ import annotations
@@ -153,4 +155,53 @@ def tljh_lite_backup_paths() -> list[str]:
     homes, config.yaml and the hub's state are in every backup already; paths
     under /opt/tljh's environments and system folders are left out with a
     warning. (tljh-lite's addition.)
+    """
+
+
+@hookspec
+def tljh_lite_hub_access(config: dict) -> dict[str, Any]:
+    """JupyterHub services, roles and groups the plugin needs, and unix groups for users' accounts.
+
+    Fires: in the hub at every start (before `tljh_custom_jupyterhub_config`),
+    and wherever tljh-lite computes the hub's settings. Gets: `config`, the
+    merged config (defaults and config.yaml), which it must not mutate.
+    Returns: a mapping with any of these keys, each added to tljh-lite's own:
+    - "services": JupyterHub service dicts (c.JupyterHub.services); a name
+      that is already taken stops the hub with one line naming the plugin;
+    - "roles": JupyterHub role dicts (c.JupyterHub.load_roles); a role named
+      like a default one ("server", "user") replaces it, as in JupyterHub;
+    - "groups": {hub group: [hub users]}: the group's members are exactly
+      these at each start (members added elsewhere leave it), as for
+      config.yaml's `groups`;
+    - "unix_groups": {unix group: [hub users]}: each user's account is put in
+      the group when her server starts, and taken out when she is no longer
+      listed (as users.extra_user_groups).
+    (tljh-lite's addition.)
+    """
+
+
+@hookspec
+def tljh_lite_cli_commands() -> list[Any]:
+    """Subcommands the plugin adds to `tljh-lite` (e.g. `tljh-lite course ...`).
+
+    Fires: whenever `tljh-lite` builds its command line, before parsing.
+    Returns: a list of modules or objects with `add_parsers(commands, common)`,
+    as tljh-lite's own subcommand modules have (docs/architecture.md, "Adding
+    a subcommand"); each parser sets `run=function(context, args)` returning
+    an exit code. Errors raised as TljhError become one line and exit 1. A name
+    tljh-lite already uses stops the command with one line naming the plugin.
+    (tljh-lite's addition.)
+    """
+
+
+@hookspec
+def tljh_lite_unix_accounts() -> list[str]:
+    """Unix accounts the plugin made (besides students' jupyter-* accounts) that backups must keep.
+
+    Fires: at each `tljh-lite backup create`, as root. Returns: a list of
+    account names (e.g. a course's grader account); each is recorded with its
+    groups, and `tljh-lite backup restore` creates it again, in the same
+    groups, before it puts files back, so the plugin's folders keep their
+    owners on a new machine (where the numeric ids differ). Accounts that do
+    not exist are left out. (tljh-lite's addition.)
     """

@@ -131,8 +131,8 @@ def _write_errors(where: str) -> Iterator[None]:
 
 def _write(out: BinaryIO, paths: Paths, config: Mapping[str, Any], pm, homes: bool, exclude: frozenset[str],
            say: Callable[[str], None]) -> Created:
-    accounts = collect.accounts()
-    home_paths = [a["home"] for a in accounts if os.path.isdir(a["home"])] if homes else []
+    accounts = collect.accounts(collect.plugin_accounts(pm))
+    home_paths = [a["home"] for a in accounts if not a.get("plugin") and os.path.isdir(a["home"])] if homes else []
     roots = collect.roots(config, home_paths, collect.plugin_data(pm))
     writer = ArchiveWriter(out)
     say("Backing up the hub's database, passwords, secrets and config...")

@@ -21,7 +21,7 @@ from ..paths import Paths
 from ..systemd import Systemd
 from ..hub.unit import HUB_UNIT
 from ..unixname import PREFIX as ACCOUNT_PREFIX
-from ..users.accounts import ensure_user, set_groups
+from ..users.accounts import ensure_system_user, ensure_user, set_groups
 from . import hubstate
 from .errors import BackupError
 from .extract import Extractor
@@ -94,9 +94,13 @@ def _sha(path: Path) -> str:
 
 
 def recreate_accounts(runner: Runner, accounts: list[dict]) -> int:
-    """Every account of the backup, in its groups (names, not ids: a new machine gives new ids)."""
+    """Every account of the backup, in its groups (names, not ids: a new machine gives new ids);
+    plugins' accounts as system accounts with their homes (their files come back with the plugin's folders)."""
     for account in accounts:
-        ensure_user(runner, account["name"])
+        if account.get("plugin"):
+            ensure_system_user(runner, account["name"], Path(account["home"]))
+        else:
+            ensure_user(runner, account["name"])
         set_groups(runner, account["name"], account["groups"], managed=account["groups"])
     return len(accounts)
 

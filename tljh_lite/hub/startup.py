@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config.checker import config_checker
 from ..config.file import ConfigFile
+from .access import exact_groups, with_plugin_access
 from .settings import apply, hub_settings
 from ..paths import Paths
 from ..https.responder import CHALLENGE_PREFIX
@@ -70,18 +71,22 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
 
 
 def configure(c: Any, paths: Paths) -> None:
-    """Fixed settings, then config.yaml's, then plugins' tljh_custom_jupyterhub_config."""
-    from ..plugins import installed_plugins
+    """Fixed settings, then config.yaml's with plugins' services, roles and groups,
+    then plugins' tljh_custom_jupyterhub_config."""
+    from ..plugins import installed_plugins, per_plugin
 
     pm = installed_plugins()
     checker = config_checker(pm, paths)
     apply(c, fixed_settings(paths))
     config = ConfigFile(paths.config_file).load()
     checker.check(config)
+    merged = checker.merged(config)
     token = token_file(paths).read_text().strip() if token_file(paths).exists() else None
-    apply(c, hub_settings(checker.merged(config), python=sys.executable, proxy_sync_token=token))
-    block_dropped_users(c, checker.merged(config), paths.hub_db)
-    remove_stale_members(checker.merged(config), paths.hub_db)
+    access = per_plugin(pm, "tljh_lite_hub_access", config=merged)
+    apply(c, with_plugin_access(hub_settings(merged, python=sys.executable, proxy_sync_token=token), access))
+    block_dropped_users(c, merged, paths.hub_db)
+    plugin_groups = {name: {"users": members} for name, members in exact_groups(access).items()}
+    remove_stale_members({"groups": {**merged["groups"], **plugin_groups}}, paths.hub_db)
     pm.hook.tljh_custom_jupyterhub_config(c=c)
 
 
