@@ -1,0 +1,62 @@
+"""What the hub gets for the courses (pure): formgrader services, roles, groups, unix groups.
+
+As nbgrader's JupyterHub guide ("multiple classes") sets it up, per course:
+- a managed JupyterHub service named like the course: `jupyterhub-singleuser` from the
+  students' environment, run by the hub as the course's grader account in the course
+  folder, on a loopback port; it opens on the formgrader;
+- a role that lets the course's `formgrade-<name>` group (instructors and graders)
+  access that service and nothing else: anyone else gets 403 from the service
+  (JupyterHub's admins can access every service: they are root here anyway);
+- the groups nbgrader's JupyterHubAuthPlugin reads: `nbgrader-<name>` (students),
+  `formgrade-<name>` (instructors and graders);
+- the unix groups that open the course's folders (system.py).
+Students' servers may read their own groups (the `server` role), which is how the
+Assignments tab lists exactly their courses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from .model import Course, courses
+
+# JupyterHub's default `server` role, plus reading her own name and groups (nbgrader asks /hub/api/users/<her>).
+SERVER_SCOPES = ["users:activity!user", "access:servers!server", "read:users:name!user", "read:users:groups!user"]
+
+
+def formgrader_service(course: Course, user_bin: Path) -> dict[str, Any]:
+    return {
+        "name": course.name,
+        "url": course.url,
+        "command": [str(user_bin / "jupyterhub-singleuser")],
+        "user": course.grader_account,  # the hub (root) starts it as that account
+        "cwd": str(course.root),  # nbgrader reads the course's nbgrader_config.py from here
+        "environment": {
+            "JUPYTERHUB_DEFAULT_URL": "/formgrader",
+            "PATH": f"{user_bin}:/usr/local/bin:/usr/bin:/bin",
+        },
+        # Instructors are not asked "allow the formgrader to know who you are?" every time.
+        "oauth_no_confirm": True,
+        "display": True,  # listed under Services on the hub's home page, for those who may open it
+        "info": {"title": course.title},
+    }
+
+
+def hub_access(config: Mapping[str, Any], user_bin: Path) -> dict[str, Any]:
+    """The `tljh_lite_hub_access` answer for a merged config; nothing at all without courses."""
+    found = courses(config)
+    if not found:
+        return {}
+    return {
+        "services": [formgrader_service(c, user_bin) for c in found],
+        "roles": [{"name": "server", "scopes": SERVER_SCOPES}] + [
+            {"name": c.staff_group, "description": f"open the formgrader of {c.name}",
+             "groups": [c.staff_group], "scopes": [f"access:services!service={c.name}"]}
+            for c in found
+        ],
+        "groups": {group: list(members) for c in found
+                   for group, members in ((c.students_group, c.students), (c.staff_group, c.staff))},
+        "unix_groups": {group: list(members) for c in found
+                        for group, members in ((c.students_group, c.members), (c.staff_group, c.staff))},
+    }

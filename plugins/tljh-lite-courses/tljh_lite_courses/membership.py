@@ -1,0 +1,115 @@
+"""Who is in which course: pure edits of config.yaml, and `enroll`, the call other modules make.
+
+Instructors and graders are `courses.<name>.instructors|graders`; students are the
+config group of the course's name (`groups.<name>.users`), so a roster's groups
+column, `tljh-config add-item groups.data101.users ada` and `tljh-lite course add`
+all do the same. Every edit takes a config and returns a new one (the input is
+never mutated), or the same object when nothing changes.
+
+For another module (an LMS login, issue 24) that learns at login that a person is
+in a course:
+
+    from tljh_lite_courses.membership import enroll
+    changed = enroll(paths, "data101", "ada", "student")   # config.yaml, atomically, under its lock
+
+then either reload the hub (`tljh_lite.reload.reload("hub", ...)`), or, inside the hub,
+put her in `hub_groups(course, role)` at once (JupyterHub's `manage_groups` auth model);
+her account joins the unix groups at her next server start after a reload.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from tljh_lite.config import tree
+from tljh_lite.config.file import ConfigFile
+from tljh_lite.paths import Paths
+
+from .model import ROLES, SECTION, Course, CourseError, check_name, course
+
+# Where each role lives in config.yaml, for a course named {name}.
+ROLE_KEYS = {
+    "instructor": (SECTION, "{name}", "instructors"),
+    "grader": (SECTION, "{name}", "graders"),
+    "student": ("groups", "{name}", "users"),
+}
+
+
+def _get(config: Mapping, path: list[str], default: Any) -> Any:
+    value = tree.get_item(config, path)
+    return default if value is tree.MISSING or value is None else value
+
+
+def _key(role: str, name: str) -> list[str]:
+    if role not in ROLE_KEYS:
+        raise CourseError(f"{role!r} is not a role in a course", f"use one of {', '.join(ROLES)}")
+    return [part.format(name=name) for part in ROLE_KEYS[role]]
+
+
+def create_course(config: Mapping, name: str, instructors: Iterable[str], graders: Iterable[str] = (),
+                  title: str | None = None) -> Any:
+    """A new config with the course; its students' group is made empty unless it exists."""
+    check_name(name)
+    if name in _get(config, [SECTION], {}):
+        raise CourseError(f"the course {name} exists already", f"see it with: sudo tljh-lite course list; add people "
+                          f"with: sudo tljh-lite course add {name} NAME --role student")
+    instructors = [n.lower() for n in instructors]
+    if not instructors:
+        raise CourseError(f"the course {name} needs an instructor", "add --instructor NAME")
+    spec: dict[str, Any] = {"instructors": instructors, "graders": [n.lower() for n in graders]}
+    if title:
+        spec["title"] = title
+    new = tree.set_item(config, [SECTION, name], spec)
+    if _get(new, ["groups", name, "users"], None) is None:
+        new = tree.set_item(new, ["groups", name, "users"], [])
+    return new
+
+
+def add_person(config: Mapping, name: str, person: str, role: str) -> Any:
+    """`person` gets `role` in course `name` (the config itself if she has it already)."""
+    key = _key(role, name)
+    current = _get(config, key, [])
+    if person.lower() in {str(p).lower() for p in current}:
+        return config
+    return tree.update_list(config, key, add=[person.lower()])
+
+
+def drop_person(config: Mapping, name: str, person: str, role: str | None = None) -> Any:
+    """`person` leaves course `name` (in `role`, or every role). Her submissions and grades stay where they are."""
+    new = config
+    for each in [role] if role else list(ROLE_KEYS):
+        key = _key(each, name)
+        current = _get(new, key, [])
+        gone = [p for p in current if str(p).lower() == person.lower()]
+        if gone:
+            new = tree.update_list(new, key, remove=gone)
+    return new
+
+
+def remove_course(config: Mapping, name: str) -> Any:
+    """The course leaves config.yaml (its students' group stays: it may serve other purposes)."""
+    return tree.unset_item(config, [SECTION, name])
+
+
+def hub_groups(course: Course, role: str) -> list[str]:
+    """The JupyterHub groups a person with `role` is in (what nbgrader and the formgrader's role read)."""
+    return [course.students_group] if role == "student" else [course.staff_group]
+
+
+def enroll(paths: Paths, name: str, person: str, role: str, checker=None) -> bool:
+    """Put `person` into course `name` with `role` in config.yaml (atomic, locked, validated); True if it changed.
+
+    The course must exist (`course create` made it). Nothing restarts here: see the module's docstring.
+    """
+    from tljh_lite.config.checker import config_checker
+
+    checker = checker or config_checker(paths=paths)
+
+    def change(config):
+        course(checker.merged(config), name)  # a clear error for a course that does not exist
+        new = add_person(config, name, person, role)
+        if new is not config:
+            checker.check(new)
+        return new
+
+    return ConfigFile(paths.config_file).update(change)

@@ -1,0 +1,108 @@
+"""What `tljh-lite course ...` does to the machine: create, change who is in, remove (archive).
+
+Each checks everything first (one line and nothing changed on bad input),
+then writes config.yaml (atomic, locked, validated), makes the machine match
+(system.py), and reloads the hub so its groups, roles and formgrader services
+follow.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+from tljh_lite.config.file import ConfigFile
+from tljh_lite.paths import Paths
+from tljh_lite.runner import Runner
+
+from . import membership, system
+from .model import ARCHIVE, Course, CourseError, check_name, course, courses
+
+
+def users_of(config) -> set[str]:
+    users = config["users"]
+    return {name.lower() for name in (*users["allowed"], *users["admin"])}
+
+
+def check_people(config, people: list[str], what: str) -> None:
+    known = users_of(config)
+    for person in people:
+        if person.lower() not in known:
+            raise CourseError(f"{what} {person!r} is not a user of this hub",
+                              f"add her first: sudo tljh-config add-item users.allowed {person.lower()}")
+
+
+def create(paths: Paths, checker, runner: Runner, name: str, instructors: list[str], graders: list[str],
+           title: str | None, reload: Callable[[], object], say: Callable[[str], None]) -> Course:
+    check_name(name)
+    file = ConfigFile(paths.config_file)
+    current = file.load()
+    checker.check(current)
+    merged = checker.merged(current)
+    new = membership.create_course(current, name, instructors, graders, title)  # exists already: one line
+    check_people(merged, instructors, "the instructor")
+    check_people(merged, graders, "the grader")
+    checker.check(new)
+    if system.ensure_nbgrader(runner, paths):
+        say(f"Installed nbgrader into the students' environment ({paths.user_venv})")
+    system.ensure_environment_config(paths)
+
+    def change(config):
+        return membership.create_course(config, name, instructors, graders, title)
+
+    file.update(change)
+    made = course(checker.merged(file.load()), name)
+    system.ensure_course(runner, made)
+    reload()
+    return made
+
+
+def change_membership(paths: Paths, checker, name: str, person: str, role: str | None, adding: bool,
+                      reload: Callable[[], object]) -> bool:
+    file = ConfigFile(paths.config_file)
+    merged = checker.merged(file.load())
+    course(merged, name)
+    if adding:
+        check_people(merged, [person], f"the {role}")
+
+    def change(config):
+        new = (membership.add_person(config, name, person, role) if adding
+               else membership.drop_person(config, name, person, role))
+        if new is not config:
+            checker.check(new)
+        return new
+
+    changed = file.update(change)
+    if changed:
+        reload()
+    return changed
+
+
+def remove(paths: Paths, checker, runner: Runner, name: str, reload: Callable[[], object]) -> Path:
+    """The course leaves the hub; its folder (gradebook, submissions) and exchange go to the archive,
+    which every backup holds. Returns the archive folder."""
+    file = ConfigFile(paths.config_file)
+    gone = course(checker.merged(file.load()), name)
+    system.ensure_folder(next(f for f in system.shared_folders() if f.path == ARCHIVE))
+    archive = ARCHIVE / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    archive.mkdir(mode=0o700)
+    for source, target in ((gone.root, archive / "course"), (gone.exchange, archive / "exchange")):
+        if source.exists():
+            os.rename(source, target)  # same filesystem: one step, nothing half moved
+    file.update(lambda config: membership.remove_course(config, name))
+    reload()
+    return archive
+
+
+def apply_all(paths: Paths, runner: Runner, config) -> list[str]:
+    """Every course of a merged config set up on the machine (post-install, and new accounts)."""
+    changed = []
+    found = courses(config)
+    if found:
+        system.ensure_nbgrader(runner, paths)
+        changed += [str(p) for p in system.ensure_environment_config(paths)]
+    for each in found:
+        changed += system.ensure_course(runner, each)
+    return changed

@@ -1,0 +1,10 @@
+"""What tljh-lite-courses runs inside nbgrader, in the students' environment (/opt/tljh/user).
+
+Installed there beside nbgrader once a course exists. Imports nbgrader and the
+standard library only: tljh-lite is not in that environment.
+
+- `collect.OwnerCheckedCollect`: nbgrader's collector, with submissions filed
+  under the account that made them and nothing but plain files and folders copied.
+- `gradebook`: `python -m tljh_lite_courses_nbgrader.gradebook COURSE_FOLDER` prints
+  the course's assignments, scores and waiting submissions as JSON (run as its grader).
+"""

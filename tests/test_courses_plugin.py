@@ -1,0 +1,172 @@
+"""The courses plugin's pure parts: its config keys through tljh-lite's checker, who is in a course,
+what the hub gets, the folders' modes, the grades CSV, and bad input on `tljh-lite course`.
+The machine side (accounts, folders, nbgrader, formgraders) is tested for real in
+integration-tests/test_courses.py.
+
+The plugin is imported from its folder (not installed), so this venv's plugin list is unchanged.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from fakes import FakeEntryPoint
+from tljh_lite.config.checker import config_checker
+from tljh_lite.errors import ConfigError, TljhError
+from tljh_lite.plugins import per_plugin, plugin_manager
+
+PLUGIN_DIR = Path(__file__).resolve().parent.parent / "plugins" / "tljh-lite-courses"
+sys.path.insert(0, str(PLUGIN_DIR))
+try:
+    from tljh_lite_courses import gradebook, hubaccess, layout, membership, model, nbconfig, plugin
+finally:
+    sys.path.remove(str(PLUGIN_DIR))
+
+USER_BIN = Path("/opt/tljh/user/bin")
+
+
+@pytest.fixture
+def checker():
+    return config_checker(plugin_manager([FakeEntryPoint("tljh_lite_courses", plugin)]))
+
+
+def two_courses(checker):
+    config = {"users": {"allowed": ["ada", "ben", "ta1", "ines"], "admin": ["prof"]}}
+    config = membership.create_course(config, "data101", ["prof"], ["ta1"], "Data 101")
+    config = membership.create_course(config, "data102", ["ines"])
+    for name, course in (("ada", "data101"), ("ben", "data101"), ("ada", "data102")):
+        config = membership.add_person(config, course, name, "student")
+    checker.check(config)
+    return checker.merged(config)
+
+
+def test_courses_are_config_keys_checked_like_built_in_ones(checker):
+    assert checker.merged({})["courses"] == {}
+    assert checker.problems({"courses": {"data101": {"instructors": ["prof"], "graders": []}}}) == []
+    with pytest.raises(ConfigError, match="courses has a key 'Data-101' that is not a course name"):
+        checker.check({"courses": {"Data-101": {}}})
+    with pytest.raises(ConfigError, match="did you mean courses.data101.instructors"):
+        checker.check({"courses": {"data101": {"instructor": ["prof"]}}})
+
+
+def test_a_course_is_its_instructors_graders_and_the_group_of_its_name(checker):
+    data101, data102 = model.courses(two_courses(checker))
+    assert (data101.instructors, data101.graders, data101.students) == (("prof",), ("ta1",), ("ada", "ben"))
+    assert (data101.grader_account, data101.staff_group, data101.students_group) == (
+        "grader-data101", "formgrade-data101", "nbgrader-data101")
+    assert data101.port == 15100 and data102.port == 15101 and data102.students == ("ada",)
+    assert model.roles_of(data101, "ADA") == ["student"] and model.roles_of(data102, "ben") == []
+
+
+@pytest.mark.parametrize("name, words", [
+    ("Data101", "is not a course name"), ("d", "is not a course name"), ("data-101", "is not a course name"),
+    ("a" * 23, "is not a course name"), ("usage", "a name the hub uses already"),
+])
+def test_a_bad_course_name_is_one_line(name, words):
+    with pytest.raises(TljhError, match=words) as raised:
+        membership.create_course({}, name, ["prof"])
+    assert "\n" not in raised.value.one_line()
+
+
+def test_a_second_create_and_a_course_without_instructor_are_refused():
+    config = membership.create_course({}, "data101", ["prof"])
+    with pytest.raises(TljhError, match="the course data101 exists already"):
+        membership.create_course(config, "data101", ["prof"])
+    with pytest.raises(TljhError, match="needs an instructor"):
+        membership.create_course({}, "data102", [])
+
+
+def test_edits_never_mutate_and_change_nothing_twice(checker):
+    config = membership.create_course({}, "data101", ["prof"])
+    before = repr(config)
+    added = membership.add_person(config, "data101", "Ada", "student")
+    assert repr(config) == before and added["groups"]["data101"]["users"] == ["ada"]
+    assert membership.add_person(added, "data101", "ada", "student") is added
+    dropped = membership.drop_person(added, "data101", "ada")
+    assert dropped["groups"]["data101"]["users"] == [] and added["groups"]["data101"]["users"] == ["ada"]
+    assert "data101" not in membership.remove_course(dropped, "data101").get("courses", {})
+
+
+def test_enroll_writes_config_yaml_for_another_module(tmp_path, checker):
+    from tljh_lite.config.file import ConfigFile
+    from tljh_lite.paths import Paths
+
+    paths = Paths(tmp_path)
+    paths.config_dir.mkdir()
+    paths.config_file.write_text("# mine\ncourses:\n  data101:\n    instructors: [prof]\n")
+    assert membership.enroll(paths, "data101", "olu", "student", checker) is True
+    assert membership.enroll(paths, "data101", "olu", "student", checker) is False
+    assert membership.enroll(paths, "data101", "tom", "grader", checker) is True
+    config = ConfigFile(paths.config_file).load()
+    assert config["groups"]["data101"]["users"] == ["olu"] and config["courses"]["data101"]["graders"] == ["tom"]
+    assert paths.config_file.read_text().startswith("# mine\n")
+    with pytest.raises(TljhError, match="there is no course 'data999'"):
+        membership.enroll(paths, "data999", "olu", "student", checker)
+    assert membership.hub_groups(model.course(checker.merged(config), "data101"), "grader") == ["formgrade-data101"]
+
+
+def test_the_hub_gets_one_formgrader_service_per_course_open_only_to_its_staff(checker):
+    access = hubaccess.hub_access(two_courses(checker), USER_BIN)
+    services = {s["name"]: s for s in access["services"]}
+    assert sorted(services) == ["data101", "data102"]
+    assert services["data101"]["user"] == "grader-data101" and services["data101"]["cwd"] == "/srv/nbgrader/courses/data101"
+    assert services["data101"]["url"] == "http://127.0.0.1:15100"
+    assert services["data101"]["command"] == ["/opt/tljh/user/bin/jupyterhub-singleuser"]
+    roles = {r["name"]: r for r in access["roles"]}
+    assert roles["formgrade-data101"]["scopes"] == ["access:services!service=data101"]
+    assert roles["formgrade-data101"]["groups"] == ["formgrade-data101"]
+    assert "read:users:groups!user" in roles["server"]["scopes"]
+    assert access["groups"] == {"nbgrader-data101": ["ada", "ben"], "formgrade-data101": ["prof", "ta1"],
+                                "nbgrader-data102": ["ada"], "formgrade-data102": ["ines"]}
+    assert access["unix_groups"]["nbgrader-data101"] == ["prof", "ta1", "ada", "ben"]
+    assert hubaccess.hub_access(checker.merged({}), USER_BIN) == {}  # no course: nothing at all
+
+
+def test_the_hub_settings_carry_the_courses_through_the_hook(checker):
+    from tljh_lite.hub.access import with_plugin_access
+    from tljh_lite.hub.settings import hub_settings
+
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_courses", plugin)])
+    config = two_courses(checker)
+    settings = with_plugin_access(hub_settings(config, python="py"), per_plugin(pm, "tljh_lite_hub_access", config=config))
+    assert "data101" in [s["name"] for s in settings["JupyterHub"]["services"]]
+    assert settings["JupyterHub"]["load_groups"]["nbgrader-data101"] == {"users": ["ada", "ben"]}
+    assert settings["UserCreatingSpawner"]["user_groups"]["formgrade-data102"] == ["ines"]
+
+
+def test_folders_close_each_course_to_everyone_outside_it(checker):
+    data101 = model.courses(two_courses(checker))[0]
+    folders = {str(f.path): (f.owner, f.group, oct(f.mode)) for f in layout.course_folders(data101)}
+    assert folders["/srv/nbgrader/exchange/data101"] == ("grader-data101", "nbgrader-data101", "0o750")
+    assert folders["/srv/nbgrader/exchange/data101/inbound"] == ("grader-data101", "formgrade-data101", "0o2773")
+    assert folders["/srv/nbgrader/courses/data101"] == ("grader-data101", "formgrade-data101", "0o2770")
+    assert all(f.mode & 0o007 in (0, 1) for f in layout.shared_folders())  # nobody lists course names
+
+
+def test_nbgrader_config_texts():
+    assert "c.Exchange.path_includes_course = True" in nbconfig.GLOBAL_NBGRADER_CONFIG
+    assert "OwnerCheckedCollect" in nbconfig.GLOBAL_NBGRADER_CONFIG
+    compile(nbconfig.GLOBAL_NBGRADER_CONFIG, "nbgrader_config.py", "exec")
+    assert '"nbgrader.server_extensions.formgrader": false' in nbconfig.SERVER_EXTENSIONS_OFF
+    assert '"nbgrader.server_extensions.formgrader": true' in nbconfig.GRADER_SERVER_CONFIG
+
+
+def test_grades_are_one_row_per_student_by_hub_name(checker):
+    data101 = model.courses(two_courses(checker))[0]
+    book = gradebook.Gradebook(
+        assignments=[{"name": "ps1", "max_score": 3.0, "duedate": None}],
+        scores={"jupyter-ada": {"ps1": {"score": 3.0, "late": False}},
+                "jupyter-ben": {"ps1": {"score": 1.5, "late": True}},
+                "jupyter-old": {"ps1": {"score": 2.0, "late": False}}},  # left the course: kept
+    )
+    assert gradebook.csv_text(data101, book).splitlines() == [
+        "student,account,ps1,total,max,late",
+        "ada,jupyter-ada,3,3,3,",
+        "ben,jupyter-ben,1.5,1.5,3,ps1",
+        "old,jupyter-old,2,2,3,",
+    ]
+    empty = gradebook.Gradebook(assignments=[{"name": "ps1", "max_score": 3.0, "duedate": None}])
+    assert gradebook.csv_text(data101, empty).splitlines()[1] == "ada,jupyter-ada,,0,3,"
