@@ -127,6 +127,8 @@ def hub(session_containers: ContainerFactory, image: str):
 PLUGINS = [
     "plugins/tljh-lite-test-plugin",
     "plugins/tljh-lite-shared-folders",
+    # Courses cost nothing until one is made (test_courses.py makes two, and removes them again).
+    "plugins/tljh-lite-courses",
     # Public TLJH plugins' patterns, unchanged (test_wild_plugins.py): installed here, not in a
     # hub of their own, so CI pays for one install per release.
     "integration-tests/plugins/tljh-simplest",

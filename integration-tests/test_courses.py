@@ -1,0 +1,332 @@
+"""Courses with nbgrader on a real hub, as people use them: the professor's commands, the
+instructor's terminal and the formgrader's REST API, the students' Assignments tab (the nbgrader
+server extension's REST API), and probes from a student's terminal.
+
+Runs on the `plugin_hub` (tljh-lite-courses is installed there with --plugin, and costs nothing
+until a course exists). Tests run in file order; the accounts here (ada, ben, ta1, ines) are used
+by no other test file on that hub, and the courses are removed at the end (their formgraders use
+memory the later tests need).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+
+import pytest
+
+from hubclient import HubClient
+from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
+
+STUDENTS = {"ada": "ada-first-password", "ben": "ben-first-password"}
+STAFF = {"ta1": "ta1-first-password", "ines": "ines-first-password"}  # grader of data101, instructor of data102
+COURSE = "/srv/nbgrader/courses/data101"
+INBOUND = "/srv/nbgrader/exchange/data101/inbound"
+
+
+def cell(kind: str, source: str, grade_id: str, *, grade: bool, solution: bool, points: int = 0) -> dict:
+    meta = {"grade": grade, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
+            "solution": solution, "task": False}
+    if grade:
+        meta["points"] = points
+    body = {"cell_type": kind, "id": grade_id, "metadata": {"nbgrader": meta}, "source": source}
+    if kind == "code":
+        body.update(execution_count=None, outputs=[])
+    return body
+
+
+# An autograded answer (its solution stripped at release), a test cell with hidden tests (stripped too),
+# and an answer graded by hand: 2 + 1 points.
+SOURCE_NOTEBOOK = {
+    "cells": [
+        cell("code", "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION", "square",
+             grade=False, solution=True),
+        cell("code", "assert square(2) == 4\n### BEGIN HIDDEN TESTS\nassert square(3) == 9\n### END HIDDEN TESTS",
+             "test_square", grade=True, solution=False, points=2),
+        cell("markdown", "Explain your answer.\n\n=== BEGIN MARK SCHEME ===\nx times x\n=== END MARK SCHEME ===",
+             "explain_q", grade=False, solution=False),
+        cell("markdown", "YOUR ANSWER HERE", "explain", grade=True, solution=True, points=1),
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def terminal(client: HubClient, command: str, timeout: float = 300) -> str:
+    return client.run_in_terminal(command, timeout=timeout)
+
+
+def server_api(client: HubClient, method: str, path: str, **kwargs):
+    """A call to the client's own server, as JupyterLab makes it (xsrf header)."""
+    prefix = f"/user/{client.username}/"
+    headers = {"X-XSRFToken": client._server_headers()["X-XSRFToken"]}
+    return client.session.request(method, client.url(f"{prefix}{path}"), headers=headers, timeout=300, **kwargs)
+
+
+def assignment_action(client: HubClient, action: str, course: str = "data101", assignment: str = "ps1"):
+    """What the Assignments tab's Fetch / Submit / Fetch Feedback buttons send."""
+    response = server_api(client, "POST", f"assignments/{action}",
+                          data={"course_id": course, "assignment_id": assignment})
+    assert response.status_code == 200, response.text
+    assert response.json().get("success", True), response.text
+    return response.json().get("value")
+
+
+def answer(client: HubClient, code: str, text: str) -> None:
+    """She edits the fetched notebook: her code and her explanation."""
+    client.run_code(
+        "import json\n"
+        "p = 'data101/ps1/ps1.ipynb'\n"
+        "nb = json.load(open(p))\n"
+        "for c in nb['cells']:\n"
+        "    gid = c['metadata'].get('nbgrader', {}).get('grade_id')\n"
+        f"    if gid == 'square': c['source'] = {code!r}\n"
+        f"    if gid == 'explain': c['source'] = {text!r}\n"
+        "json.dump(nb, open(p, 'w'))\n"
+    )
+
+
+def logged_in(hub: InstalledHub, name: str, password: str, server: bool = True) -> HubClient:
+    client = hub.client()
+    assert client.login(name, password), f"{name} could not log in"
+    if server:
+        client.start_server()
+        client.open_server()
+    return client
+
+
+def course_cmd(hub: InstalledHub, *args: str, check: bool = True):
+    return hub.sh(["tljh-lite", "course", *args], check=check, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def school(plugin_hub: InstalledHub):
+    hub = plugin_hub
+    for name in (*STUDENTS, *STAFF):
+        hub.tljh_config("add-item", "users.allowed", name)
+    hub.tljh_config("reload")
+    yield hub
+    for name in ("data101", "data102"):
+        course_cmd(hub, "remove", name, check=False)
+    admin = hub.admin()
+    for name in (*STUDENTS, *STAFF):
+        admin.delete_user(name)
+        hub.tljh_config("remove-item", "users.allowed", name, check=False)
+    hub.tljh_config("reload")
+
+
+def test_a_hub_without_courses_has_no_nbgrader_and_no_formgrader(school):
+    assert school.sh("test -e /opt/tljh/user/bin/nbgrader", check=False).exit_code == 1
+    assert school.sh("test -e /srv/nbgrader", check=False).exit_code == 1
+    assert "course" in school.sh("tljh-lite --help").stdout
+    assert "No courses" in course_cmd(school, "list").stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    (["create", "Data-101", "--instructor", "prof"], "'Data-101' is not a course name"),
+    (["create", "data101", "--instructor", "nobody"], "the instructor 'nobody' is not a user of this hub"),
+    (["create", "data101", "--instructor", "prof", "--grader", "ghost"], "the grader 'ghost' is not a user"),
+])
+def test_bad_input_is_one_line_and_changes_nothing(school, args, words):
+    before = school.sh("sha256sum /opt/tljh/config/config.yaml").stdout
+    result = course_cmd(school, *args, check=False)
+    assert result.exit_code == 1
+    assert words in result.stderr and result.stderr.strip().count("\n") == 0, result.stderr
+    assert school.sh("sha256sum /opt/tljh/config/config.yaml").stdout == before
+    assert school.sh("test -e /srv/nbgrader/courses/data101", check=False).exit_code == 1
+
+
+def test_create_two_courses_in_one_command_each(school):
+    made = course_cmd(school, "create", "data101", "--instructor", ADMIN, "--grader", "ta1", "--title", "Data 101")
+    assert "Course data101 is ready" in made.stdout, made.stdout + made.stderr
+    assert "Installed nbgrader" in made.stdout
+    course_cmd(school, "create", "data102", "--instructor", "ines")
+    again = course_cmd(school, "create", "data101", "--instructor", ADMIN, check=False)
+    assert again.exit_code == 1 and "the course data101 exists already" in again.stderr
+    for name, course in (("ada", "data101"), ("ben", "data101"), ("ada", "data102")):
+        assert "is now a student" in course_cmd(school, "add", course, name).stdout
+    assert school.sh("/opt/tljh/user/bin/python3 -c 'import nbgrader; print(nbgrader.__version__)'").stdout.strip() == "0.9.6"
+    stat = lambda path: school.sh(f"stat -c '%U %G %a' {path}").stdout.strip()  # noqa: E731
+    assert stat(COURSE) == "grader-data101 formgrade-data101 2770"
+    assert stat(INBOUND) == "grader-data101 formgrade-data101 2773"
+    assert stat("/srv/nbgrader/exchange/data101") == "grader-data101 nbgrader-data101 750"
+    assert stat("/srv/nbgrader/exchange") == "root root 711"
+    listing = course_cmd(school, "list").stdout
+    assert "data101 (Data 101)" in listing and "students (2): ada, ben" in listing and "graders: ta1" in listing
+
+
+@pytest.fixture(scope="module")
+def people(school):
+    clients = {ADMIN: logged_in(school, ADMIN, ADMIN_PASSWORD)}
+    for name, password in STUDENTS.items():
+        clients[name] = logged_in(school, name, password)
+    for name, password in STAFF.items():
+        clients[name] = logged_in(school, name, password, server=False)
+    yield clients
+    for name in (ADMIN, *STUDENTS):
+        client = clients[name]
+        client.session.delete(client.url(f"hub/api/users/{name}/server"),
+                              headers={"X-XSRFToken": client._xsrf("/hub/")}, timeout=60)
+
+
+def formgrader(client: HubClient, course: str, path: str = "formgrader", method: str = "GET", **kwargs):
+    url = client.url(f"services/{course}/{path}")
+    response = client.session.request(method, url, timeout=120, **kwargs) if method == "GET" else None
+    if method != "GET":
+        client.session.get(client.url(f"services/{course}/formgrader"), timeout=120)  # the service's _xsrf cookie
+        headers = {"X-XSRFToken": client._xsrf(f"/services/{course}/")}
+        response = client.session.request(method, url, headers=headers, timeout=120, **kwargs)
+    return response
+
+
+def test_the_whole_cycle_from_release_to_grades(school, people):
+    prof, ada, ben = people[ADMIN], people["ada"], people["ben"]
+    # 1. The instructor writes the assignment in the course folder and releases it (her terminal).
+    prof.run_code(f"import json, os\nos.makedirs('{COURSE}/source/ps1', exist_ok=True)\n"
+                  f"json.dump({SOURCE_NOTEBOOK!r}, open('{COURSE}/source/ps1/ps1.ipynb', 'w'))")
+    out = terminal(prof, f"cd {COURSE} && nbgrader db assignment add ps1 && nbgrader generate_assignment ps1 "
+                         "&& nbgrader release_assignment ps1 2>&1 | tail -3")
+    assert "Released as: data101 ps1" in out, out
+    released = school.sh("cat /srv/nbgrader/exchange/data101/outbound/ps1/ps1.ipynb").stdout
+    assert "NotImplementedError" in released and "x * x" not in released and "square(3)" not in released
+
+    # 2. Students fetch it in the Assignments tab, work, submit; ada twice (the latest counts).
+    for student in (ada, ben):
+        listed = assignment_action(student, "fetch")
+        assert [a["assignment_id"] for a in listed if a["status"] == "fetched"] == ["ps1"], listed
+    answer(ada, "def square(x):\n    return x + x", "I am not sure yet")
+    assignment_action(ada, "submit")
+    answer(ada, "def square(x):\n    return x * x", "x times itself")
+    time.sleep(1.1)
+    assignment_action(ada, "submit")
+    # The deadline passes; ben submits late, and wrong: x + x passes the visible test, not the hidden one.
+    due = school.sh("date -u '+%Y-%m-%d %H:%M:%S UTC'").stdout.strip()
+    terminal(prof, f"cd {COURSE} && nbgrader db assignment add ps1 --duedate='{due}'")
+    time.sleep(1.1)
+    answer(ben, "def square(x):\n    return x + x", "doubling")
+    assignment_action(ben, "submit")
+    assert "ps1: 2" in course_cmd(school, "list").stdout  # two students' submissions wait
+
+    # 3. The instructor collects and autogrades (hidden tests run), grades the manual cell in the formgrader.
+    out = terminal(prof, f"cd {COURSE} && nbgrader collect ps1 2>&1 | tail -5 && nbgrader autograde ps1 2>&1 | tail -5")
+    assert "Collecting submission: jupyter-ada ps1" in out and "Collecting submission: jupyter-ben ps1" in out, out
+    notebooks = formgrader(prof, "data101", "formgrader/api/submitted_notebooks/ps1/ps1")
+    assert notebooks.status_code == 200, notebooks.text[:300]
+    for submission in notebooks.json():
+        grades = formgrader(prof, "data101", f"formgrader/api/grades?submission_id={submission['id']}").json()
+        (explain,) = [g for g in grades if g["name"] == "explain"]
+        score = 1 if submission["student"] == "jupyter-ada" else 0
+        put = formgrader(prof, "data101", f"formgrader/api/grade/{explain['id']}", method="PUT",
+                         json={"manual_score": score})
+        assert put.status_code == 200, put.text[:300]
+    # ... and releases feedback, which students fetch.
+    out = terminal(prof, f"cd {COURSE} && nbgrader generate_feedback ps1 2>&1 | tail -2 && "
+                         "nbgrader release_feedback ps1 2>&1 | tail -2")
+    assert "Feedback released" in out, out
+    for student in (ada, ben):
+        assignment_action(student, "fetch_feedback")
+        found = student.run_code("import glob; print(glob.glob('data101/ps1/feedback/*/ps1.html'))")
+        assert "ps1.html" in found, found
+    assert "square(3)" in ada.run_code("print(open(__import__('glob').glob('data101/ps1/feedback/*/ps1.html')[0]).read())")
+
+    # 4. The grades: one row per student, exact scores, the late one marked.
+    result = school.sh("tljh-lite course grades data101 --csv /root/data101.csv")
+    assert "2 students, 1 assignments" in result.stdout
+    assert school.sh("stat -c %a /root/data101.csv").stdout.strip() == "600"
+    rows = list(csv.DictReader(io.StringIO(school.sh("cat /root/data101.csv").stdout)))
+    assert [(r["student"], r["ps1"], r["total"], r["max"], r["late"]) for r in rows] == [
+        ("ada", "3", "3", "3", ""), ("ben", "0", "0", "3", "ps1")]
+
+
+def test_each_person_sees_only_their_courses(school, people):
+    courses = {name: sorted(c for c in server_api(people[name], "GET", "courses").json()["value"])
+               for name in ("ada", "ben")}
+    assert courses == {"ada": ["data101", "data102"], "ben": ["data101"]}
+    listed = server_api(people["ben"], "GET", "assignments", params={"course_id": "data101"}).json()["value"]
+    assert [a["assignment_id"] for a in listed] == ["ps1"]
+    # same assignment name in the other course: allowed, and ben does not see it
+    assert "data102" not in json.dumps(server_api(people["ben"], "GET", "assignments",
+                                                  params={"course_id": "data102"}).json())
+
+
+def test_formgraders_open_only_for_their_course_staff(school, people):
+    assert formgrader(people[ADMIN], "data101").status_code == 200
+    assert "Manage Assignments" in formgrader(people[ADMIN], "data101").text
+    assert formgrader(people["ta1"], "data101").status_code == 200  # the grader of data101
+    assert formgrader(people["ta1"], "data102").status_code == 403  # ... not of data102
+    assert formgrader(people["ines"], "data101").status_code == 403  # instructor of data102: a plain user here
+    assert formgrader(people["ines"], "data102").status_code == 200
+    for student in ("ada", "ben"):
+        assert formgrader(people[student], "data101").status_code == 403
+
+
+# --- what a student with a terminal cannot do ---------------------------------------------------
+
+PROBE = (
+    "import json, os, glob\n"
+    "def attempt(f):\n"
+    "    try:\n"
+    "        r = f()\n"
+    "        return 'allowed'\n"
+    "    except OSError as e:\n"
+    "        return type(e).__name__\n"
+)
+
+
+def test_a_student_cannot_list_or_read_submissions_sources_or_the_gradebook(school, people):
+    code = PROBE + (
+        "print(json.dumps({\n"
+        f"  'list inbound': attempt(lambda: os.listdir('{INBOUND}')),\n"
+        f"  'list collected': attempt(lambda: os.listdir('{COURSE}/submitted')),\n"
+        f"  'read collected': attempt(lambda: open('{COURSE}/submitted/jupyter-ada/ps1/ps1.ipynb').read()),\n"
+        f"  'read source': attempt(lambda: open('{COURSE}/source/ps1/ps1.ipynb').read()),\n"
+        f"  'write gradebook': attempt(lambda: open('{COURSE}/gradebook.db', 'r+b')),\n"
+        "  'list other course': attempt(lambda: os.listdir('/srv/nbgrader/exchange/data102/outbound')),\n"
+        "  'list exchange': attempt(lambda: os.listdir('/srv/nbgrader/exchange')),\n"
+        "}))"
+    )
+    seen = json.loads(people["ben"].run_code(code))
+    assert seen == {key: "PermissionError" for key in seen}, seen
+
+
+def test_a_submission_made_in_another_students_name_is_filed_under_its_maker(school, people):
+    ben, prof = people["ben"], people[ADMIN]
+    stamp = school.sh("date -u '+%Y-%m-%d %H:%M:%S.%6N UTC'").stdout.strip()
+    # ben writes a folder named as ada's latest submission, with a link to the source (solutions) inside
+    ben.run_code(
+        "import os, shutil\n"
+        f"d = '{INBOUND}/jupyter-ada+ps1+{stamp}+forged'\n"
+        "os.mkdir(d); os.chmod(d, 0o777)\n"
+        "shutil.copy('data101/ps1/ps1.ipynb', d + '/ps1.ipynb')\n"
+        f"open(d + '/timestamp.txt', 'w').write('{stamp}')\n"
+        f"os.symlink('{COURSE}/source/ps1/ps1.ipynb', d + '/solutions.ipynb')\n"
+    )
+    out = terminal(prof, f"cd {COURSE} && nbgrader collect --update ps1 2>&1 | tail -8")
+    assert "made it: filed under jupyter-ben" in out, out
+    assert "Not collecting" in out and "solutions.ipynb" in out
+    # ada's collected submission is still hers; ben's now is the forged one, without the link
+    assert school.sh(f"ls {COURSE}/submitted/jupyter-ben/ps1").stdout.split() == ["ps1.ipynb", "timestamp.txt"]
+    assert "x * x" in school.sh(f"cat {COURSE}/submitted/jupyter-ada/ps1/ps1.ipynb").stdout
+
+
+def test_a_student_removed_from_a_course_keeps_her_grades_but_gets_no_new_assignments(school, people):
+    out = course_cmd(school, "drop", "data101", "ben").stdout
+    assert "her submissions and grades are kept" in out
+    groups = school.admin().get("hub/api/groups/nbgrader-data101").json()["users"]
+    assert groups == ["ada"]
+    courses = server_api(people["ben"], "GET", "courses").json()["value"]
+    assert courses == []
+    rows = list(csv.DictReader(io.StringIO(course_cmd(school, "grades", "data101", "--csv", "-").stdout)))
+    assert [(r["student"], r["total"]) for r in rows] == [("ada", "3"), ("ben", "0")]
+
+
+def test_remove_archives_the_course_and_its_gradebook(school, people):
+    out = course_cmd(school, "remove", "data102").stdout
+    archive = re.search(r"are in (\S+) ", out).group(1)
+    assert archive.startswith("/srv/nbgrader/archive/data102-")
+    assert school.sh(f"test -d {archive}/course && test -d {archive}/exchange", check=False).exit_code == 0
+    assert "data102" not in course_cmd(school, "list").stdout
+    assert formgrader(people["ines"], "data102").status_code == 404
