@@ -54,6 +54,9 @@ def ensure_nbgrader(runner: Runner, paths: Paths) -> bool:
     """nbgrader (and our part of it) in the students' environment; True if it was installed now."""
     if nbgrader_installed(paths):
         return False
+    from tljh_lite.installer.cabundle import trust_ca_bundle
+
+    trust_ca_bundle()  # outside bootstrap (tljh-lite course create): downloads trust the system's CA bundle
     pip_install_into(runner, paths, str(paths.user_venv / "bin" / "python3"), user_packages(),
                      hint="nbgrader could not be installed into the students' environment (the error is above)")
     return True
