@@ -6,7 +6,8 @@
 This script only gets the machine far enough to run the real installer: it
 checks the machine before touching anything, makes the hub's Python
 environment under the prefix (/opt/tljh), installs tljh-lite and JupyterHub
-into it with uv, and hands over to `python -m tljh_lite.installer`.
+into it with uv, and hands over to `python -m tljh_lite.installer`, passing on
+the installer's own options as they were typed.
 
 It uses the standard library only, keeps to syntax that older Pythons can
 parse (so they reach the "Python is too old" check instead of a SyntaxError),
@@ -18,6 +19,42 @@ installer on its standard input; a password can come from the terminal, a
 root-only file or $TLJH_ADMIN_PASSWORD instead of `ps`-visible arguments;
 credentials inside URLs are hidden in the log (which the progress page
 serves on port 80) and on the terminal.
+
+The sections, in order; each begins with a `# ----` line of that name:
+
+- shared with the package: constants the package defines too, each naming its
+  twin (functions with a twin name it in their docstring)
+- bootstrap's own constants: supported systems, minimums, timeouts, uv's excludes
+- errors: BootstrapError (one line: what is wrong; what to do), PreflightFailed
+- arguments: --admin NAME[:PASSWORD]; bootstrap's own options, and the
+  installer's, declared for --help and passed on to it as typed
+- admin passwords that no process list shows: the terminal prompt, a
+  root-only file, $TLJH_ADMIN_PASSWORD
+- credentials in URLs: redact_urls, for everything shown or logged
+- --source: what to install, as a requirement for uv with the hub extra
+- preflight checks: one pure function per check (plain values in,
+  BootstrapError out)
+- the real machine: Machine (what the checks read; tests fake it), preflight()
+- CA bundles: the one bundle every child trusts (a campus TLS proxy's CA)
+- running things: Layout under the prefix, Reporter (`==>` headings), Log, Runner
+- the progress page: its program, and the transient systemd unit serving it
+- the steps: python3-venv, the hub's venv, uv, tljh-lite; the hand-over to the
+  installer; Plan and install()
+- main: run() (preflight, the plan, install) and main(), the one place that
+  turns errors into a line and an exit code
+
+Why one hand-written file, not one assembled from modules: a professor pipes
+it from a URL, so what is served must be one file, and what a reader (or a
+security review) sees at that URL should be the source that runs, not a build
+product. Assembling it from the package's standard-library modules (redact,
+installer/cabundle, apt's constants) would remove a few copies, but it would
+add a build step whose output must be committed and checked on every change,
+bind those package modules to bootstrap's rules (standard library only,
+parseable by old Pythons, nothing run at import), and move tracebacks' line
+numbers away from the code people read. What is copied is a few dozen lines
+(constants, redact_urls, ca_bundle_env, apt_get); tests/test_bootstrap_shared.py
+(with test_redact.py and test_backup_schedule.py) keeps each equal to the
+package, and names both places when one drifts.
 """
 
 from __future__ import annotations
@@ -39,32 +76,29 @@ import threading
 import time
 import traceback
 
-DEFAULT_PREFIX = "/opt/tljh"
-DEFAULT_SOURCE = "tljh-lite"
-DISTRIBUTION = "tljh-lite"
-EXTRA = "hub"
+# ---------------------------------------------------------------- shared with the package
+# bootstrap runs before the package is installed, so it cannot import these;
+# tests/test_bootstrap_shared.py keeps each equal to the twin named here.
 
-MIN_PYTHON = (3, 10)
-SUPPORTED_RELEASES = {"debian": (12,), "ubuntu": (22, 4)}  # ID -> oldest VERSION_ID
-SUPPORTED_TEXT = "Debian 12 or newer, or Ubuntu 22.04 or newer"
-MIN_MEMORY_MIB = 700
-MIN_DISK_BYTES = 2 * 1024**3
-HTTP_PORT = 80
-PROXY_UNIT = "configurable-http-proxy"
-PROGRESS_UNIT = "tljh-progress-page"
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_BYTES = 72  # bcrypt's limit
-PASSWORD_ENV_VAR = "TLJH_ADMIN_PASSWORD"
-PASSWORD_TRIES = 3  # at the terminal prompt
-TERMINAL = "/dev/tty"
-FAILED_OUTPUT_LINES = 20
-OUTPUT_DRAIN_SECONDS = 10  # after a command exits, for a daemon it started that still holds its output
-UMASK = 0o022  # whatever the caller's (027 is common): students must be able to read both environments
+DEFAULT_PREFIX = "/opt/tljh"  # tljh_lite/paths.py DEFAULT_PREFIX
+DISTRIBUTION = "tljh-lite"  # pyproject.toml [project] name
+EXTRA = "hub"  # pyproject.toml [project.optional-dependencies]: what the hub environment needs
+MIN_PYTHON = (3, 10)  # pyproject.toml requires-python
+MIN_UV = "0.10"  # pyproject.toml's hub extra (uv>=); has `uv pip install --excludes`
+HTTP_PORT = 80  # tljh_lite/config/defaults.py http.port
+PROXY_UNIT = "configurable-http-proxy"  # tljh_lite/proxy/unit.py PROXY_UNIT
+PROGRESS_UNIT = "tljh-progress-page"  # tljh_lite/installer/main.py PROGRESS_PAGE_UNIT, which the installer stops
+MIN_PASSWORD_LENGTH = 8  # never below tljh_lite/users/passwords.py FIRSTUSE_MIN_LENGTH
+MAX_PASSWORD_BYTES = 72  # bcrypt's limit: tljh_lite/users/passwords.py MAX_PASSWORD_BYTES
+MAX_NAME_LENGTH = 255  # a hub username's longest: tljh_lite/config/formats.py hub-username
+# Whatever the caller's (027 is common): students must be able to read both environments.
+UMASK = 0o022  # tljh_lite/installer/main.py UMASK
 
 # apt-get waits this long for dpkg's lock (fresh cloud images run
 # unattended-upgrades at first boot). `apt-get update` fails at once while
 # another update holds the lists' lock, whatever the option says (apt 2.6,
 # 3.0), so a command that failed on a lock is tried again until the same time.
+# tljh_lite/apt.py LOCK_TIMEOUT, LOCK_RETRY_EVERY, LOCKED, APT_ENV (and apt_get below).
 APT_LOCK_TIMEOUT = 600
 APT_LOCK_RETRY_EVERY = 5
 APT_LOCKED = "Could not get lock"
@@ -72,15 +106,30 @@ APT_ENV = {"DEBIAN_FRONTEND": "noninteractive"}
 
 # scheme://USERINFO@ in a URL: USERINFO is a credential (user:password, a
 # token). It runs up to the last '@' before the host's end, so a password with
-# an '@' in it is hidden whole. The same rule as tljh_lite/redact.py (this
-# script runs before that package is installed; tests check both agree).
+# an '@' in it is hidden whole. tljh_lite/redact.py URL_CREDENTIALS (kept equal
+# by tests/test_redact.py, which runs both redact_urls on the same cases).
 URL_CREDENTIALS = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\s'\"<>]*)@")
 
+# tljh_lite/installer/cabundle.py (kept equal, with ca_bundle_env below, by tests/test_backup_schedule.py).
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 CA_SOURCE_VARS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PIP_CERT")
 # Every tool a child may run reads one of these (uv and Python's ssl:
 # SSL_CERT_FILE; requests: REQUESTS_CA_BUNDLE; pip: PIP_CERT; node and npm).
 CA_EXPORT_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "NODE_EXTRA_CA_CERTS", "npm_config_cafile")
+
+
+# ---------------------------------------------------------------- bootstrap's own constants
+
+DEFAULT_SOURCE = DISTRIBUTION  # --source without $TLJH_LITE_SOURCE: the newest release
+SUPPORTED_RELEASES = {"debian": (12,), "ubuntu": (22, 4)}  # ID -> oldest VERSION_ID
+SUPPORTED_TEXT = "Debian 12 or newer, or Ubuntu 22.04 or newer"
+MIN_MEMORY_MIB = 700
+MIN_DISK_BYTES = 2 * 1024**3
+PASSWORD_ENV_VAR = "TLJH_ADMIN_PASSWORD"
+PASSWORD_TRIES = 3  # at the terminal prompt
+TERMINAL = "/dev/tty"
+FAILED_OUTPUT_LINES = 20
+OUTPUT_DRAIN_SECONDS = 10  # after a command exits, for a daemon it started that still holds its output
 
 # Never installed, in the hub's environment or the students' (uv --excludes).
 # rfc3987-syntax comes in as a dependency of a dependency (jupyter_events ->
@@ -90,70 +139,9 @@ CA_EXPORT_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "NODE_EXTRA
 # (python -X importtime; /proc/PID/smaps_rollup). jsonschema skips the format
 # without it. The installer reads the same file for every uv install it runs.
 UV_EXCLUDES = ["rfc3987-syntax"]
-MIN_UV = "0.10"  # has `uv pip install --excludes`
 
 # Seconds each command may take before we give up and say so.
 TIMEOUTS = {"probe": 60, "apt-update": 600, "apt-install": 900, "venv": 300, "pip": 600, "uv": 1200}
-
-# Served by `python3 -c PROGRESS_PAGE_CODE LOGFILE` as a transient systemd unit
-# until the installer stops it to start the proxy on port 80.
-PROGRESS_PAGE_CODE = r'''
-import html
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-LINES = 40
-
-
-def tail(path, lines=LINES):
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, 2)
-            f.seek(max(0, f.tell() - 65536))
-            data = f.read()
-    except OSError:
-        return []
-    return data.decode("utf-8", "replace").splitlines()[-lines:]
-
-
-def render(path):
-    log = html.escape("\n".join(tail(path)))
-    return (
-        "<!doctype html><html><head><meta charset=\"utf-8\">"
-        "<meta http-equiv=\"refresh\" content=\"5\">"
-        "<title>Installing JupyterHub</title>"
-        "<style>body{font-family:sans-serif;margin:2em}"
-        "pre{background:#f4f4f4;padding:1em;overflow-x:auto}</style></head><body>"
-        "<h1>JupyterHub is being installed</h1>"
-        "<p>This page refreshes itself. The hub will answer here when the installation is done.</p>"
-        "<pre>" + log + "</pre></body></html>"
-    ).encode("utf-8")
-
-
-class Page(BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.answer(True)
-
-    def do_HEAD(self):
-        self.answer(False)
-
-    def answer(self, with_body):
-        body = render(sys.argv[1])
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if with_body:
-            self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-if __name__ == "__main__":
-    ThreadingHTTPServer(("", int(sys.argv[2]) if len(sys.argv) > 2 else 80), Page).serve_forever()
-'''
 
 
 # ---------------------------------------------------------------- errors
@@ -203,6 +191,7 @@ class Admin:
         return self.source == GENERATED
 
     def as_json(self) -> dict:
+        """The record tljh_lite/installer/admins.py parse_admins reads (installer_stdin)."""
         return {"name": self.name, "password": self.password, "generated": self.generated}
 
     def __repr__(self) -> str:  # never show the password, not even in a traceback
@@ -210,12 +199,15 @@ class Admin:
 
 
 def generate_password() -> str:
+    """As strong as tljh_lite/users/passwords.py generate_password's."""
     return secrets.token_urlsafe(12)  # 16 characters, 96 bits
 
 
 def bad_name_reason(name: str) -> str | None:
     if not name:
         return "is empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"is longer than {MAX_NAME_LENGTH} characters"
     for char in name:
         if char.isspace():
             return "contains a space"
@@ -227,7 +219,7 @@ def bad_name_reason(name: str) -> str | None:
 
 
 def password_problem(password: str) -> str | None:
-    """What is wrong with a password FirstUse would store, or None."""
+    """What is wrong with a password FirstUse would store, or None (tljh_lite/users/passwords.py too_long)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"is shorter than {MIN_PASSWORD_LENGTH} characters"
     if len(password.encode("utf-8", "surrogateescape")) > MAX_PASSWORD_BYTES:
@@ -268,14 +260,9 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message}; see {self.prog} --help\n")
 
 
-def build_parser(environ) -> ArgumentParser:
+def add_bootstrap_options(parser: argparse.ArgumentParser, environ) -> None:
+    """The options bootstrap acts on itself; none of them reaches the installer."""
     default_source = environ.get("TLJH_LITE_SOURCE") or DEFAULT_SOURCE
-    parser = ArgumentParser(
-        prog="bootstrap.py",
-        description="Install tljh-lite, a JupyterHub for a class, on this Debian or Ubuntu machine.",
-        epilog="Usual use: curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof "
-        "(to upgrade, run the same command again: the admin keeps their password)",
-    )
     parser.add_argument(
         "--admin", metavar="NAME[:PASSWORD]", type=parse_admin, action="append", default=[],
         help="an admin account (repeatable). NAME alone: a strong password is generated and shown once at the end, "
@@ -293,14 +280,6 @@ def build_parser(environ) -> ArgumentParser:
         f"root's and private (chmod 600); ${PASSWORD_ENV_VAR} does the same from the environment",
     )
     parser.add_argument(
-        "--plugin", metavar="SPEC", nargs="+", action="extend", default=[],
-        help="a plugin to install, as a pip requirement (repeatable; several may follow one --plugin)",
-    )
-    parser.add_argument(
-        "--user-requirements-txt-url", metavar="URL",
-        help="a requirements.txt to install into the students' environment",
-    )
-    parser.add_argument(
         "--show-progress-page", action="store_true",
         help="serve a page on port 80 that shows the install's progress until the hub takes over",
     )
@@ -313,10 +292,58 @@ def build_parser(environ) -> ArgumentParser:
         "--preflight-only", "--dry-run", dest="preflight_only", action="store_true",
         help="only check this machine and print the plan; change nothing",
     )
+
+
+INSTALLER = "tljh_lite.installer"
+INSTALLER_OPTIONS_TITLE = f"passed on, as typed, to python -m {INSTALLER}"
+
+
+def add_installer_options(group) -> None:
+    """The installer's own options (its parse_args), which bootstrap passes on as typed.
+
+    They are declared here too, because the installer is not installed yet when
+    a professor asks for --help or makes a typo: so --help lists every option, a
+    mistake in one is refused in one line before anything changes, and the plan
+    names what will be installed. tests/test_bootstrap_shared.py keeps these
+    equal to tljh_lite/installer/main.py's parse_args.
+    """
+    group.add_argument(
+        "--plugin", metavar="SPEC", nargs="+", action="extend", default=[],
+        help="a plugin to install, as a pip requirement (repeatable; several may follow one --plugin)",
+    )
+    group.add_argument(
+        "--user-requirements-txt-url", metavar="URL",
+        help="a requirements.txt to install into the students' environment",
+    )
+
+
+def build_parser(environ) -> ArgumentParser:
+    """Every option a professor can give, for --help and to check the whole command line."""
+    parser = ArgumentParser(
+        prog="bootstrap.py",
+        description="Install tljh-lite, a JupyterHub for a class, on this Debian or Ubuntu machine.",
+        epilog="Usual use: curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof "
+        "(to upgrade, run the same command again: the admin keeps their password)",
+    )
+    add_bootstrap_options(parser, environ)
+    add_installer_options(parser.add_argument_group(INSTALLER_OPTIONS_TITLE))
     return parser
 
 
+def installer_arguments(argv: list[str], environ) -> list[str]:
+    """What argv holds besides bootstrap's own options, as typed: the installer's options.
+
+    argv has passed build_parser() already, so whatever bootstrap's own options
+    leave is made of the installer's options (as TLJH's bootstrap passes what it
+    does not know on to tljh.installer).
+    """
+    own = ArgumentParser(prog="bootstrap.py", add_help=False)
+    add_bootstrap_options(own, environ)
+    return own.parse_known_args(argv)[1]
+
+
 def parse_args(argv: list[str] | None, environ) -> argparse.Namespace:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(environ)
     args = parser.parse_args(argv)
     args.plugin = unique(args.plugin)
@@ -324,6 +351,7 @@ def parse_args(argv: list[str] | None, environ) -> argparse.Namespace:
     repeated = [name for name in unique(names) if names.count(name) > 1]
     if repeated:
         parser.error(f"argument --admin: {repeated[0]} is given more than once; give each admin once")
+    args.installer_args = installer_arguments(argv, environ)
     return args
 
 
@@ -476,7 +504,7 @@ def without_secrets(environ) -> dict:
 
 
 def redact_urls(text: str) -> str:
-    """text with the credentials of every URL in it replaced by ***: https://***@host/x."""
+    """text with the credentials of every URL in it replaced by ***: https://***@host/x (tljh_lite/redact.py)."""
 
     def hide(match):
         scheme, userinfo = match.group(1), match.group(2)
@@ -595,7 +623,8 @@ def parse_version(text: str) -> tuple | None:
 
 
 def check_os(os_release: str | None) -> str:
-    """Return ID:VERSION_ID (e.g. debian:12) of a supported release."""
+    """Return ID:VERSION_ID (e.g. debian:12) of a supported release: the installer's --distro
+    (tljh_lite/apt.py Distro.parse)."""
     if os_release is None:
         raise BootstrapError("cannot read /etc/os-release to tell which Linux this is", f"use {SUPPORTED_TEXT}")
     fields = parse_os_release(os_release)
@@ -848,7 +877,7 @@ def preflight(machine: Machine, prefix: str, source: str, cwd: str) -> tuple[str
 
 
 def ca_bundle_env(environ, exists=os.path.isfile) -> dict:
-    """The variables that make every child trust the same CA bundle.
+    """The variables that make every child trust the same CA bundle (tljh_lite/installer/cabundle.py).
 
     A campus TLS proxy's CA is in the system bundle (or a file the professor
     names), but pip, uv and npm each ship their own roots unless told.
@@ -868,7 +897,7 @@ def ignored_ca_settings(environ, exists=os.path.isfile) -> list[str]:
 
 
 class Layout:
-    """Where things go under the prefix (TLJH's layout)."""
+    """Where things go under the prefix (TLJH's layout): tljh_lite/paths.py Paths."""
 
     def __init__(self, prefix: str):
         self.prefix = prefix
@@ -880,7 +909,8 @@ class Layout:
 
 
 class Reporter:
-    """The terminal side: `==>` headings with seconds since start, warnings."""
+    """The terminal side: `==>` headings with seconds since start (as tljh_lite/installer/progress.py
+    prints the installer's), warnings."""
 
     def __init__(self, started_at: float, log=None, clock=time.time):
         self.started_at = started_at
@@ -995,15 +1025,109 @@ class Runner:
             raise BootstrapError(f"cannot run {cmd[0]}: {e.strerror}", f"the log is {self.log.path}")
 
 
+# ---------------------------------------------------------------- the progress page
+
+
+# Served by `python3 -c PROGRESS_PAGE_CODE LOGFILE` as a transient systemd unit
+# until the installer stops it to start the proxy on port 80.
+PROGRESS_PAGE_CODE = r'''
+import html
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LINES = 40
+
+
+def tail(path, lines=LINES):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - 65536))
+            data = f.read()
+    except OSError:
+        return []
+    return data.decode("utf-8", "replace").splitlines()[-lines:]
+
+
+def render(path):
+    log = html.escape("\n".join(tail(path)))
+    return (
+        "<!doctype html><html><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"refresh\" content=\"5\">"
+        "<title>Installing JupyterHub</title>"
+        "<style>body{font-family:sans-serif;margin:2em}"
+        "pre{background:#f4f4f4;padding:1em;overflow-x:auto}</style></head><body>"
+        "<h1>JupyterHub is being installed</h1>"
+        "<p>This page refreshes itself. The hub will answer here when the installation is done.</p>"
+        "<pre>" + log + "</pre></body></html>"
+    ).encode("utf-8")
+
+
+class Page(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.answer(True)
+
+    def do_HEAD(self):
+        self.answer(False)
+
+    def answer(self, with_body):
+        body = render(sys.argv[1])
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+if __name__ == "__main__":
+    ThreadingHTTPServer(("", int(sys.argv[2]) if len(sys.argv) > 2 else 80), Page).serve_forever()
+'''
+
+
+def progress_page_command(python: str, log_path: str) -> list[str]:
+    return ["systemd-run", f"--unit={PROGRESS_UNIT}", "--collect", python, "-c", PROGRESS_PAGE_CODE, log_path]
+
+
+def start_progress_page(runner: Runner, reporter: Reporter, machine: Machine, python: str, log_path: str) -> bool:
+    """Start the page on port 80; on any trouble warn and go on (it is a nicety)."""
+    try:
+        stop_progress_page(runner)  # one left by a failed run would hold the unit name and the port
+        if not machine.can_bind(HTTP_PORT):
+            reporter.warn(f"port {HTTP_PORT} is in use (by the hub, on a re-run), so there is no progress page this time")
+            return False
+        reporter.step(f"Starting a progress page on port {HTTP_PORT}")
+        started = runner.run(progress_page_command(python, log_path), TIMEOUTS["probe"], check=False) == 0
+    except BootstrapError:
+        started = False
+    if not (started and machine.port_answers(HTTP_PORT)):
+        reporter.warn(f"the progress page did not start (see journalctl -u {PROGRESS_UNIT}); going on without it")
+        return False
+    return True
+
+
+def stop_progress_page(runner: Runner) -> None:
+    try:
+        runner.run(["systemctl", "stop", PROGRESS_UNIT], TIMEOUTS["probe"], check=False)
+    except BootstrapError:
+        pass  # never hide the error that brought us here
+
+
 # ---------------------------------------------------------------- the steps
 
 
 def apt_get(*args: str) -> list[str]:
+    """tljh_lite/apt.py apt_get."""
     return ["apt-get", "-o", f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}", *args]
 
 
 def run_apt(runner: Runner, cmd: list[str], timeout: float, sleep=time.sleep, clock=time.monotonic) -> None:
-    """Run an apt command; while it fails because another apt holds a lock, try again, up to APT_LOCK_TIMEOUT."""
+    """Run an apt command; while it fails because another apt holds a lock, try again, up to APT_LOCK_TIMEOUT
+    (as tljh_lite/apt.py run_apt)."""
     deadline = clock() + APT_LOCK_TIMEOUT
     while True:
         try:
@@ -1060,14 +1184,8 @@ def uv_excludes_text() -> str:
 
 
 def installer_command(layout: Layout, distro: str, args: argparse.Namespace) -> list[str]:
-    cmd = [layout.hub_python, "-m", "tljh_lite.installer", "--distro", distro]
-    for spec in args.plugin:
-        cmd += ["--plugin", spec]
-    if args.user_requirements_txt_url:
-        cmd += ["--user-requirements-txt-url", args.user_requirements_txt_url]
-    if args.show_progress_page:
-        cmd.append("--show-progress-page")
-    return cmd
+    """The installer, with the distribution preflight found and its own options as the professor typed them."""
+    return [layout.hub_python, "-m", INSTALLER, "--distro", distro, *args.installer_args]
 
 
 def installer_stdin(admins: list[Admin]) -> str:
@@ -1076,40 +1194,14 @@ def installer_stdin(admins: list[Admin]) -> str:
 
 
 def installer_env(base: dict, layout: Layout, started_at: float, ca_env: dict) -> dict:
+    """The installer's environment, read by tljh_lite/installer/main.py main(): the prefix, when the
+    professor's command started (its headings count from there) and the log (so both write one)."""
     env = without_secrets(base)
     env.update(ca_env)
     env["TLJH_INSTALL_PREFIX"] = layout.prefix
     env["TLJH_LITE_STARTED_AT"] = repr(started_at)
     env["TLJH_LITE_LOG"] = layout.log
     return env
-
-
-def progress_page_command(python: str, log_path: str) -> list[str]:
-    return ["systemd-run", f"--unit={PROGRESS_UNIT}", "--collect", python, "-c", PROGRESS_PAGE_CODE, log_path]
-
-
-def start_progress_page(runner: Runner, reporter: Reporter, machine: Machine, python: str, log_path: str) -> bool:
-    """Start the page on port 80; on any trouble warn and go on (it is a nicety)."""
-    try:
-        stop_progress_page(runner)  # one left by a failed run would hold the unit name and the port
-        if not machine.can_bind(HTTP_PORT):
-            reporter.warn(f"port {HTTP_PORT} is in use (by the hub, on a re-run), so there is no progress page this time")
-            return False
-        reporter.step(f"Starting a progress page on port {HTTP_PORT}")
-        started = runner.run(progress_page_command(python, log_path), TIMEOUTS["probe"], check=False) == 0
-    except BootstrapError:
-        started = False
-    if not (started and machine.port_answers(HTTP_PORT)):
-        reporter.warn(f"the progress page did not start (see journalctl -u {PROGRESS_UNIT}); going on without it")
-        return False
-    return True
-
-
-def stop_progress_page(runner: Runner) -> None:
-    try:
-        runner.run(["systemctl", "stop", PROGRESS_UNIT], TIMEOUTS["probe"], check=False)
-    except BootstrapError:
-        pass  # never hide the error that brought us here
 
 
 def make_prefix_and_log(layout: Layout) -> Log:

@@ -17,7 +17,7 @@ import requests
 from containers import ExecResult, Network
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
 
-Z2JH = Path(__file__).resolve().parent.parent / "tests" / "z2jh"
+Z2JH = Path(__file__).resolve().parent.parent / "tljh_lite" / "scaleout" / "chart"  # the chart files, vendored once
 OUT = "/root/z2jh-export"
 TOKEN_FILE = "/root/new-hub-token"
 STUDENTS = {"sx-ana": "ana-chose-this-1", "sx-ben": "ben-chose-this-2"}

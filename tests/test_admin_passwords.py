@@ -21,7 +21,7 @@ from tljh_lite.installer.admins import Admin, check_admin_passwords, password_st
 from tljh_lite.paths import Paths
 from tljh_lite.users.passwords import passwords_dbm
 
-from test_bootstrap import FakeMachine, bootstrap, make_plan
+from bootstrap_fakes import FakeMachine, bootstrap, make_plan
 
 BootstrapError = bootstrap.BootstrapError
 ENV_VAR = "TLJH_ADMIN_PASSWORD"

@@ -199,7 +199,7 @@ def test_the_release_number_is_the_same_in_pyproject_and_the_package():
 
 
 def test_restore_trusts_the_same_ca_bundle_as_bootstrap():
-    from test_bootstrap import bootstrap
+    from bootstrap_fakes import bootstrap
     from tljh_lite.installer import cabundle
 
     assert cabundle.CA_SOURCE_VARS == bootstrap.CA_SOURCE_VARS

@@ -9,9 +9,9 @@ a subprocess for --help and the non-root refusal.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,34 +23,9 @@ from types import SimpleNamespace
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "installer" / "bootstrap.py"
+from bootstrap_fakes import MEMINFO, OS_RELEASES, SCRIPT, FakeMachine, RecordingRunner, bootstrap, make_plan
 
-
-def load_bootstrap():
-    spec = importlib.util.spec_from_file_location("tljh_lite_bootstrap", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bootstrap = load_bootstrap()
 BootstrapError = bootstrap.BootstrapError
-
-OS_RELEASES = {
-    "debian-11": 'PRETTY_NAME="Debian GNU/Linux 11 (bullseye)"\nNAME="Debian GNU/Linux"\nVERSION_ID="11"\nID=debian\n',
-    "debian-12": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\n'
-    'VERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\nHOME_URL="https://www.debian.org/"\n',
-    "debian-13": 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nNAME="Debian GNU/Linux"\nVERSION_ID="13"\nID=debian\n',
-    "debian-sid": 'PRETTY_NAME="Debian GNU/Linux trixie/sid"\nNAME="Debian GNU/Linux"\nVERSION_CODENAME=trixie\nID=debian\n',
-    "ubuntu-20.04": 'NAME="Ubuntu"\nVERSION="20.04.6 LTS (Focal Fossa)"\nID=ubuntu\nID_LIKE=debian\n'
-    'PRETTY_NAME="Ubuntu 20.04.6 LTS"\nVERSION_ID="20.04"\n',
-    "ubuntu-22.04": 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nID_LIKE=debian\n',
-    "ubuntu-24.04": 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n',
-    "mint-21.3": 'NAME="Linux Mint"\nVERSION="21.3 (Virginia)"\nID=linuxmint\nID_LIKE="ubuntu debian"\n'
-    'PRETTY_NAME="Linux Mint 21.3"\nVERSION_ID="21.3"\n',
-}
-
-MEMINFO = "MemTotal:        {kib} kB\nMemFree:          123456 kB\nMemAvailable:    234567 kB\n"
 
 PROC_NET_TCP = """\
   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -152,11 +127,27 @@ def test_other_options():
     assert args.show_progress_page and args.preflight_only
 
 
+def test_the_installers_options_are_passed_on_as_typed_and_bootstraps_are_not():
+    argv = ["--admin", "prof:pass:word", "--plugin", "a", "b", "--show-progress-page", "--plugin=c",
+            "--user-requirements-txt-url=https://u:s3cret@h/r.txt", "--source", "tljh-lite==0.2", "--dry-run"]
+    args = bootstrap.parse_args(argv, {})
+    assert args.installer_args == ["--plugin", "a", "b", "--plugin=c", "--user-requirements-txt-url=https://u:s3cret@h/r.txt"]
+    assert args.plugin == ["a", "b", "c"] and args.user_requirements_txt_url == "https://u:s3cret@h/r.txt"
+    assert bootstrap.parse_args(["--admin", "prof", "--show-progress-page"], {}).installer_args == []
+
+
+def test_a_mistake_in_an_installer_option_is_refused_before_anything_changes(capsys):
+    assert "unrecognized arguments: --plugins" in admin_error(capsys, "--plugins", "a")
+    assert "--plugin: expected at least one argument" in admin_error(capsys, "--plugin")
+
+
 def test_help_in_process(capsys):
     with pytest.raises(SystemExit) as exit_info:
         bootstrap.parse_args(["--help"], {})
     assert exit_info.value.code == 0
-    assert "--admin NAME[:PASSWORD]" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--admin NAME[:PASSWORD]" in out
+    assert f"{bootstrap.INSTALLER_OPTIONS_TITLE}:\n  --plugin SPEC" in out and "--user-requirements-txt-url URL" in out
 
 
 # ---------------------------------------------------------------- --source
@@ -391,57 +382,6 @@ def test_the_service_of_a_process_comes_from_its_cgroup():
     assert bootstrap.describe_holder("nginx", 812, "nginx.service") == "nginx (pid 812, nginx.service)"
 
 
-class FakeMachine(bootstrap.Machine):
-    """A supported machine, except for whatever a test changes."""
-
-    def __init__(self, **overrides):
-        self.values = {
-            "euid": 0,
-            "python_version": (3, 11, 2),
-            "os_release": OS_RELEASES["debian-12"],
-            "/proc/1/comm": "systemd\n",
-            "/proc/meminfo": MEMINFO.format(kib=4 * 1024 * 1024),
-            "free_bytes": 50 * 1024**3,
-            "can_bind": True,
-            "units": set(),
-            "holder": None,
-            "existing": {"/", "/opt", "/run/systemd/system"},
-        }
-        self.values.update(overrides)
-        self.asked = []
-
-    def euid(self):
-        return self.values["euid"]
-
-    def python_version(self):
-        return self.values["python_version"]
-
-    def os_release(self):
-        return self.values["os_release"]
-
-    def read(self, path):
-        return self.values.get(path)
-
-    def exists(self, path):
-        return path in self.values["existing"]
-
-    def free_bytes(self, path):
-        self.asked.append(("free_bytes", path))
-        return self.values["free_bytes"]
-
-    def can_bind(self, port):
-        return self.values["can_bind"]
-
-    def port_answers(self, port, timeout=3.0):
-        return self.values["can_bind"]
-
-    def unit_active(self, unit):
-        return unit in self.values["units"]
-
-    def port_holder(self, port):
-        return self.values["holder"]
-
-
 def test_preflight_passes_on_a_good_machine():
     machine = FakeMachine()
     assert bootstrap.preflight(machine, "/opt/tljh", "tljh-lite==0.2", "/") == ("debian:12", "tljh-lite[hub]==0.2")
@@ -574,33 +514,6 @@ def test_no_ca_bundle_anywhere_exports_nothing():
 # ---------------------------------------------------------------- the steps, recorded
 
 
-class RecordingRunner:
-    """Records commands instead of running them; `fail` names probes that fail."""
-
-    def __init__(self, fail=(), installer_code=0):
-        self.calls = []
-        self.fail = set(fail)
-        self.installer_code = installer_code
-        self.log = SimpleNamespace(write_line=lambda text: None, path="/prefix/installer.log")
-
-    def run(self, cmd, timeout, check=True, extra_env=None):
-        self.calls.append(("run", cmd, extra_env))
-        return 1 if " ".join(cmd) in self.fail else 0
-
-    def write_file(self, path, text):
-        self.calls.append(("write_file", path, text))
-
-    def hand_over(self, cmd, stdin_text, env):
-        self.calls.append(("hand_over", cmd, stdin_text, env))
-        return self.installer_code
-
-
-def make_plan(argv, prefix="/prefix", checkout=False):
-    args = bootstrap.parse_args(argv, {})
-    layout = bootstrap.Layout(prefix)
-    return bootstrap.Plan(args, layout, "debian:12", "tljh-lite[hub]", checkout)
-
-
 def test_a_fresh_install_runs_every_step(capsys):
     py = sys.executable
     plan = make_plan(["--admin", "prof:password:1", "--admin", "ta", "--plugin", "a", "b", "--show-progress-page",
@@ -624,10 +537,10 @@ def test_a_fresh_install_runs_every_step(capsys):
          None),
     ]
     kind, cmd, stdin_text, env = runner.calls[-1]
+    # The installer's own options, as the professor typed them; --show-progress-page is bootstrap's.
     assert cmd == [
         "/prefix/hub/bin/python3", "-m", "tljh_lite.installer", "--distro", "debian:12",
-        "--plugin", "a", "--plugin", "b", "--user-requirements-txt-url", "https://example.org/r.txt",
-        "--show-progress-page",
+        "--plugin", "a", "b", "--user-requirements-txt-url", "https://example.org/r.txt",
     ]
     admins = json.loads(stdin_text)["admins"]
     assert admins[0] == {"name": "prof", "password": "password:1", "generated": False}
@@ -841,6 +754,12 @@ def test_nothing_runs_until_the_last_line():
             assert all(ast.unparse(c.func) == "re.compile" for c in calls), ast.unparse(node)
     assert ast.unparse(last) == "if __name__ == '__main__':\n    sys.exit(main())"
     assert SOURCE.rstrip().splitlines()[-1] == "    sys.exit(main())"
+
+
+def test_the_docstrings_section_index_lists_every_section_in_order():
+    index = re.findall(r"^- (.+?): ", bootstrap.__doc__, re.MULTILINE)
+    sections = re.findall(r"^# -{10,} (.+)$", SOURCE, re.MULTILINE)
+    assert index == sections
 
 
 def pipe_into_python(source, *args, env=None):

@@ -17,7 +17,7 @@ from tljh_lite.installer.progress import Progress
 from tljh_lite.redact import redact_urls
 
 from fakes import RecordingRunner
-from test_bootstrap import bootstrap, make_plan
+from bootstrap_fakes import bootstrap, make_plan
 
 SECRET = "s3cret"
 
@@ -69,7 +69,11 @@ def test_normal_specs_and_text_are_left_alone(redact, text):
 def test_bootstrap_and_the_package_use_the_same_pattern():
     from tljh_lite import redact
 
-    assert bootstrap.URL_CREDENTIALS.pattern == redact.URL_CREDENTIALS.pattern
+    ours, theirs = bootstrap.URL_CREDENTIALS, redact.URL_CREDENTIALS
+    assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags), (
+        f"installer/bootstrap.py URL_CREDENTIALS is {ours!r}, but tljh_lite/redact.py URL_CREDENTIALS is "
+        f"{theirs!r}: make them equal"
+    )
 
 
 # ---------------------------------------------------------------- bootstrap

@@ -64,7 +64,9 @@ class Installed:
 
 @dataclass(frozen=True)
 class InstallOptions:
-    """What an install is asked for, besides the admins (bootstrap passes these flags through)."""
+    """What an install is asked for, besides the admins: --distro from bootstrap's preflight, and the
+    professor's options to bootstrap that are the installer's, passed on as typed (bootstrap's
+    add_installer_options lists them for its --help; tests/test_bootstrap_shared.py keeps both equal)."""
 
     distro: Distro
     plugins: list[str] = field(default_factory=list)
@@ -76,10 +78,9 @@ def parse_args(argv) -> InstallOptions:
     parser.add_argument("--distro", type=Distro.parse, required=True, help="ID:VERSION, e.g. debian:12")
     parser.add_argument("--plugin", action="extend", nargs="+", default=[], metavar="SPEC")
     parser.add_argument("--user-requirements-txt-url", metavar="URL")
-    # Bootstrap shows the page; the install stops it in any case (PROGRESS_PAGE_UNIT).
-    parser.add_argument("--show-progress-page", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    return InstallOptions(args.distro, args.plugin, args.user_requirements_txt_url)
+    plugins = list(dict.fromkeys(args.plugin))  # each once, in the order first given
+    return InstallOptions(args.distro, plugins, args.user_requirements_txt_url)
 
 
 def setup_logging(path: Path) -> None:
