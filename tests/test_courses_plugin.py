@@ -25,7 +25,6 @@ try:
 finally:
     sys.path.remove(str(PLUGIN_DIR))
 
-USER_BIN = Path("/opt/tljh/user/bin")
 
 
 @pytest.fixture
@@ -108,13 +107,16 @@ def test_enroll_writes_config_yaml_for_another_module(tmp_path, checker):
     assert membership.hub_groups(model.course(checker.merged(config), "data101"), "grader") == ["formgrade-data101"]
 
 
+TOKENS = {"data101": "token-101", "data102": "token-102"}
+
+
 def test_the_hub_gets_one_formgrader_service_per_course_open_only_to_its_staff(checker):
-    access = hubaccess.hub_access(two_courses(checker), USER_BIN)
+    access = hubaccess.hub_access(two_courses(checker), TOKENS)
     services = {s["name"]: s for s in access["services"]}
     assert sorted(services) == ["data101", "data102"]
-    assert services["data101"]["user"] == "grader-data101" and services["data101"]["cwd"] == "/srv/nbgrader/courses/data101"
-    assert services["data101"]["url"] == "http://127.0.0.1:15100"
-    assert services["data101"]["command"] == ["/opt/tljh/user/bin/jupyterhub-singleuser"]
+    # external services: their own units run them, the hub knows them by their tokens
+    assert services["data101"]["url"] == "http://127.0.0.1:15100" and services["data101"]["api_token"] == "token-101"
+    assert "command" not in services["data101"]
     roles = {r["name"]: r for r in access["roles"]}
     assert roles["formgrade-data101"]["scopes"] == ["access:services!service=data101"]
     assert roles["formgrade-data101"]["groups"] == ["formgrade-data101"]
@@ -122,19 +124,45 @@ def test_the_hub_gets_one_formgrader_service_per_course_open_only_to_its_staff(c
     assert access["groups"] == {"nbgrader-data101": ["ada", "ben"], "formgrade-data101": ["prof", "ta1"],
                                 "nbgrader-data102": ["ada"], "formgrade-data102": ["ines"]}
     assert access["unix_groups"]["nbgrader-data101"] == ["prof", "ta1", "ada", "ben"]
-    assert hubaccess.hub_access(checker.merged({}), USER_BIN) == {}  # no course: nothing at all
+    assert hubaccess.hub_access(checker.merged({}), {}) == {}  # no course: nothing at all
 
 
-def test_the_hub_settings_carry_the_courses_through_the_hook(checker):
-    from tljh_lite.hub.access import with_plugin_access
-    from tljh_lite.hub.settings import hub_settings
+def test_a_formgrader_unit_runs_as_the_grader_sandboxed_with_its_token_from_a_root_file(checker, tmp_path):
+    from tljh_lite.paths import Paths
 
-    pm = plugin_manager([FakeEntryPoint("tljh_lite_courses", plugin)])
+    from tljh_lite_courses import units
+
     config = two_courses(checker)
-    settings = with_plugin_access(hub_settings(config, python="py"), per_plugin(pm, "tljh_lite_hub_access", config=config))
-    assert "data101" in [s["name"] for s in settings["JupyterHub"]["services"]]
-    assert settings["JupyterHub"]["load_groups"]["nbgrader-data101"] == {"users": ["ada", "ben"]}
-    assert settings["UserCreatingSpawner"]["user_groups"]["formgrade-data102"] == ["ines"]
+    config = {**config, "base_url": "/hub-of/"}
+    data101 = model.courses(config)[0]
+    text = units.formgrader_unit(data101).render(Paths(tmp_path), config)
+    lines = text.splitlines()
+    assert "User=grader-data101" in lines and "WorkingDirectory=/srv/nbgrader/courses/data101" in lines
+    assert f"EnvironmentFile={tmp_path}/state/courses/data101.env" in lines
+    assert f"ExecStart={tmp_path}/user/bin/jupyterhub-singleuser" in lines
+    assert "Environment='JUPYTERHUB_SERVICE_PREFIX=/hub-of/services/data101/'" in lines
+    assert "Environment='JUPYTERHUB_API_URL=http://127.0.0.1:15001/hub-of/hub/api'" in lines
+    assert ("Environment='JUPYTERHUB_OAUTH_ACCESS_SCOPES=[\"access:services\",\"access:services!service=data101\"]'"
+            in lines)
+    assert ("ReadWritePaths=/srv/nbgrader/courses/data101 /srv/nbgrader/exchange/data101 "
+            "/srv/nbgrader/graders/grader-data101") in lines
+    for sandbox in ("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes"):
+        assert sandbox in lines
+    assert "TOKEN" not in text.replace("EnvironmentFile", "")
+
+
+def test_a_course_token_is_a_private_file_made_once(checker, tmp_path):
+    from tljh_lite.paths import Paths
+
+    from tljh_lite_courses import tokens
+
+    paths = Paths(tmp_path)
+    data101 = model.courses(two_courses(checker))[0]
+    first = tokens.ensure_token(paths, data101)
+    assert len(first) == 64 and tokens.ensure_token(paths, data101) == first
+    path = tokens.token_file(paths, "data101")
+    assert path.read_text() == f"JUPYTERHUB_API_TOKEN={first}\n"
+    assert oct(path.stat().st_mode & 0o777) == "0o600" and oct(path.parent.stat().st_mode & 0o777) == "0o700"
 
 
 def test_folders_close_each_course_to_everyone_outside_it(checker):
@@ -151,7 +179,9 @@ def test_nbgrader_config_texts():
     assert "OwnerCheckedCollect" in nbconfig.GLOBAL_NBGRADER_CONFIG
     compile(nbconfig.GLOBAL_NBGRADER_CONFIG, "nbgrader_config.py", "exec")
     assert '"nbgrader.server_extensions.formgrader": false' in nbconfig.SERVER_EXTENSIONS_OFF
-    assert '"nbgrader.server_extensions.formgrader": true' in nbconfig.GRADER_SERVER_CONFIG
+    assert '"nbgrader.server_extensions.formgrader": true' in nbconfig.grader_server_config(False)
+    assert "xsrf_cookie_kwargs" in nbconfig.grader_server_config(True)
+    assert "xsrf_cookie_kwargs" not in nbconfig.grader_server_config(False)
 
 
 def test_grades_are_one_row_per_student_by_hub_name(checker):

@@ -17,7 +17,7 @@ from tljh_lite.paths import Paths
 from tljh_lite.plugins import BUILTIN_NAME, PluginError, collect, describe, per_plugin, plugin_manager
 
 def test_every_hook_is_documented_with_when_it_fires():
-    assert len(HOOK_NAMES) == 15
+    assert len(HOOK_NAMES) == 16
     for name in HOOK_NAMES:
         doc = inspect.getdoc(getattr(hooks, name)) or ""
         assert len(doc) > 80, f"{name} needs a docstring"
@@ -254,3 +254,41 @@ def test_tljh_lite_unix_accounts_are_recorded_by_backups_and_made_again_by_resto
     # an account that exists here stands for the plugin's: recorded with its home and groups, marked as a plugin's
     (root,) = collect.accounts(["root"])
     assert root["name"] == "root" and root["home"] == "/root" and root["plugin"] is True
+
+
+def test_tljh_lite_reconcile_gets_the_config_and_errors_name_the_plugin():
+    from tljh_lite.errors import TljhError
+    from tljh_lite.plugins import reconcile
+
+    seen = []
+    fine = module("fine", tljh_lite_reconcile=lambda config: seen.append(config["greeting"]))
+    assert reconcile(plugin_manager([FakeEntryPoint("fine", fine)]), {"greeting": "hi"}) == ["fine"]
+    assert seen == ["hi"]
+    broken = module("broken", tljh_lite_reconcile=lambda config: {}["missing"])
+    with pytest.raises(PluginError, match="plugin broken could not set up what config.yaml asks: KeyError"):
+        reconcile(plugin_manager([FakeEntryPoint("broken", broken)]), {})
+    worded = module("worded", tljh_lite_reconcile=lambda config: (_ for _ in ()).throw(TljhError("no disk", "free some")))
+    with pytest.raises(TljhError, match="^no disk; free some$"):
+        reconcile(plugin_manager([FakeEntryPoint("worded", worded)]), {})
+
+
+def test_a_plugin_that_cannot_reconcile_stops_the_reload_before_the_hub_restarts(tmp_path):
+    from fakes import RecordingRunner
+    from tljh_lite.errors import TljhError
+    from tljh_lite.reload import reload
+
+    paths = Paths(tmp_path)
+    paths.config_dir.mkdir(parents=True)
+    paths.config_file.write_text("users:\n  admin: [prof]\n")
+    seen = []
+
+    def refuse(config):
+        seen.append(config["users"]["admin"])
+        raise TljhError("course data101 has no instructor account", "add it first")
+
+    pm = plugin_manager([FakeEntryPoint("refuser", module("refuser", tljh_lite_reconcile=refuse))])
+    runner = RecordingRunner()
+    with pytest.raises(TljhError, match="course data101 has no instructor account"):
+        reload("hub", paths, config_checker(pm, paths), runner, pm=pm)
+    assert seen == [["prof"]]  # the merged config it is about to start with
+    assert not [c for c in runner.calls if "restart" in c]  # the hub was not touched

@@ -12,8 +12,10 @@ group, so TLJH plugins load unchanged) and functions marked with `hookimpl`:
 The pluggy project name is TLJH's ("tljh") so both markers are the same.
 Hooks are called with keyword arguments. Install-time hooks run in this
 order on every bootstrap run: apt packages, hub pip packages, user pip
-packages (and the conda hooks, which only warn), config post-install, a hub
-restart if anything it reads changed, then post-install. The hub calls
+packages (and the conda hooks, which only warn), config post-install,
+`tljh_lite_reconcile`, a hub restart if anything it reads changed, then
+post-install; `tljh-config reload` calls `tljh_lite_reconcile` too, before
+the hub restarts. The hub calls
 `tljh_lite_hub_access` and `tljh_custom_jupyterhub_config` when it starts
 and `tljh_new_user_create` when it makes a student's unix account.
 `tljh-lite` asks `tljh_lite_cli_commands` for its subcommands, and backups
@@ -204,4 +206,20 @@ def tljh_lite_unix_accounts() -> list[str]:
     groups, before it puts files back, so the plugin's folders keep their
     owners on a new machine (where the numeric ids differ). Accounts that do
     not exist are left out. (tljh-lite's addition.)
+    """
+
+
+@hookspec
+def tljh_lite_reconcile(config: dict) -> None:
+    """Make the machine match what the plugin's config keys ask for (accounts, folders, its own units).
+
+    Fires: as root, with the merged config the hub is about to start with, at
+    every install (after `tljh_config_post_install`, before the hub restarts)
+    and at every `tljh-config reload` (or `reload hub`), before the hub
+    restarts; so a key changed with `tljh-config set` takes effect at reload,
+    as tljh-lite's own keys do. Gets: `config`, the merged config, which it
+    must not mutate. Returns nothing. Must be idempotent and quick when nothing
+    changed. Raising TljhError stops the install or reload in one line before
+    the hub restarts (the hub keeps running with its previous config).
+    (tljh-lite's addition.)
     """

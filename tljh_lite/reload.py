@@ -13,13 +13,20 @@ from .errors import TljhError
 from .health import HubNotReady
 from .lastgood import LastGood
 from .paths import Paths
+from .plugins import installed_plugins, reconcile
 from .systemd import reason_from_journal
 from .hub.unit import HUB_UNIT
 from .units.manager import UnitManager
 
 
 def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90,
-           say: Callable[[str], None] = lambda text: None) -> str:
+           say: Callable[[str], None] = lambda text: None, pm=None) -> str:
+    """Restart `service` ("hub" or "proxy") into config.yaml as it is now; the hub's version.
+
+    Before a hub restart, plugins make the machine match the new config
+    (`tljh_lite_reconcile`; `pm`: the loaded plugins, by default this
+    environment's): a plugin that cannot stops the reload, the hub untouched.
+    """
     config = checker.merged(_checked(paths, checker))
     units = UnitManager(paths, runner, say=say)
     last_good = LastGood(paths)
@@ -29,6 +36,7 @@ def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout
     else:
         for line in before_restart(config, paths):  # an admin never locked out without a word
             say(line)
+        reconcile(pm if pm is not None else installed_plugins(), config)
         version = _restart_hub(units, paths, checker, last_good, config, timeout)
     last_good.save()
     units.schedule(config)

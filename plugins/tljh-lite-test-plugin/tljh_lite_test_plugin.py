@@ -117,3 +117,10 @@ class TestPluginCommand:
 @hookimpl
 def tljh_lite_unix_accounts():
     return ["tljh-test-plugin"]  # made by its post-install: backups record it, restore makes it again
+
+
+@hookimpl
+def tljh_lite_reconcile(config):
+    # At every install and reload, before the hub restarts: the greeting config.yaml has now.
+    MARKERS.mkdir(parents=True, exist_ok=True)
+    (MARKERS / "reconciled").write_text(config["test_plugin"]["greeting"] + "\n")

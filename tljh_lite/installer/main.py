@@ -28,7 +28,7 @@ from ..proxy.settings import public_url
 from ..units.manager import UnitManager
 from ..systemd import Systemd
 from ..users.accounts import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
-from ..plugins import collect, plugin_manager
+from ..plugins import collect, plugin_manager, reconcile
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
 from ..students.ssh import ensure_no_ssh
@@ -130,6 +130,10 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         config = checker.merged(file_config)
         for link, command in COMMAND_LINKS.items():
             _link(link, paths.hub_venv / "bin" / command)
+    if pm.hook.tljh_lite_reconcile.get_hookimpls():
+        with progress.step("Setting up what plugins' config keys ask for"):
+            for plugin in reconcile(pm, config):
+                progress.say(f"    tljh_lite_reconcile: {plugin} done")
     with progress.step("Starting the proxy and the hub"):
         Systemd(runner).stop(PROGRESS_PAGE_UNIT)  # it held port 80 during the install
         restarted, version = UnitManager(paths, runner, say=progress.say).apply(config, HEALTH_TIMEOUT)

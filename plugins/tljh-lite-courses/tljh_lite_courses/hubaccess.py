@@ -1,9 +1,9 @@
 """What the hub gets for the courses (pure): formgrader services, roles, groups, unix groups.
 
 As nbgrader's JupyterHub guide ("multiple classes") sets it up, per course:
-- a managed JupyterHub service named like the course: `jupyterhub-singleuser` from the
-  students' environment, run by the hub as the course's grader account in the course
-  folder, on a loopback port; it opens on the formgrader;
+- a JupyterHub service named like the course, at a loopback port, run by its
+  own systemd unit (units.py) as the course's grader account: an external
+  service to the hub, which knows it by its token (tokens.py);
 - a role that lets the course's `formgrade-<name>` group (instructors and graders)
   access that service and nothing else: anyone else gets 403 from the service
   (JupyterHub's admins can access every service: they are root here anyway);
@@ -16,7 +16,6 @@ Assignments tab lists exactly their courses.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Mapping
 
 from .model import Course, courses
@@ -25,17 +24,11 @@ from .model import Course, courses
 SERVER_SCOPES = ["users:activity!user", "access:servers!server", "read:users:name!user", "read:users:groups!user"]
 
 
-def formgrader_service(course: Course, user_bin: Path) -> dict[str, Any]:
+def formgrader_service(course: Course, token: str) -> dict[str, Any]:
     return {
         "name": course.name,
         "url": course.url,
-        "command": [str(user_bin / "jupyterhub-singleuser")],
-        "user": course.grader_account,  # the hub (root) starts it as that account
-        "cwd": str(course.root),  # nbgrader reads the course's nbgrader_config.py from here
-        "environment": {
-            "JUPYTERHUB_DEFAULT_URL": "/formgrader",
-            "PATH": f"{user_bin}:/usr/local/bin:/usr/bin:/bin",
-        },
+        "api_token": token,  # also its OAuth client's secret
         # Instructors are not asked "allow the formgrader to know who you are?" every time.
         "oauth_no_confirm": True,
         "display": True,  # listed under Services on the hub's home page, for those who may open it
@@ -43,13 +36,13 @@ def formgrader_service(course: Course, user_bin: Path) -> dict[str, Any]:
     }
 
 
-def hub_access(config: Mapping[str, Any], user_bin: Path) -> dict[str, Any]:
-    """The `tljh_lite_hub_access` answer for a merged config; nothing at all without courses."""
+def hub_access(config: Mapping[str, Any], tokens: Mapping[str, str]) -> dict[str, Any]:
+    """The `tljh_lite_hub_access` answer for a merged config and each course's token; nothing without courses."""
     found = courses(config)
     if not found:
         return {}
     return {
-        "services": [formgrader_service(c, user_bin) for c in found],
+        "services": [formgrader_service(c, tokens[c.name]) for c in found],
         "roles": [{"name": "server", "scopes": SERVER_SCOPES}] + [
             {"name": c.staff_group, "description": f"open the formgrader of {c.name}",
              "groups": [c.staff_group], "scopes": [f"access:services!service={c.name}"]}

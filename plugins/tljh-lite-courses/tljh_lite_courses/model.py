@@ -16,7 +16,8 @@ Names derived from a course's name, as nbgrader's JupyterHub guide names them:
 - `nbgrader-data101`: JupyterHub group of students (nbgrader's JupyterHubAuthPlugin shows a
   student the courses of her `nbgrader-*` groups), and unix group of everyone in the course
   (who may enter the course's exchange);
-- the formgrader is the JupyterHub service named `data101` (nbgrader's course list finds it so).
+- the formgrader is the JupyterHub service named `data101` (nbgrader's course list finds it so),
+  run by the systemd unit `tljh-formgrader-data101.service`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ EXCHANGE = BASE / "exchange"
 COURSES = BASE / "courses"
 GRADERS = BASE / "graders"
 ARCHIVE = BASE / "archive"
+UNIT_PREFIX = "tljh-formgrader-"
 FIRST_PORT = 15100  # formgraders listen on loopback from here, one port per course (ports.py has 15001-15004)
 
 
@@ -104,6 +106,11 @@ class Course:
     @property
     def members(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.staff + self.students))
+
+    @property
+    def unit(self) -> str:
+        """The systemd unit that runs the course's formgrader (units.py)."""
+        return f"{UNIT_PREFIX}{self.name}.service"
 
     @property
     def root(self) -> Path:

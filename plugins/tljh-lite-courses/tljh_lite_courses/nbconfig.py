@@ -46,13 +46,18 @@ LAB_PLUGINS_OFF = json.dumps({
     }
 }, indent=2) + "\n"
 
-GRADER_SERVER_CONFIG = json.dumps({
-    "ServerApp": {"jpserver_extensions": {
+def grader_server_config(secure_cookies: bool) -> str:
+    """The grader account's server: the formgrader on, the students' panels off; under HTTPS its
+    _xsrf cookie Secure, as the hub's and students' servers' are (tljh_lite.hub.settings)."""
+    server: dict = {"jpserver_extensions": {
         "nbgrader.server_extensions.formgrader": True,
         "nbgrader.server_extensions.assignment_list": False,
         "nbgrader.server_extensions.course_list": False,
     }}
-}, indent=2) + "\n"
+    if secure_cookies:
+        server["tornado_settings"] = {"xsrf_cookie_kwargs": {"secure": True}}
+    return json.dumps({"ServerApp": server}, indent=2) + "\n"
+
 
 GRADER_LAB_CONFIG = json.dumps({
     "disabledExtensions": {

@@ -1,9 +1,9 @@
 """What `tljh-lite course ...` does to the machine: create, change who is in, remove (archive).
 
 Each checks everything first (one line and nothing changed on bad input),
-then writes config.yaml (atomic, locked, validated), makes the machine match
-(system.py), and reloads the hub so its groups, roles and formgrader services
-follow.
+then writes config.yaml (atomic, locked, validated) and reloads the hub: the
+reload's `tljh_lite_reconcile` (apply_all) makes the machine match (system.py),
+and the hub's groups, roles and formgrader services follow.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from typing import Callable
 
 from tljh_lite.config.file import ConfigFile
 from tljh_lite.paths import Paths
+from tljh_lite.ports import wait_for_port
 from tljh_lite.runner import Runner
 
 from . import membership, system
 from .model import ARCHIVE, Course, CourseError, check_name, course, courses
+
+FORMGRADER_TIMEOUT = 180  # it imports nbgrader and JupyterLab: 10-30 s on a busy 2-core machine
 
 
 def users_of(config) -> set[str]:
@@ -36,6 +39,8 @@ def check_people(config, people: list[str], what: str) -> None:
 
 def create(paths: Paths, checker, runner: Runner, name: str, instructors: list[str], graders: list[str],
            title: str | None, reload: Callable[[], object], say: Callable[[str], None]) -> Course:
+    """Everything checked first; nbgrader installed (the slow part, before the hub is touched); then
+    config.yaml, and the reload, whose tljh_lite_reconcile makes the course on the machine."""
     check_name(name)
     file = ConfigFile(paths.config_file)
     current = file.load()
@@ -47,15 +52,17 @@ def create(paths: Paths, checker, runner: Runner, name: str, instructors: list[s
     checker.check(new)
     if system.ensure_nbgrader(runner, paths):
         say(f"Installed nbgrader into the students' environment ({paths.user_venv})")
-    system.ensure_environment_config(paths)
 
     def change(config):
         return membership.create_course(config, name, instructors, graders, title)
 
     file.update(change)
-    made = course(checker.merged(file.load()), name)
-    system.ensure_course(runner, made)
     reload()
+    made = course(checker.merged(file.load()), name)
+    say(f"Waiting for the formgrader of {name} to answer...")
+    if not wait_for_port(made.port, FORMGRADER_TIMEOUT):
+        raise CourseError(f"the course {name} is made, but its formgrader did not answer within "
+                          f"{FORMGRADER_TIMEOUT} s", f"see why: sudo journalctl -u {made.unit} -n 50")
     return made
 
 
@@ -81,28 +88,31 @@ def change_membership(paths: Paths, checker, name: str, person: str, role: str |
 
 
 def remove(paths: Paths, checker, runner: Runner, name: str, reload: Callable[[], object]) -> Path:
-    """The course leaves the hub; its folder (gradebook, submissions) and exchange go to the archive,
-    which every backup holds. Returns the archive folder."""
+    """The course leaves the hub (config.yaml, then the reload stops its formgrader); its folder
+    (gradebook, submissions) and exchange go to the archive, which every backup holds. Returns the
+    archive folder."""
     file = ConfigFile(paths.config_file)
     gone = course(checker.merged(file.load()), name)
+    file.update(lambda config: membership.remove_course(config, name))
+    reload()
     system.ensure_folder(next(f for f in system.shared_folders() if f.path == ARCHIVE))
     archive = ARCHIVE / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     archive.mkdir(mode=0o700)
     for source, target in ((gone.root, archive / "course"), (gone.exchange, archive / "exchange")):
         if source.exists():
             os.rename(source, target)  # same filesystem: one step, nothing half moved
-    file.update(lambda config: membership.remove_course(config, name))
-    reload()
     return archive
 
 
 def apply_all(paths: Paths, runner: Runner, config) -> list[str]:
-    """Every course of a merged config set up on the machine (post-install, and new accounts)."""
+    """The machine made to match the courses of a merged config (tljh_lite_reconcile: every install and
+    reload): nbgrader, each course's accounts, folders and formgrader; removed courses' formgraders stopped."""
     changed = []
     found = courses(config)
     if found:
         system.ensure_nbgrader(runner, paths)
         changed += [str(p) for p in system.ensure_environment_config(paths)]
     for each in found:
-        changed += system.ensure_course(runner, each)
+        changed += system.ensure_course(runner, paths, each, config)
+    changed += system.retire_formgraders(runner, paths, keep={c.name for c in found})
     return changed

@@ -38,14 +38,14 @@ def tljh_extra_user_pip_packages():
 
 
 @hookimpl
-def tljh_post_install():
-    """Every course's accounts, groups, folders and nbgrader config (idempotent)."""
+def tljh_lite_reconcile(config):
+    """Every course's accounts, groups, folders, nbgrader config and formgrader; removed ones' stopped."""
     from tljh_lite.paths import Paths
     from tljh_lite.runner import Runner
 
     from .operations import apply_all
 
-    apply_all(Paths.from_environ(), Runner(), _config())
+    apply_all(Paths.from_environ(), Runner(), config)
 
 
 @hookimpl
@@ -53,8 +53,10 @@ def tljh_lite_hub_access(config):
     from tljh_lite.paths import Paths
 
     from .hubaccess import hub_access
+    from .tokens import ensure_token
 
-    return hub_access(config, Paths.from_environ().user_venv / "bin")
+    paths = Paths.from_environ()
+    return hub_access(config, {c.name: ensure_token(paths, c) for c in model.courses(config)})
 
 
 @hookimpl

@@ -14,16 +14,21 @@ import os
 import pwd
 import stat
 from pathlib import Path
+from typing import Any, Mapping
 
 from tljh_lite.files import write_if_changed
 from tljh_lite.installer.uv import pip_install_into
 from tljh_lite.paths import Paths
 from tljh_lite.runner import Runner
+from tljh_lite.systemd import Systemd
+from tljh_lite.units.manager import UNIT_DIR, UnitManager
 from tljh_lite.users.accounts import add_to_group, ensure_group, ensure_system_user
 
 from . import nbconfig
 from .layout import Folder, course_folders, shared_folders
-from .model import NBGRADER, Course, CourseError
+from .model import NBGRADER, UNIT_PREFIX, Course, CourseError
+from .tokens import ensure_token, remove_token
+from .units import formgrader_unit
 
 log = logging.getLogger("tljh_lite")
 DISTRIBUTION = "tljh-lite-courses"
@@ -78,8 +83,8 @@ def ensure_environment_config(paths: Paths) -> list[Path]:
     return changed
 
 
-def ensure_course(runner: Runner, course: Course) -> list[str]:
-    """The course's groups, grader account, folders and config files; what changed."""
+def ensure_course(runner: Runner, paths: Paths, course: Course, config: Mapping[str, Any]) -> list[str]:
+    """The course's groups, grader account, folders, config files and formgrader unit; what changed."""
     changed = []
     for group in (course.students_group, course.staff_group):
         ensure_group(runner, group)
@@ -95,14 +100,48 @@ def ensure_course(runner: Runner, course: Course) -> list[str]:
     for path in (jupyter, jupyter / "labconfig"):
         path.mkdir(mode=0o700, exist_ok=True)
         os.chown(path, *owned)
-    for path, text in ((jupyter / "jupyter_server_config.json", nbconfig.GRADER_SERVER_CONFIG),
+    server_config = nbconfig.grader_server_config(secure_cookies=config["https"]["enabled"])
+    for path, text in ((jupyter / "jupyter_server_config.json", server_config),
                        (jupyter / "labconfig" / "page_config.json", nbconfig.GRADER_LAB_CONFIG),
                        (course.root / "nbgrader_config.py", nbconfig.course_config(course))):
         if write_if_changed(path, text, 0o644):  # root's: the formgrader (and students' code it runs) cannot change it
             changed.append(str(path))
+    changed += ensure_formgrader(runner, paths, course, config, restart=bool(changed))
     if changed:
         log.info("course %s: %s", course.name, ", ".join(changed))
     return changed
+
+
+def ensure_formgrader(runner: Runner, paths: Paths, course: Course, config: Mapping[str, Any],
+                      restart: bool = False) -> list[str]:
+    """The formgrader's token and unit, running with what it reads now (`restart`: its files changed)."""
+    ensure_token(paths, course)
+    unit = formgrader_unit(course)
+    manager = UnitManager(paths, runner, catalog=(unit,))
+    written = manager.write_units(config)
+    systemd = Systemd(runner)
+    if written or restart or not systemd.is_active(unit.name):
+        systemd.enable(unit.name)
+        systemd.restart(unit.name, wait=True)
+        return [f"{unit.name} (re)started"]
+    return []
+
+
+def retire_formgraders(runner: Runner, paths: Paths, keep: set[str], unit_dir: Path = UNIT_DIR) -> list[str]:
+    """Stop and remove the formgrader units (and tokens) of courses no longer in config.yaml."""
+    gone = []
+    for path in sorted(unit_dir.glob(f"{UNIT_PREFIX}*.service")):
+        name = path.name[len(UNIT_PREFIX):-len(".service")]
+        if name in keep:
+            continue
+        runner.run(["systemctl", "disable", "--now", "--quiet", path.name], check=False)
+        path.unlink()
+        remove_token(paths, name)
+        gone.append(path.name)
+    if gone:
+        Systemd(runner).daemon_reload()
+        log.info("formgraders of removed courses stopped: %s", ", ".join(gone))
+    return gone
 
 
 def ensure_folder(folder: Folder) -> list[str]:
