@@ -189,6 +189,24 @@ def test_tljh_lite_hub_access_adds_services_roles_groups_and_unix_groups():
     assert settings["UserCreatingSpawner"]["user_groups"] == {"docker": ["bob"], "test-plugin-unix": ["ann"]}
 
 
+def test_the_spawner_reads_the_unix_groups_from_config_yaml_at_each_server_start(tmp_path):
+    """A course enrolment (a plugin's unix group) or extra_user_groups edit needs no hub restart."""
+    from tljh_lite.hub.access import unix_groups
+    from tljh_lite.hub.startup import unix_groups_now
+
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_test_plugin", load_test_plugin())])
+    config = {"test_plugin": {"members": ["ann"]}, "users": {"extra_user_groups": {"docker": ["bob"]}}}
+    merged = config_checker(pm).merged(config)
+    assert unix_groups(merged, per_plugin(pm, "tljh_lite_hub_access", config=merged)) == (
+        _hub_settings_with(pm, config)["UserCreatingSpawner"]["user_groups"])
+    paths = Paths(tmp_path)
+    paths.config_dir.mkdir(parents=True)
+    paths.config_file.write_text("users:\n  extra_user_groups:\n    docker: [bob]\n")
+    assert unix_groups_now(paths)["docker"] == ["bob"]
+    paths.config_file.write_text("users:\n  extra_user_groups:\n    docker: [bob, ann]\n")
+    assert unix_groups_now(paths)["docker"] == ["bob", "ann"]
+
+
 def test_a_plugin_service_whose_name_is_taken_stops_the_hub_in_one_line():
     from tljh_lite.hub.access import with_plugin_access
     from tljh_lite.errors import TljhError

@@ -165,7 +165,9 @@ def tljh_lite_hub_access(config: dict) -> dict[str, Any]:
     """JupyterHub services, roles and groups the plugin needs, and unix groups for users' accounts.
 
     Fires: in the hub at every start (before `tljh_custom_jupyterhub_config`),
-    and wherever tljh-lite computes the hub's settings. Gets: `config`, the
+    at each server start (the spawner reads the unix groups again, from
+    config.yaml as it is then: a change needs no hub restart), and wherever
+    tljh-lite computes the hub's settings. Must be quick. Gets: `config`, the
     merged config (defaults and config.yaml), which it must not mutate.
     Returns: a mapping with any of these keys, each added to tljh-lite's own:
     - "services": JupyterHub service dicts (c.JupyterHub.services); a name
@@ -177,7 +179,7 @@ def tljh_lite_hub_access(config: dict) -> dict[str, Any]:
       config.yaml's `groups`;
     - "unix_groups": {unix group: [hub users]}: each user's account is put in
       the group when her server starts, and taken out when she is no longer
-      listed (as users.extra_user_groups).
+      listed (as users.extra_user_groups), as config.yaml says at that start.
     (tljh-lite's addition.)
     """
 

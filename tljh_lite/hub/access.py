@@ -5,7 +5,8 @@ into the settings `hub_settings` made from config.yaml: services and roles
 appended, groups added to `load_groups` (their members kept exact at each
 start, as config.yaml's groups: `hub.startup`), unix groups added to the
 spawner's `user_groups`. A service name taken twice is an error naming the
-plugin, never a service silently replaced.
+plugin, never a service silently replaced. `unix_groups` is the same
+merge for the spawner, which reads it again at each server start.
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ def with_plugin_access(settings: Settings, answers: Iterable[tuple[str, Mapping[
         hub["load_groups"] = groups
     spawner["user_groups"] = unix_groups
     return out
+
+
+def unix_groups(config: Mapping[str, Any], answers: Iterable[tuple[str, Mapping[str, Any] | None]]) -> dict[str, list[str]]:
+    """{unix group: hub users}: users.extra_user_groups and every plugin's unix_groups (a merged config)."""
+    groups = {name: list(members) for name, members in config["users"]["extra_user_groups"].items()}
+    for _plugin, answer in answers:
+        for name, members in (answer or {}).get("unix_groups", {}).items():
+            groups[name] = _union(groups.get(name, []), members)
+    return groups
 
 
 def exact_groups(answers: Iterable[tuple[str, Mapping[str, Any] | None]]) -> dict[str, list[str]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..config.checker import config_checker
 from ..config.file import ConfigFile
-from .access import exact_groups, with_plugin_access
+from .access import exact_groups, unix_groups, with_plugin_access
 from .settings import apply, hub_settings
 from ..paths import Paths
 from ..https.responder import CHALLENGE_PREFIX
@@ -65,7 +65,8 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
             "start_timeout": 600,
             "http_timeout": 600,
         },
-        "UserCreatingSpawner": {"new_user_hooks_dir": str(paths.state_dir / "new-user-hooks")},
+        "UserCreatingSpawner": {"new_user_hooks_dir": str(paths.state_dir / "new-user-hooks"),
+                                "install_prefix": str(paths.prefix)},
     }
 
 
@@ -92,3 +93,16 @@ def configure(c: Any, paths: Paths) -> None:
 
 def extra_config_files(paths: Paths) -> list[Path]:
     return sorted(paths.config_d.glob("*.py"))
+
+
+def unix_groups_now(paths: Paths) -> dict[str, list[str]]:
+    """The unix groups config.yaml (and plugins) give users' accounts, read now: the spawner asks at each
+    server start, so an edit of config.yaml (a student put into a course) needs no hub restart."""
+    from ..plugins import installed_plugins, per_plugin
+
+    pm = installed_plugins()
+    checker = config_checker(pm, paths)
+    config = ConfigFile(paths.config_file).load()
+    checker.check(config)
+    merged = checker.merged(config)
+    return unix_groups(merged, per_plugin(pm, "tljh_lite_hub_access", config=merged))
