@@ -46,8 +46,7 @@ SOURCE_NOTEBOOK = {
              grade=False, solution=True),
         cell("code", "assert square(2) == 4\n### BEGIN HIDDEN TESTS\nassert square(3) == 9\n### END HIDDEN TESTS",
              "test_square", grade=True, solution=False, points=2),
-        cell("markdown", "Explain your answer.\n\n=== BEGIN MARK SCHEME ===\nx times x\n=== END MARK SCHEME ===",
-             "explain_q", grade=False, solution=False),
+        cell("markdown", "Explain your answer.", "explain_q", grade=False, solution=False),
         cell("markdown", "YOUR ANSWER HERE", "explain", grade=True, solution=True, points=1),
     ],
     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
@@ -111,6 +110,7 @@ def school(plugin_hub: InstalledHub):
     yield hub
     for name in ("data101", "data102"):
         course_cmd(hub, "remove", name, check=False)
+        hub.tljh_config("unset", f"groups.{name}", check=False)  # the students' group outlives its course
     admin = hub.admin()
     for name in (*STUDENTS, *STAFF):
         admin.delete_user(name)
@@ -156,6 +156,11 @@ def test_create_two_courses_in_one_command_each(school):
     assert stat("/srv/nbgrader/exchange") == "root root 711"
     listing = course_cmd(school, "list").stdout
     assert "data101 (Data 101)" in listing and "students (2): ada, ben" in listing and "graders: ta1" in listing
+    # each formgrader is a unit of its own, run as its grader, sandboxed; its token is root's only
+    unit = "tljh-formgrader-data101.service"
+    assert school.unit_property(unit, "ActiveState") == "active" and school.unit_property(unit, "User") == "grader-data101"
+    assert school.unit_property(unit, "ProtectHome") == "yes" and school.unit_property(unit, "NoNewPrivileges") == "yes"
+    assert stat("/opt/tljh/state/courses/data101.env") == "root root 600"
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +235,11 @@ def test_the_whole_cycle_from_release_to_grades(school, people):
         assignment_action(student, "fetch_feedback")
         found = student.run_code("import glob; print(glob.glob('data101/ps1/feedback/*/ps1.html'))")
         assert "ps1.html" in found, found
-    assert "square(3)" in ada.run_code("print(open(__import__('glob').glob('data101/ps1/feedback/*/ps1.html')[0]).read())")
+    # her feedback shows the hidden test she was graded on (the page's text, without its highlighting markup)
+    feedback = ada.run_code("import glob, html, re\n"
+                            "page = open(glob.glob('data101/ps1/feedback/*/ps1.html')[0]).read()\n"
+                            "print(html.unescape(re.sub('<[^>]+>', '', page)))")
+    assert "assert square(3) == 9" in feedback
 
     # 4. The grades: one row per student, exact scores, the late one marked.
     result = school.sh("tljh-lite course grades data101 --csv /root/data101.csv")

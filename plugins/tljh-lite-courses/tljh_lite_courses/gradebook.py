@@ -31,10 +31,12 @@ class Gradebook:
 
 
 def read(runner: Runner, paths: Paths, course: Course) -> Gradebook:
-    """Run tljh_lite_courses_nbgrader.gradebook as the grader, in the students' environment."""
+    """Run tljh_lite_courses_nbgrader.gradebook as the grader, in the students' environment (nbgrader
+    runs its `alembic` from PATH when it first fills a gradebook)."""
+    user_bin = paths.user_venv / "bin"
     result = runner.run(
-        ["runuser", "-u", course.grader_account, "--", str(paths.user_venv / "bin" / "python3"), "-m",
-         "tljh_lite_courses_nbgrader.gradebook", str(course.root), str(course.exchange)],
+        ["runuser", "-u", course.grader_account, "--", "env", f"PATH={user_bin}:/usr/bin:/bin", str(user_bin / "python3"),
+         "-m", "tljh_lite_courses_nbgrader.gradebook", str(course.root), str(course.exchange)],
         quiet=True, hint=f"the gradebook of {course.name} could not be read",
     )
     data = json.loads(result.stdout)

@@ -23,7 +23,7 @@ c = get_config()  # noqa: F821
 c.Exchange.root = {str(EXCHANGE)!r}
 # One folder per course in the exchange; a student sees the courses of her JupyterHub groups.
 c.Exchange.path_includes_course = True
-c.Authenticator.plugin_class = "nbgrader.auth.JupyterHubAuthPlugin"
+c.Authenticator.plugin_class = "tljh_lite_courses_nbgrader.auth.CourseAuthPlugin"
 # The exchange's folders are made by tljh-lite with their groups and modes (docs/courses.md):
 # nbgrader must use them as they are, not want a world-writable exchange root.
 c.CourseDirectory.groupshared = True

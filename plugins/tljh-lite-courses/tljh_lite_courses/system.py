@@ -94,6 +94,7 @@ def ensure_course(runner: Runner, paths: Paths, course: Course, config: Mapping[
         add_to_group(runner, course.grader_account, group)
     for folder in shared_folders() + course_folders(course):
         changed += ensure_folder(folder)
+    changed += ensure_gradebook(course)
     grader = pwd.getpwnam(course.grader_account)
     owned = (grader.pw_uid, grader.pw_gid)
     jupyter = course.grader_home / ".jupyter"
@@ -135,6 +136,7 @@ def retire_formgraders(runner: Runner, paths: Paths, keep: set[str], unit_dir: P
         if name in keep:
             continue
         runner.run(["systemctl", "disable", "--now", "--quiet", path.name], check=False)
+        runner.run(["systemctl", "reset-failed", path.name], check=False, quiet=True)  # stopped mid-start: "failed"
         path.unlink()
         remove_token(paths, name)
         gone.append(path.name)
@@ -162,6 +164,40 @@ def ensure_folder(folder: Folder) -> list[str]:
         os.chmod(path, folder.mode)
         done.append(f"{path} mode {folder.mode:o}")
     return done
+
+
+def ensure_gradebook(course: Course) -> list[str]:
+    """The gradebook exists, and the course's staff group may write it (0660).
+
+    Whoever first runs an nbgrader command makes it otherwise: an instructor's
+    `nbgrader db ...` in her own terminal (umask 022) would leave a file the
+    formgrader, as the grader account, cannot write. An empty file is an empty
+    SQLite database; nbgrader adds its tables. Opened without following links
+    (staff write this folder): a link in its place is refused.
+    """
+    path = course.gradebook
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o660)
+        grader = pwd.getpwnam(course.grader_account)
+        os.fchown(fd, grader.pw_uid, grp.getgrnam(course.staff_group).gr_gid)
+        os.fchmod(fd, 0o660)
+        os.close(fd)
+        return [f"made {path}"]
+    except OSError as e:
+        raise CourseError(f"{path} is not a file the course can use ({e.strerror})",
+                          "move it away, then run the command again") from e
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise CourseError(f"{path} is not a file", "move it away, then run the command again")
+        if stat.S_IMODE(st.st_mode) & 0o060 != 0o060:
+            os.fchmod(fd, stat.S_IMODE(st.st_mode) | 0o060)
+            return [f"{path} writable by {course.staff_group}"]
+        return []
+    finally:
+        os.close(fd)
 
 
 def existing_graders() -> list[str]:

@@ -3,6 +3,7 @@
 Installed there beside nbgrader once a course exists. Imports nbgrader and the
 standard library only: tljh-lite is not in that environment.
 
+- `auth.CourseAuthPlugin`: nbgrader's JupyterHub auth plugin; a formgrader's course is its service's.
 - `collect.OwnerCheckedCollect`: nbgrader's collector, with submissions filed
   under the account that made them and nothing but plain files and folders copied.
 - `gradebook`: `python -m tljh_lite_courses_nbgrader.gradebook COURSE_FOLDER` prints

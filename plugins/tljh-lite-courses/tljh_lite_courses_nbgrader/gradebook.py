@@ -24,7 +24,7 @@ from nbgrader.utils import parse_utc
 def read(course_folder: str, exchange_folder: str) -> dict:
     db = os.path.join(course_folder, "gradebook.db")
     result: dict = {"assignments": [], "scores": {}, "waiting": {}}
-    if os.path.exists(db):
+    if os.path.exists(db) and os.path.getsize(db) > 0:  # empty: made by tljh-lite, no nbgrader command ran yet
         with Gradebook(f"sqlite:///{db}") as gb:
             for assignment in gb.assignments:
                 result["assignments"].append({"name": assignment.name, "max_score": assignment.max_score,
