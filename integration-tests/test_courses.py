@@ -14,10 +14,13 @@ import csv
 import io
 import json
 import re
+import tempfile
 import time
 
 import pytest
+from playwright.sync_api import sync_playwright
 
+from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from hubclient import HubClient
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
 
@@ -208,6 +211,7 @@ def test_the_whole_cycle_from_release_to_grades(school, people):
     time.sleep(1.1)
     assignment_action(ada, "submit")
     # The deadline passes; ben submits late, and wrong: x + x passes the visible test, not the hidden one.
+    time.sleep(1.1)  # the due date is to the second: after ada's last submission
     due = school.sh("date -u '+%Y-%m-%d %H:%M:%S UTC'").stdout.strip()
     terminal(prof, f"cd {COURSE} && nbgrader db assignment add ps1 --duedate='{due}'")
     time.sleep(1.1)
@@ -270,6 +274,51 @@ def test_formgraders_open_only_for_their_course_staff(school, people):
     assert formgrader(people["ines"], "data102").status_code == 200
     for student in ("ada", "ben"):
         assert formgrader(people[student], "data101").status_code == 403
+
+
+def test_in_chromium_the_assignments_tab_lists_a_new_release_and_the_formgrader_opens(school, people, release):
+    """A second assignment released; ada's JupyterLab (Nbgrader > Assignment List) offers it to fetch, and the
+    grader's browser opens the formgrader's Manage Assignments page with both."""
+    terminal(people[ADMIN], f"cd {COURSE} && mkdir -p source/ps2 && cp source/ps1/ps1.ipynb source/ps2/ps2.ipynb && "
+                            "nbgrader db assignment add ps2 && nbgrader generate_assignment ps2 && "
+                            "nbgrader release_assignment ps2 2>&1 | tail -1")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shots = {name: ARTIFACTS / f"courses-{name}-{release}.png" for name in ("assignments", "formgrader")}
+    with tempfile.TemporaryDirectory() as home, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={"HOME": home})
+        try:
+            page = browser_login(browser, school, "ada", STUDENTS["ada"], "user/ada/lab")
+            page.wait_for_selector(".jp-LabShell", timeout=90_000)
+            page.click("text=Nbgrader")
+            page.click("text=Assignment List")
+            released = page.locator("#released_assignments_list")
+            released.locator("text=ps2").wait_for(timeout=60_000)
+            released_text = released.inner_text()
+            fetched_text = page.locator("#fetched_assignments_list").inner_text()
+            page.screenshot(path=str(shots["assignments"]))
+
+            page = browser_login(browser, school, "ta1", STAFF["ta1"], "services/data101/formgrader")
+            page.wait_for_selector("text=Manage Assignments", timeout=90_000)
+            page.locator("text=ps2").first.wait_for(timeout=60_000)
+            formgrader_text = page.locator("body").inner_text()
+            page.screenshot(path=str(shots["formgrader"]), full_page=True)
+        finally:
+            browser.close()
+    assert "data101" in released_text and "ps2" in released_text and "Fetch" in released_text
+    assert "ps1" in fetched_text and "ps2" not in fetched_text
+    assert "ps1" in formgrader_text and "ps2" in formgrader_text and "data102" not in formgrader_text
+    assert all(shot.stat().st_size > 10_000 for shot in shots.values())
+
+
+def browser_login(browser, hub: InstalledHub, name: str, password: str, then: str):
+    """A new browser context (its own cookies) logged in through the form, on page `then`."""
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(hub.url + f"hub/login?next=/{then}")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(f"**/{then}**", timeout=90_000)
+    return page
 
 
 # --- what a student with a terminal cannot do ---------------------------------------------------
