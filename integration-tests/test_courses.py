@@ -14,15 +14,17 @@ import csv
 import io
 import json
 import re
+import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from hubclient import HubClient
-from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
+from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, install
 
 STUDENTS = {"ada": "ada-first-password", "ben": "ben-first-password"}
 STAFF = {"ta1": "ta1-first-password", "ines": "ines-first-password"}  # grader of data101, instructor of data102
@@ -368,6 +370,66 @@ def test_a_submission_made_in_another_students_name_is_filed_under_its_maker(sch
     # ada's collected submission is still hers; ben's now is the forged one, without the link
     assert school.sh(f"ls {COURSE}/submitted/jupyter-ben/ps1").stdout.split() == ["ps1.ipynb", "timestamp.txt"]
     assert "x * x" in school.sh(f"cat {COURSE}/submitted/jupyter-ada/ps1/ps1.ipynb").stdout
+
+
+def grades_csv(hub: InstalledHub, course: str = "data101") -> str:
+    return course_cmd(hub, "grades", course, "--csv", "-").stdout
+
+
+def wait_for_formgrader(client: HubClient, course: str, timeout: float = 300) -> int:
+    """The formgrader's answer to `client` once its unit serves (it starts in 10-30 s on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = formgrader(client, course).status_code
+        if status not in (502, 503) or time.monotonic() > deadline:
+            return status
+        time.sleep(2)
+
+
+def test_running_bootstrap_again_keeps_courses_gradebooks_and_formgraders(school):
+    """An upgrade is a bootstrap re-run: nothing of a course is rewritten, its formgrader keeps running."""
+    unit = "tljh-formgrader-data101.service"
+    pid, grades = school.unit_property(unit, "MainPID"), grades_csv(school)
+    submitted = school.sh(f"find {COURSE}/submitted -type f -printf '%p %u %g %m\\n' | sort").stdout
+    result, _ = school.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}")
+    assert "Installation successful" in result.stdout and "tljh_lite_reconcile: tljh_lite_courses done" in result.stdout
+    assert school.unit_property(unit, "MainPID") == pid  # nothing it reads changed: not restarted
+    assert grades_csv(school) == grades
+    assert school.sh(f"find {COURSE}/submitted -type f -printf '%p %u %g %m\\n' | sort").stdout == submitted
+
+
+def test_a_backup_restored_on_a_new_machine_keeps_the_courses_grades_and_submissions(school, containers, image):
+    archive = "/root/courses-backup.tar.gz"
+    school.sh(f"tljh-lite backup create --file {archive}", timeout=600)
+    listing = school.sh(f"tar -tzf {archive}").stdout.splitlines()
+    for member in ("srv/nbgrader/courses/data101/gradebook.db", "srv/nbgrader/exchange/data101/outbound/ps1/ps1.ipynb",
+                   "srv/nbgrader/courses/data101/submitted/jupyter-ada/ps1/ps1.ipynb",
+                   "srv/nbgrader/courses/data101/source/ps1/ps1.ipynb", "tljh-backup/config/config.yaml"):
+        assert member in listing, member
+    manifest = json.loads(school.sh(f"tar -xzOf {archive} tljh-backup/manifest.json").stdout)
+    assert {"name": "grader-data101", "plugin": True}.items() <= next(
+        a for a in manifest["accounts"] if a["name"] == "grader-data101").items()
+
+    target = install(containers, image)  # a new machine: no plugin, no course
+    copied = Path(f"/tmp/tljh-lite-courses-{target.container.name}.tar.gz")
+    subprocess.run(["docker", "cp", f"{school.container.name}:{archive}", str(copied)], check=True)
+    try:
+        target.container.copy_in(copied, archive)
+    finally:
+        copied.unlink()
+    restored = target.sh(f"tljh-lite backup restore {archive}", timeout=1200)
+    assert "Restored: " in restored.stdout, restored.stdout + restored.stderr
+
+    assert grades_csv(target) == grades_csv(school)
+    for path in (COURSE, f"{COURSE}/submitted/jupyter-ada/ps1/ps1.ipynb", f"{COURSE}/gradebook.db", INBOUND):
+        owners = "stat -c '%U %G %a' " + path
+        assert target.sh(owners).stdout == school.sh(owners).stdout, path
+    assert "x * x" in target.sh(f"cat {COURSE}/submitted/jupyter-ada/ps1/ps1.ipynb").stdout
+    assert target.unit_property("tljh-formgrader-data101.service", "ActiveState") == "active"
+    ta1 = target.logged_in("ta1", STAFF["ta1"])  # her password came back with the hub
+    assert wait_for_formgrader(ta1, "data101") == 200
+    assert "ps1" in formgrader(ta1, "data101", "formgrader/api/assignments").text
+    assert formgrader(target.logged_in("ada", STUDENTS["ada"]), "data101").status_code == 403
 
 
 def test_a_student_removed_from_a_course_keeps_her_grades_but_gets_no_new_assignments(school, people):
