@@ -107,17 +107,22 @@ def test_enroll_writes_config_yaml_for_another_module(tmp_path, checker):
     assert membership.hub_groups(model.course(checker.merged(config), "data101"), "grader") == ["formgrade-data101"]
 
 
-TOKENS = {"data101": "token-101", "data102": "token-102"}
+TOKENS = {"data101": "token-101", "data102": "token-102", "tljh-courses": "token-membership"}
 
 
 def test_the_hub_gets_one_formgrader_service_per_course_open_only_to_its_staff(checker):
     access = hubaccess.hub_access(two_courses(checker), TOKENS)
     services = {s["name"]: s for s in access["services"]}
-    assert sorted(services) == ["data101", "data102"]
+    assert sorted(services) == ["data101", "data102", "tljh-courses"]
     # external services: their own units run them, the hub knows them by their tokens
     assert services["data101"]["url"] == "http://127.0.0.1:15100" and services["data101"]["api_token"] == "token-101"
     assert "command" not in services["data101"]
+    # root's course add|drop change the courses' groups through the REST API, and nothing else
+    assert services["tljh-courses"] == {"name": "tljh-courses", "api_token": "token-membership", "display": False}
     roles = {r["name"]: r for r in access["roles"]}
+    assert roles["tljh-courses"]["services"] == ["tljh-courses"]
+    assert roles["tljh-courses"]["scopes"] == ["groups!group=nbgrader-data101", "groups!group=formgrade-data101",
+                                               "groups!group=nbgrader-data102", "groups!group=formgrade-data102"]
     assert roles["formgrade-data101"]["scopes"] == ["access:services!service=data101"]
     assert roles["formgrade-data101"]["groups"] == ["formgrade-data101"]
     assert "read:users:groups!user" in roles["server"]["scopes"]
@@ -158,8 +163,8 @@ def test_a_course_token_is_a_private_file_made_once(checker, tmp_path):
 
     paths = Paths(tmp_path)
     data101 = model.courses(two_courses(checker))[0]
-    first = tokens.ensure_token(paths, data101)
-    assert len(first) == 64 and tokens.ensure_token(paths, data101) == first
+    first = tokens.ensure_token(paths, data101.name)
+    assert len(first) == 64 and tokens.ensure_token(paths, data101.name) == first
     path = tokens.token_file(paths, "data101")
     assert path.read_text() == f"JUPYTERHUB_API_TOKEN={first}\n"
     assert oct(path.stat().st_mode & 0o777) == "0o600" and oct(path.parent.stat().st_mode & 0o777) == "0o700"
@@ -200,3 +205,47 @@ def test_grades_are_one_row_per_student_by_hub_name(checker):
     ]
     empty = gradebook.Gradebook(assignments=[{"name": "ps1", "max_score": 3.0, "duedate": None}])
     assert gradebook.csv_text(data101, empty).splitlines()[1] == "ada,jupyter-ada,,0,3,"
+
+
+def test_enroll_sets_her_hub_groups_at_once_through_the_rest_api(checker, tmp_path, monkeypatch):
+    """enroll (and course add|drop) need no hub restart: config.yaml, then POST/DELETE on the course's groups."""
+    import http.server
+    import json
+    import threading
+
+    from tljh_lite import ports
+    from tljh_lite.paths import Paths
+
+    from tljh_lite_courses import tokens
+
+    seen = []
+
+    class Hub(http.server.BaseHTTPRequestHandler):
+        def _answer(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append((self.command, self.path, body["users"], self.headers["Authorization"]))
+            self.send_response(200)
+            self.end_headers()
+
+        do_POST = do_DELETE = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(ports, "HUB_URL", f"http://127.0.0.1:{server.server_port}")
+    paths = Paths(tmp_path)
+    paths.config_dir.mkdir()
+    paths.config_file.write_text("users:\n  allowed: [olu]\ncourses:\n  data101:\n    instructors: [prof]\n")
+    try:
+        assert membership.sync_hub_groups(paths, checker.merged({"courses": {"data101": {"instructors": ["prof"]}}}),
+                                          "data101", "olu") == "the hub has not started since the course was made"
+        token = tokens.ensure_token(paths, tokens.MEMBERSHIP)
+        assert membership.enroll(paths, "data101", "Olu", "student", checker) is True
+        assert seen == [("POST", "/hub/api/groups/nbgrader-data101/users", ["olu"], f"token {token}"),
+                        ("DELETE", "/hub/api/groups/formgrade-data101/users", ["olu"], f"token {token}")]
+        assert membership.enroll(paths, "data101", "olu", "student", checker) is False  # no change: no call
+        assert len(seen) == 2
+    finally:
+        server.shutdown()

@@ -34,8 +34,8 @@ def add_parsers(commands, common) -> None:
     listing.set_defaults(run=run_list)
     for verb, words in (("add", "put USER into course NAME"), ("drop", "take USER out of course NAME (her "
                                                                       "submissions and grades stay)")):
-        parser = actions.add_parser(verb, parents=[common], help=words, description=words.capitalize() + "; the hub "
-                                    "reloads.")
+        parser = actions.add_parser(verb, parents=[common], help=words, description=words.capitalize() + " (no hub "
+                                    "restart: her groups change at once, her account's at her next server start).")
         parser.add_argument("name", metavar="NAME")
         parser.add_argument("person", metavar="USER")
         parser.add_argument("--role", choices=ROLES, default="student" if verb == "add" else None)
@@ -104,16 +104,21 @@ def _membership(context, args, adding: bool) -> int:
     from .operations import change_membership
 
     context.require_installed_hub(f"course {'add' if adding else 'drop'} changes")
-    changed = change_membership(context.paths, context.checker, args.name, args.person, args.role, adding,
-                                _reloader(context))
+    changed, waiting = change_membership(context.paths, context.checker, args.name, args.person, args.role, adding)
     person, where = args.person.lower(), args.name
     if not changed:
         print(f"Nothing to change: {person} {'is' if adding else 'is not'} in {where}"
               f"{' as ' + args.role if args.role else ''}.")
-    elif adding:
-        print(f"{person} is now a {args.role} of {where} (at her next server start).")
+        return 0
+    if adding:
+        now = ("the course is in her Assignments tab now" if args.role == "student" else
+               f"she may open its formgrader now (/services/{where}/)")
+        print(f"{person} is now a{'n' if args.role == 'instructor' else ''} {args.role} of {where}: {now}; its "
+              "folders open to her at her next server start.")
     else:
         print(f"{person} left {where}: she gets no new assignments; her submissions and grades are kept.")
+    if waiting:
+        print(f"Her hub groups change at the hub's next start ({waiting}): sudo tljh-config reload")
     return 0
 
 

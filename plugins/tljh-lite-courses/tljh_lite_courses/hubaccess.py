@@ -10,6 +10,8 @@ As nbgrader's JupyterHub guide ("multiple classes") sets it up, per course:
 - the groups nbgrader's JupyterHubAuthPlugin reads: `nbgrader-<name>` (students),
   `formgrade-<name>` (instructors and graders);
 - the unix groups that open the course's folders (system.py).
+One more service, `tljh-courses` (no URL), whose token root's `tljh-lite course
+add|drop` use to change the courses' groups at once; its role allows that only.
 Students' servers may read their own groups (the `server` role), which is how the
 Assignments tab lists exactly their courses.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .model import Course, courses
+from .tokens import MEMBERSHIP
 
 # JupyterHub's default `server` role, plus reading her own name and groups (nbgrader asks /hub/api/users/<her>).
 SERVER_SCOPES = ["users:activity!user", "access:servers!server", "read:users:name!user", "read:users:groups!user"]
@@ -41,9 +44,13 @@ def hub_access(config: Mapping[str, Any], tokens: Mapping[str, str]) -> dict[str
     found = courses(config)
     if not found:
         return {}
+    membership = {"name": MEMBERSHIP, "description": "put people into courses (sudo tljh-lite course add)",
+                  "services": [MEMBERSHIP], "scopes": [f"groups!group={group}" for c in found
+                                                       for group in (c.students_group, c.staff_group)]}
     return {
-        "services": [formgrader_service(c, tokens[c.name]) for c in found],
-        "roles": [{"name": "server", "scopes": SERVER_SCOPES}] + [
+        "services": [formgrader_service(c, tokens[c.name]) for c in found] + [
+            {"name": MEMBERSHIP, "api_token": tokens[MEMBERSHIP], "display": False}],
+        "roles": [{"name": "server", "scopes": SERVER_SCOPES}, membership] + [
             {"name": c.staff_group, "description": f"open the formgrader of {c.name}",
              "groups": [c.staff_group], "scopes": [f"access:services!service={c.name}"]}
             for c in found

@@ -6,15 +6,23 @@ column, `tljh-config add-item groups.data101.users ada` and `tljh-lite course ad
 all do the same. Every edit takes a config and returns a new one (the input is
 never mutated), or the same object when nothing changes.
 
+A change takes effect without restarting the hub: config.yaml is written (it is
+what every hub start and server start reads), then the person's JupyterHub groups
+are set at once through the hub's REST API (`sync_hub_groups`, with the
+`tljh-courses` service's token); her account joins or leaves the course's unix
+groups at her next server start (the spawner reads them from config.yaml then).
+
 For another module (an LMS login, issue 24) that learns at login that a person is
 in a course:
 
     from tljh_lite_courses.membership import enroll
-    changed = enroll(paths, "data101", "ada", "student")   # config.yaml, atomically, under its lock
+    changed = enroll(paths, "data101", "ada", "student")   # config.yaml (atomic, locked) and the hub's groups
 
-then either reload the hub (`tljh_lite.reload.reload("hub", ...)`), or, inside the hub,
-put her in `hub_groups(course, role)` at once (JupyterHub's `manage_groups` auth model);
-her account joins the unix groups at her next server start after a reload.
+It calls the hub's REST API and waits for it: from inside the hub (an
+authenticator's `authenticate`), run it in a thread, `await
+asyncio.to_thread(enroll, ...)`, so the hub can answer. She sees the course in
+her Assignments tab at once and fetches from it after her next server start (a
+server started in the same login, after `enroll` returned, is that start).
 """
 
 from __future__ import annotations
@@ -96,10 +104,44 @@ def hub_groups(course: Course, role: str) -> list[str]:
     return [course.students_group] if role == "student" else [course.staff_group]
 
 
-def enroll(paths: Paths, name: str, person: str, role: str, checker=None) -> bool:
-    """Put `person` into course `name` with `role` in config.yaml (atomic, locked, validated); True if it changed.
+def sync_hub_groups(paths: Paths, config: Mapping, name: str, person: str) -> str | None:
+    """`person` in exactly the JupyterHub groups of course `name` that the merged `config` gives her,
+    now, through the hub's REST API. None when done; otherwise why not (the hub sets them at its next
+    start anyway, from config.yaml): it is not running, or does not know her yet."""
+    import requests
 
-    The course must exist (`course create` made it). Nothing restarts here: see the module's docstring.
+    from tljh_lite.ports import HUB_URL
+
+    from .tokens import MEMBERSHIP, token_file
+
+    found = course(config, name)
+    person = person.lower()
+    try:
+        token = token_file(paths, MEMBERSHIP).read_text().strip().partition("=")[2]
+    except FileNotFoundError:
+        return "the hub has not started since the course was made"
+    api = f"{HUB_URL}{config['base_url']}hub/api"
+    members = {found.students_group: found.students, found.staff_group: found.staff}
+    for group, people in members.items():
+        method = "POST" if person in people else "DELETE"
+        try:
+            response = requests.request(method, f"{api}/groups/{group}/users", json={"users": [person]},
+                                        headers={"Authorization": f"token {token}"}, timeout=30)
+        except requests.RequestException as e:
+            return f"the hub did not answer ({type(e).__name__})"
+        if response.status_code == 404 or (response.status_code == 400 and method == "POST"):
+            return f"the hub does not know {person} (or the group {group}) yet"
+        if not response.ok:
+            return f"the hub answered {response.status_code} for the group {group}"
+    return None
+
+
+def enroll(paths: Paths, name: str, person: str, role: str, checker=None) -> bool:
+    """Put `person` into course `name` with `role`: config.yaml (atomic, locked, validated), then her
+    JupyterHub groups at once (see the module's docstring); True if config.yaml changed.
+
+    The course must exist (`course create` made it). Nothing restarts. Her groups not set now
+    (the hub down, or she never logged in) are set at the hub's next start.
     """
     from tljh_lite.config.checker import config_checker
 
@@ -112,4 +154,7 @@ def enroll(paths: Paths, name: str, person: str, role: str, checker=None) -> boo
             checker.check(new)
         return new
 
-    return ConfigFile(paths.config_file).update(change)
+    changed = ConfigFile(paths.config_file).update(change)
+    if changed:
+        sync_hub_groups(paths, checker.merged(ConfigFile(paths.config_file).load()), name, person)
+    return changed

@@ -66,8 +66,10 @@ def create(paths: Paths, checker, runner: Runner, name: str, instructors: list[s
     return made
 
 
-def change_membership(paths: Paths, checker, name: str, person: str, role: str | None, adding: bool,
-                      reload: Callable[[], object]) -> bool:
+def change_membership(paths: Paths, checker, name: str, person: str, role: str | None,
+                      adding: bool) -> tuple[bool, str | None]:
+    """config.yaml changed, then her JupyterHub groups now (no hub restart). Returns (config changed,
+    why her hub groups wait for the hub's next start, or None)."""
     file = ConfigFile(paths.config_file)
     merged = checker.merged(file.load())
     course(merged, name)
@@ -81,10 +83,9 @@ def change_membership(paths: Paths, checker, name: str, person: str, role: str |
             checker.check(new)
         return new
 
-    changed = file.update(change)
-    if changed:
-        reload()
-    return changed
+    if not file.update(change):
+        return False, None
+    return True, membership.sync_hub_groups(paths, checker.merged(file.load()), name, person)
 
 
 def remove(paths: Paths, checker, runner: Runner, name: str, reload: Callable[[], object]) -> Path:

@@ -53,10 +53,11 @@ def tljh_lite_hub_access(config):
     from tljh_lite.paths import Paths
 
     from .hubaccess import hub_access
-    from .tokens import ensure_token
+    from .tokens import MEMBERSHIP, ensure_token
 
     paths = Paths.from_environ()
-    return hub_access(config, {c.name: ensure_token(paths, c) for c in model.courses(config)})
+    names = [c.name for c in model.courses(config)]
+    return hub_access(config, {name: ensure_token(paths, name) for name in [*names, MEMBERSHIP]} if names else {})
 
 
 @hookimpl

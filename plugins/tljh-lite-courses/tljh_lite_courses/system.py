@@ -116,7 +116,7 @@ def ensure_course(runner: Runner, paths: Paths, course: Course, config: Mapping[
 def ensure_formgrader(runner: Runner, paths: Paths, course: Course, config: Mapping[str, Any],
                       restart: bool = False) -> list[str]:
     """The formgrader's token and unit, running with what it reads now (`restart`: its files changed)."""
-    ensure_token(paths, course)
+    ensure_token(paths, course.name)
     unit = formgrader_unit(course)
     manager = UnitManager(paths, runner, catalog=(unit,))
     written = manager.write_units(config)
