@@ -192,6 +192,33 @@ def formgrader(client: HubClient, course: str, path: str = "formgrader", method:
     return response
 
 
+def formgrader_action(client: HubClient, path: str) -> str:
+    """A formgrader button (Collect, Autograde, Generate and Release Feedback): its log, once it succeeded."""
+    response = formgrader(client, "data101", f"formgrader/api/{path}", method="POST")
+    assert response.status_code == 200, response.text[:300]
+    result = response.json()
+    assert result["success"], result
+    return result.get("log", "")
+
+
+# ben's answer: wrong (x + x passes the visible test, not the hidden one), and hostile: when it is
+# autograded it notes who runs it, what it sees of the homes, and tries to become root.
+BEN_HOSTILE_ANSWER = """\
+def square(x):
+    return x + x
+import json, os, subprocess
+def _homes():
+    try:
+        return sorted(os.listdir('/home'))
+    except OSError as e:
+        return type(e).__name__
+_sudo = subprocess.run(['sudo', '-n', 'touch', '/root/autograded-as-root'], capture_output=True).returncode
+_nnp = [l.split()[1] for l in open('/proc/self/status') if l.startswith('NoNewPrivs')][0]
+json.dump({'uid': str(os.getuid()), 'sudo': 'refused' if _sudo else 'ran', 'homes': _homes(), 'no_new_privs': _nnp},
+          open('probe.json', 'w'))
+"""
+
+
 def test_the_whole_cycle_from_release_to_grades(school, people):
     prof, ada, ben = people[ADMIN], people["ada"], people["ben"]
     # 1. The instructor writes the assignment in the course folder and releases it (her terminal).
@@ -217,13 +244,25 @@ def test_the_whole_cycle_from_release_to_grades(school, people):
     due = school.sh("date -u '+%Y-%m-%d %H:%M:%S UTC'").stdout.strip()
     terminal(prof, f"cd {COURSE} && nbgrader db assignment add ps1 --duedate='{due}'")
     time.sleep(1.1)
-    answer(ben, "def square(x):\n    return x + x", "doubling")
+    answer(ben, BEN_HOSTILE_ANSWER, "doubling")
     assignment_action(ben, "submit")
     assert "ps1: 2" in course_cmd(school, "list").stdout  # two students' submissions wait
 
-    # 3. The instructor collects and autogrades (hidden tests run), grades the manual cell in the formgrader.
-    out = terminal(prof, f"cd {COURSE} && nbgrader collect ps1 2>&1 | tail -5 && nbgrader autograde ps1 2>&1 | tail -5")
-    assert "Collecting submission: jupyter-ada ps1" in out and "Collecting submission: jupyter-ben ps1" in out, out
+    # 3. The instructor, in the formgrader: collect, autograde each (the hidden tests run), grade the manual cell.
+    collected = formgrader_action(prof, "assignment/ps1/collect")
+    assert "Collecting submission: jupyter-ada ps1" in collected and "Collecting submission: jupyter-ben ps1" in collected
+    for student in ("jupyter-ada", "jupyter-ben"):
+        formgrader_action(prof, f"submission/ps1/{student}/autograde")
+    # ben's code ran as the grader account, in its unit: no home to see, no privileges to gain
+    seen = json.loads(school.sh(f"cat {COURSE}/autograded/jupyter-ben/ps1/probe.json").stdout)
+    assert seen == {"uid": school.sh("id -u grader-data101").stdout.strip(), "sudo": "refused", "homes": "PermissionError",
+                    "no_new_privs": "1"}, seen
+    # ... and when an instructor who is a hub admin (sudo without a password) autogrades in her own terminal
+    out = terminal(prof, f"cd {COURSE} && nbgrader autograde ps1 --student jupyter-ben --force 2>&1 | tail -2")
+    seen = json.loads(school.sh(f"cat {COURSE}/autograded/jupyter-ben/ps1/probe.json").stdout)
+    assert seen["uid"] == school.sh("id -u jupyter-prof").stdout.strip(), out
+    assert seen["sudo"] == "refused" and seen["no_new_privs"] == "1", seen
+    assert school.sh("test -e /root/autograded-as-root", check=False).exit_code == 1
     notebooks = formgrader(prof, "data101", "formgrader/api/submitted_notebooks/ps1/ps1")
     assert notebooks.status_code == 200, notebooks.text[:300]
     for submission in notebooks.json():
@@ -234,9 +273,8 @@ def test_the_whole_cycle_from_release_to_grades(school, people):
                          json={"manual_score": score})
         assert put.status_code == 200, put.text[:300]
     # ... and releases feedback, which students fetch.
-    out = terminal(prof, f"cd {COURSE} && nbgrader generate_feedback ps1 2>&1 | tail -2 && "
-                         "nbgrader release_feedback ps1 2>&1 | tail -2")
-    assert "Feedback released" in out, out
+    formgrader_action(prof, "assignment/ps1/generate_feedback")
+    assert "Feedback released" in formgrader_action(prof, "assignment/ps1/release_feedback")
     for student in (ada, ben):
         assignment_action(student, "fetch_feedback")
         found = student.run_code("import glob; print(glob.glob('data101/ps1/feedback/*/ps1.html'))")

@@ -29,6 +29,8 @@ c.Authenticator.plugin_class = "tljh_lite_courses_nbgrader.auth.CourseAuthPlugin
 c.CourseDirectory.groupshared = True
 # Submissions are filed under the account that made them, whatever their name says.
 c.ExchangeFactory.collect = "tljh_lite_courses_nbgrader.collect.OwnerCheckedCollect"
+# Students' code, when nbgrader runs it (autograde, validate), never gains privileges (no sudo).
+c.Execute.kernel_manager_class = "tljh_lite_courses_nbgrader.autograde.NoNewPrivilegesKernelManager"
 """
 
 SERVER_EXTENSIONS_OFF = json.dumps({
