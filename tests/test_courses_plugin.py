@@ -182,6 +182,9 @@ def test_folders_close_each_course_to_everyone_outside_it(checker):
 def test_nbgrader_config_texts():
     assert "c.Exchange.path_includes_course = True" in nbconfig.GLOBAL_NBGRADER_CONFIG
     assert "OwnerCheckedCollect" in nbconfig.GLOBAL_NBGRADER_CONFIG
+    assert "c.Execute.kernel_manager_class = \"tljh_lite_courses_nbgrader.autograde.NoNewPrivilegesKernelManager\"" in (
+        nbconfig.GLOBAL_NBGRADER_CONFIG)
+    assert "tljh_lite_courses_nbgrader.auth.CourseAuthPlugin" in nbconfig.GLOBAL_NBGRADER_CONFIG
     compile(nbconfig.GLOBAL_NBGRADER_CONFIG, "nbgrader_config.py", "exec")
     assert '"nbgrader.server_extensions.formgrader": false' in nbconfig.SERVER_EXTENSIONS_OFF
     assert '"nbgrader.server_extensions.formgrader": true' in nbconfig.grader_server_config(False)
@@ -249,3 +252,14 @@ def test_enroll_sets_her_hub_groups_at_once_through_the_rest_api(checker, tmp_pa
         assert len(seen) == 2
     finally:
         server.shutdown()
+
+
+def test_tljh_config_edits_a_course_like_any_key(checker):
+    """`tljh-config add-item courses.data101.instructors prof` makes a course by hand (reload reconciles it)."""
+    from tljh_lite.config.editor import Editor
+
+    editor = Editor(checker)
+    assert editor.add_item({}, "courses.data101.instructors", "prof").config == {"courses": {"data101": {
+        "instructors": ["prof"]}}}
+    with pytest.raises(TljhError, match="courses has a key 'Data101' that is not a course name"):
+        editor.add_item({}, "courses.Data101.instructors", "prof")
