@@ -192,9 +192,9 @@ def formgrader(client: HubClient, course: str, path: str = "formgrader", method:
     return response
 
 
-def formgrader_action(client: HubClient, path: str) -> str:
-    """A formgrader button (Collect, Autograde, Generate and Release Feedback): its log, once it succeeded."""
-    response = formgrader(client, "data101", f"formgrader/api/{path}", method="POST")
+def formgrader_action(client: HubClient, path: str, course: str = "data101") -> str:
+    """A formgrader button (Generate, Release, Collect, Autograde, Feedback): its log, once it succeeded."""
+    response = formgrader(client, course, f"formgrader/api/{path}", method="POST")
     assert response.status_code == 200, response.text[:300]
     result = response.json()
     assert result["success"], result
@@ -295,12 +295,25 @@ def test_the_whole_cycle_from_release_to_grades(school, people):
 
 
 def test_each_person_sees_only_their_courses(school, people):
+    # ines, instructor of data102, makes an assignment of the same name in her course's formgrader (as its
+    # Manage Assignments page does: add, write the notebook, generate, release), with no server of her own.
+    ines = people["ines"]
+    assert formgrader(ines, "data102", "formgrader/api/assignment/ps1", method="PUT", json={}).status_code == 200
+    other = json.loads(json.dumps(SOURCE_NOTEBOOK).replace("Explain your answer.", "Explain it for data102."))
+    written = formgrader(ines, "data102", "api/contents/source/ps1/ps1.ipynb", method="PUT",
+                         json={"type": "notebook", "content": other})
+    assert written.status_code in (200, 201), written.text[:300]
+    formgrader_action(ines, "assignment/ps1/assign", "data102")
+    formgrader_action(ines, "assignment/ps1/release", "data102")
+
     courses = {name: sorted(c for c in server_api(people[name], "GET", "courses").json()["value"])
                for name in ("ada", "ben")}
     assert courses == {"ada": ["data101", "data102"], "ben": ["data101"]}
+    listed = server_api(people["ada"], "GET", "assignments", params={"course_id": "data102"}).json()["value"]
+    assert [(a["course_id"], a["assignment_id"], a["status"]) for a in listed] == [("data102", "ps1", "released")]
     listed = server_api(people["ben"], "GET", "assignments", params={"course_id": "data101"}).json()["value"]
     assert [a["assignment_id"] for a in listed] == ["ps1"]
-    # same assignment name in the other course: allowed, and ben does not see it
+    # same assignment name in the other course: allowed, and ben, who is not in it, sees nothing of it
     assert "data102" not in json.dumps(server_api(people["ben"], "GET", "assignments",
                                                   params={"course_id": "data102"}).json())
 
