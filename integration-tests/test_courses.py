@@ -161,6 +161,7 @@ def test_create_two_courses_in_one_command_each(school):
     assert stat("/srv/nbgrader/exchange") == "root root 711"
     listing = course_cmd(school, "list").stdout
     assert "data101 (Data 101)" in listing and "students (2): ada, ben" in listing and "graders: ta1" in listing
+    assert "(tljh-formgrader-data101.service: active)" in listing
     # each formgrader is a unit of its own, run as its grader, sandboxed; its token is root's only
     unit = "tljh-formgrader-data101.service"
     assert school.unit_property(unit, "ActiveState") == "active" and school.unit_property(unit, "User") == "grader-data101"

@@ -72,6 +72,7 @@ def run_create(context, args) -> int:
 
 def run_list(context, args) -> int:
     from tljh_lite.runner import Runner
+    from tljh_lite.systemd import Systemd
 
     from .gradebook import read
     from .model import courses
@@ -81,9 +82,11 @@ def run_list(context, args) -> int:
     if not found:
         print("No courses. Make one: sudo tljh-lite course create NAME --instructor USER")
         return 0
+    systemd = Systemd(Runner())
     for each in found:
         book = read(Runner(), context.paths, each)
-        print(f"{each.name} ({each.title}): formgrader /services/{each.name}/")
+        state = systemd.property(each.unit, "ActiveState") or "not installed"
+        print(f"{each.name} ({each.title}): formgrader /services/{each.name}/ ({each.unit}: {state})")
         print(f"  instructors: {', '.join(each.instructors) or 'none'}; graders: {', '.join(each.graders) or 'none'}")
         print(f"  students ({len(each.students)}): {', '.join(each.students) or 'none'}")
         assignments = ", ".join(a["name"] for a in book.assignments) or "none"
