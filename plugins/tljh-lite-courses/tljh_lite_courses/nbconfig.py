@@ -29,6 +29,8 @@ c.Authenticator.plugin_class = "tljh_lite_courses_nbgrader.auth.CourseAuthPlugin
 c.CourseDirectory.groupshared = True
 # Submissions are filed under the account that made them, whatever their name says.
 c.ExchangeFactory.collect = "tljh_lite_courses_nbgrader.collect.OwnerCheckedCollect"
+# The exchange's root is not listable (course names stay private): a student's courses are looked up by name.
+c.ExchangeFactory.list = "tljh_lite_courses_nbgrader.listing.CourseAwareList"
 # Students' code, when nbgrader runs it (autograde, validate), never gains privileges (no sudo).
 c.Execute.kernel_manager_class = "tljh_lite_courses_nbgrader.autograde.NoNewPrivilegesKernelManager"
 """

@@ -7,6 +7,7 @@ standard library only: tljh-lite is not in that environment.
 - `auth.CourseAuthPlugin`: nbgrader's JupyterHub auth plugin; a formgrader's course is its service's.
 - `collect.OwnerCheckedCollect`: nbgrader's collector, with submissions filed
   under the account that made them and nothing but plain files and folders copied.
+- `listing.CourseAwareList`: nbgrader's exchange list, looking in her courses by name (the root is not listable).
 - `gradebook`: `python -m tljh_lite_courses_nbgrader.gradebook COURSE_FOLDER` prints
   the course's assignments, scores and waiting submissions as JSON (run as its grader).
 """
