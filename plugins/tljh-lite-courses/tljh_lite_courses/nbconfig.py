@@ -50,6 +50,9 @@ LAB_PLUGINS_OFF = json.dumps({
     }
 }, indent=2) + "\n"
 
+FORMGRADER_NEEDS_NOT = ("jupyter_lsp", "jupyter_resource_usage", "nbgitpuller")
+
+
 def grader_server_config(secure_cookies: bool) -> str:
     """The grader account's server: the formgrader on, the students' panels off; under HTTPS its
     _xsrf cookie Secure, as the hub's and students' servers' are (tljh_lite.hub.settings)."""
@@ -57,6 +60,8 @@ def grader_server_config(secure_cookies: bool) -> str:
         "nbgrader.server_extensions.formgrader": True,
         "nbgrader.server_extensions.assignment_list": False,
         "nbgrader.server_extensions.course_list": False,
+        # What students' servers have and a formgrader does not need (one runs per course, all the time).
+        **{extension: False for extension in FORMGRADER_NEEDS_NOT},
     }}
     if secure_cookies:
         server["tornado_settings"] = {"xsrf_cookie_kwargs": {"secure": True}}
