@@ -310,3 +310,18 @@ def test_a_plugin_that_cannot_reconcile_stops_the_reload_before_the_hub_restarts
         reload("hub", paths, config_checker(pm, paths), runner, pm=pm)
     assert seen == [["prof"]]  # the merged config it is about to start with
     assert not [c for c in runner.calls if "restart" in c]  # the hub was not touched
+
+
+def test_plugins_installed_during_a_run_are_seen_by_plugins_loading_the_config_later(tmp_path):
+    """A restore installs the backup's plugins after `tljh-lite` loaded the plugins once: the cached
+    plugin manager (what a plugin's load_config() uses) is dropped, or their keys would be unknown."""
+    from fakes import RecordingRunner
+    from tljh_lite.installer.plugin_steps import install_plugins
+    from tljh_lite.plugins import installed_plugins
+
+    installed_plugins()
+    assert installed_plugins.cache_info().currsize == 1
+    runner = RecordingRunner()
+    install_plugins(runner, Paths(tmp_path), ["/srv/plugins/my-course"])
+    assert any("/srv/plugins/my-course" in call for call in runner.calls)
+    assert installed_plugins.cache_info().currsize == 0
