@@ -263,3 +263,15 @@ def test_tljh_config_edits_a_course_like_any_key(checker):
         "instructors": ["prof"]}}}
     with pytest.raises(TljhError, match="courses has a key 'Data101' that is not a course name"):
         editor.add_item({}, "courses.Data101.instructors", "prof")
+
+
+def test_a_rosters_groups_column_puts_students_into_a_course(checker):
+    """`tljh-lite users import` with `data101` in a row's groups column: she is a student of data101."""
+    from tljh_lite.users.plan import plan_import
+    from tljh_lite.users.roster import parse_roster
+
+    config = checker.merged(membership.create_course({"users": {"admin": ["prof"]}}, "data101", ["prof"]))
+    roster = parse_roster(b"username,groups\nada,data101\nben,data101;lab\ncyd,lab\n", "roster.csv")
+    new = checker.merged(plan_import(config, roster).apply(config))
+    assert model.course(new, "data101").students == ("ada", "ben")
+    assert hubaccess.hub_access(new, TOKENS)["groups"]["nbgrader-data101"] == ["ada", "ben"]
