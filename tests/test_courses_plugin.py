@@ -8,6 +8,7 @@ The plugin is imported from its folder (not installed), so this venv's plugin li
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -187,6 +188,10 @@ def test_nbgrader_config_texts():
     assert "tljh_lite_courses_nbgrader.auth.CourseAuthPlugin" in nbconfig.GLOBAL_NBGRADER_CONFIG
     compile(nbconfig.GLOBAL_NBGRADER_CONFIG, "nbgrader_config.py", "exec")
     assert '"nbgrader.server_extensions.formgrader": false' in nbconfig.SERVER_EXTENSIONS_OFF
+    students = json.loads(nbconfig.SERVER_EXTENSIONS_OFF)["ServerApp"]["jpserver_extensions"]
+    assert students["nbgrader.server_extensions.assignment_list"] is False and students[nbconfig.LAZY] is True
+    grader = json.loads(nbconfig.grader_server_config(False))["ServerApp"]["jpserver_extensions"]
+    assert grader[nbconfig.LAZY] is False and grader["nbgrader.server_extensions.formgrader"] is True
     assert '"nbgrader.server_extensions.formgrader": true' in nbconfig.grader_server_config(False)
     assert "xsrf_cookie_kwargs" in nbconfig.grader_server_config(True)
     assert "xsrf_cookie_kwargs" not in nbconfig.grader_server_config(False)

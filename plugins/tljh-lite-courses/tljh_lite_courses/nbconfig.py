@@ -4,7 +4,7 @@
   nbgrader's global config (the exchange, courses from JupyterHub's groups, the
   collector that checks who submitted), the formgrader and course-list server
   extensions off, and their JupyterLab parts hidden: students get the Assignments
-  tab (assignment list) and Validate, nothing else.
+  tab (assignment list) and Validate, nothing else, loaded at first use (lazy.py).
 - In each grader's home: the formgrader on, for that account's server only.
 - In each course folder: its nbgrader_config.py (course id and folder), which the
   formgrader reads from its working directory and an instructor's `nbgrader`
@@ -35,10 +35,15 @@ c.ExchangeFactory.list = "tljh_lite_courses_nbgrader.listing.CourseAwareList"
 c.Execute.kernel_manager_class = "tljh_lite_courses_nbgrader.autograde.NoNewPrivilegesKernelManager"
 """
 
+LAZY = "tljh_lite_courses_nbgrader.lazy"
 SERVER_EXTENSIONS_OFF = json.dumps({
     "ServerApp": {"jpserver_extensions": {
         "nbgrader.server_extensions.formgrader": False,
         "nbgrader.server_extensions.course_list": False,
+        # Students' servers load the assignment list and the validator when first used, not at start.
+        "nbgrader.server_extensions.assignment_list": False,
+        "nbgrader.server_extensions.validate_assignment": False,
+        LAZY: True,
     }}
 }, indent=2) + "\n"
 
@@ -58,8 +63,10 @@ def grader_server_config(secure_cookies: bool) -> str:
     _xsrf cookie Secure, as the hub's and students' servers' are (tljh_lite.hub.settings)."""
     server: dict = {"jpserver_extensions": {
         "nbgrader.server_extensions.formgrader": True,
+        "nbgrader.server_extensions.validate_assignment": True,  # the Create Assignment toolbar's Validate
         "nbgrader.server_extensions.assignment_list": False,
         "nbgrader.server_extensions.course_list": False,
+        LAZY: False,
         # What students' servers have and a formgrader does not need (one runs per course, all the time).
         **{extension: False for extension in FORMGRADER_NEEDS_NOT},
     }}

@@ -3,6 +3,7 @@
 Installed there beside nbgrader once a course exists. Imports nbgrader and the
 standard library only: tljh-lite is not in that environment.
 
+- `lazy`: a server extension that loads nbgrader's assignment list and validator at first use.
 - `autograde.NoNewPrivilegesKernelManager`: students' code, run by nbgrader, gains no privileges.
 - `auth.CourseAuthPlugin`: nbgrader's JupyterHub auth plugin; a formgrader's course is its service's.
 - `collect.OwnerCheckedCollect`: nbgrader's collector, with submissions filed
