@@ -156,6 +156,8 @@ def test_create_two_courses_in_one_command_each(school):
     assert school.sh("/opt/tljh/user/bin/python3 -c 'import nbgrader; print(nbgrader.__version__)'").stdout.strip() == "0.9.6"
     stat = lambda path: school.sh(f"stat -c '%U %G %a' {path}").stdout.strip()  # noqa: E731
     assert stat(COURSE) == "grader-data101 formgrade-data101 2770"
+    # what staff make in it by hand (umask 022) stays writable by the course's group, the formgrader's
+    assert "default:group::rwx" in school.sh(f"getfacl -p {COURSE}").stdout
     assert stat(INBOUND) == "grader-data101 formgrade-data101 2773"
     assert stat("/srv/nbgrader/exchange/data101") == "grader-data101 nbgrader-data101 750"
     assert stat("/srv/nbgrader/exchange") == "root root 711"
@@ -450,11 +452,12 @@ def grades_csv(hub: InstalledHub, course: str = "data101") -> str:
 
 
 def wait_for_formgrader(client: HubClient, course: str, timeout: float = 300) -> int:
-    """The formgrader's answer to `client` once its unit serves (it starts in 10-30 s on a busy machine)."""
+    """The formgrader's answer to `client` once its unit serves (it starts in 10-30 s on a busy machine;
+    503 until then, and 404 while the hub, starting, has not given the proxy its route yet)."""
     deadline = time.monotonic() + timeout
     while True:
         status = formgrader(client, course).status_code
-        if status not in (502, 503) or time.monotonic() > deadline:
+        if status not in (404, 502, 503) or time.monotonic() > deadline:
             return status
         time.sleep(2)
 

@@ -32,6 +32,9 @@ def formgrader_service(course: Course, token: str) -> dict[str, Any]:
         "name": course.name,
         "url": course.url,
         "api_token": token,  # also its OAuth client's secret
+        # The hub waits this long for it at each start before it adds the proxy's routes (everyone's):
+        # a formgrader starting at the same time (10-30 s) must not hold them up; until it answers, 503.
+        "timeout": 2,
         # Instructors are not asked "allow the formgrader to know who you are?" every time.
         "oauth_no_confirm": True,
         "display": True,  # listed under Services on the hub's home page, for those who may open it

@@ -8,6 +8,7 @@ and the hub's groups, roles and formgrader services follow.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from tljh_lite.runner import Runner
 from . import membership, system
 from .model import ARCHIVE, Course, CourseError, check_name, course, courses
 
+log = logging.getLogger("tljh_lite")
 FORMGRADER_TIMEOUT = 180  # it imports nbgrader and JupyterLab: 10-30 s on a busy 2-core machine
 
 
@@ -96,6 +98,7 @@ def remove(paths: Paths, checker, runner: Runner, name: str, reload: Callable[[]
     gone = course(checker.merged(file.load()), name)
     file.update(lambda config: membership.remove_course(config, name))
     reload()
+    resync_routes(paths, checker.merged(file.load()))  # the proxy forgets /services/<name>/ now, not within a minute
     system.ensure_folder(next(f for f in system.shared_folders() if f.path == ARCHIVE))
     archive = ARCHIVE / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     archive.mkdir(mode=0o700)
@@ -103,6 +106,16 @@ def remove(paths: Paths, checker, runner: Runner, name: str, reload: Callable[[]
         if source.exists():
             os.rename(source, target)  # same filesystem: one step, nothing half moved
     return archive
+
+
+def resync_routes(paths: Paths, config) -> None:
+    """The hub makes the proxy's routes match its users and services at once (tljh_lite.proxysync)."""
+    from tljh_lite.proxysync import resync, token_file
+
+    try:
+        log.info("%s", resync(config["base_url"], token_file(paths).read_text().strip()))
+    except OSError as e:  # no token: the hub does it within a minute anyway
+        log.warning("the proxy's routes were not synced now: %s", e)
 
 
 def apply_all(paths: Paths, runner: Runner, config) -> list[str]:

@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any, Mapping
 
+from tljh_lite.backup import acl
 from tljh_lite.files import write_if_changed
 from tljh_lite.installer.uv import pip_install_into
 from tljh_lite.paths import Paths
@@ -94,6 +95,7 @@ def ensure_course(runner: Runner, paths: Paths, course: Course, config: Mapping[
         add_to_group(runner, course.grader_account, group)
     for folder in shared_folders() + course_folders(course):
         changed += ensure_folder(folder)
+    changed += ensure_staff_shared(course)
     changed += ensure_gradebook(course)
     grader = pwd.getpwnam(course.grader_account)
     owned = (grader.pw_uid, grader.pw_gid)
@@ -164,6 +166,27 @@ def ensure_folder(folder: Folder) -> list[str]:
         os.chmod(path, folder.mode)
         done.append(f"{path} mode {folder.mode:o}")
     return done
+
+
+# What anyone makes in a course folder (an instructor in her terminal, umask 022, or the formgrader)
+# stays writable by the course's staff group, the formgrader included, and closed to others: a default
+# ACL gives new files and folders the group's rwx whatever the maker's umask (acl(5), "OBJECT CREATION").
+STAFF_SHARED = "user::rwx\ngroup::rwx\nother::---\n"
+
+
+def ensure_staff_shared(course: Course) -> list[str]:
+    fd = os.open(course.root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        wanted = acl.from_text(STAFF_SHARED)
+        try:
+            if os.getxattr(fd, acl.DEFAULT_XATTR) == wanted:
+                return []
+        except OSError:
+            pass
+        os.setxattr(fd, acl.DEFAULT_XATTR, wanted)
+        return [f"{course.root}: new files shared with {course.staff_group}"]
+    finally:
+        os.close(fd)
 
 
 def ensure_gradebook(course: Course) -> list[str]:
