@@ -14,6 +14,9 @@ and compute the whole time the backups run. Measured in the same run:
   - tljh-lite: `backup create` (median of --runs), its archive size and the
     peak memory of the process; restore's full check of that archive; and a
     whole `backup restore --force` of it onto the same hub.
+  - a hostile student (issue 21): one more home with a 1 TiB sparse file and
+    a 2,000-deep tree; `backup create` of everything once more, against GNU
+    tar --sparse of that home alone (plain `tar` would read the 1 TiB).
 Target (issue 12): 50 homes of 20 MB in under 60 s on 2 cores.
 """
 
@@ -64,6 +67,21 @@ done = subprocess.run(sys.argv[1], shell=True, stdout=subprocess.DEVNULL)
 if done.returncode > 1:  # GNU tar: 1 is "a file changed as we read it"
     sys.exit(f"{sys.argv[1]}: exit {done.returncode}")
 print(time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+'''
+
+# Inside the container: the hostile student's home, made as she would (her own account and files).
+HOSTILE = r'''
+import os, subprocess
+subprocess.run(["useradd", "--create-home", "--user-group", "jupyter-hostile"], check=True)
+home = "/home/jupyter-hostile"
+with open(f"{home}/huge.img", "wb") as f:
+    f.truncate(2**40)
+    f.write(b"head")
+os.chdir(home)
+for _ in range(2000):
+    os.mkdir("d")
+    os.chdir("d")
+subprocess.run(["chown", "-R", "jupyter-hostile:", home], check=True)
 '''
 
 VERIFY = "from pathlib import Path; from tljh_lite.backup.reader import verify; verify(Path('%s'), Path('/root/staging'))"
@@ -137,6 +155,11 @@ def main() -> int:
                           float(hub.sh("stat -c %s /root/tar6.tar.gz").stdout) / 2**20,
                           float(hub.sh("stat -c %s /root/tar1.tar.gz").stdout) / 2**20))
             rows.append((gz6, gz1))
+        hub.sh([PYTHON, "-c", HOSTILE], timeout=600)
+        hostile, hostile_peak = timed(hub, "tljh-lite backup create --file /root/hostile.tar.gz")
+        hostile_mib = float(hub.sh("stat -c %s /root/hostile.tar.gz").stdout) / 2**20
+        gnu_sparse = timed(hub, "tar -cz --sparse -f /root/hostile-gnu.tar.gz /home/jupyter-hostile")[0]
+        gnu_sparse_mib = float(hub.sh("stat -c %s /root/hostile-gnu.tar.gz").stdout) / 2**20
         verify = timed(hub, f"{PYTHON} -c \"{VERIFY % ARCHIVE}\"")[0]
         busy = sum(t.is_alive() for t in workers)
         restore = timed(hub, f"tljh-lite backup restore --force {ARCHIVE}")[0]
@@ -149,6 +172,10 @@ def main() -> int:
             ("tljh-lite backup create", create, f"{ours_mib:.0f}", f"{med(peaks):.0f}"),
             ("restore's check of the whole archive (sha256 of every file)", verify, "", ""),
             ("tljh-lite backup restore --force (same hub: every home written back)", restore, "", ""),
+            ("baseline: tar -cz --sparse of one home with a 1 TiB sparse file and a 2,000-deep tree", gnu_sparse,
+             f"{gnu_sparse_mib:.2f}", ""),
+            ("tljh-lite backup create, all homes plus that one (its tree cut at 100 levels, listed)", hostile,
+             f"{hostile_mib:.0f}", f"{hostile_peak:.0f}"),
         ]
         lines = [f"Backup, Debian {args.release} container (900 MB), {args.homes} homes x {args.mib} MiB "
                  f"({data_mib:.0f} MiB on disk, half random, half text), {busy} of {args.working} students' kernels "

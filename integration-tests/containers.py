@@ -443,7 +443,14 @@ def remove_orphaned_containers() -> list[str]:
         pid = raw.labels.get(LABEL_PID, "")
         if pid.isdigit() and _pid_alive(int(pid)):
             continue
-        raw.remove(force=True, v=True)
+        try:
+            raw.remove(force=True, v=True)
+        except (docker.errors.NotFound, docker.errors.APIError) as e:
+            # The other release's session, started at the same moment, may be
+            # removing the same orphan (409 "already in progress") or be done.
+            if isinstance(e, docker.errors.NotFound) or e.status_code == 409:
+                continue
+            raise
         removed.append(raw.name)
     return removed
 

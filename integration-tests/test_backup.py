@@ -2,10 +2,13 @@
 
 The source is the session's `plugin_hub` (both plugins of plugins/, so plugins,
 their folders and ACLs are in the backup); what the tests add to it (two
-students, files, a course notebook) is taken away again at the end. The
-target is one fresh install without plugins, in a container of this module:
-the restore brings the plugins, accounts, passwords, homes and config, and
-is interrupted once on the way (the same command then finishes it). The
+students, files, a course notebook) is taken away again at the end. One
+student is hostile (issue 21): a 1 TiB sparse file made in her terminal and a
+2,000-deep tree made in her kernel, which the backup must survive, fast and
+small, listing what it left out. The target is one fresh install without
+plugins, in a container of this module: the restore brings the plugins,
+accounts, passwords, homes (the sparse file sparse again) and config, and is
+interrupted once on the way (the same command then finishes it). The
 scheduled backups run on that target too, so nothing needs putting back.
 """
 
@@ -27,6 +30,15 @@ ARCHIVE = "/root/backups/hub.tar.gz"
 LECTURE = "/srv/course/lecture-1.ipynb"
 STATE_FILES = "/opt/tljh/state/jupyterhub.sqlite /opt/tljh/config/config.yaml"
 HUB_PYTHON = "/opt/tljh/hub/bin/python3"
+TIB = 2**40
+# In her terminal: a file of 1 TiB that takes no disk space but its first and last bytes.
+SPARSE_FILE = ("truncate -s 1T huge.img && printf head | dd of=huge.img conv=notrunc status=none && "
+               f"printf tail | dd of=huge.img bs=1 seek={TIB - 4} conv=notrunc status=none && du -k huge.img")
+# In her kernel: folders nested 2,000 deep, one `mkdir d; cd d` at a time, and a file at the bottom.
+DEEP_TREE = ("import os\nhome = os.getcwd()\nos.mkdir('{top}'); os.chdir('{top}')\n"
+             "for _ in range(1999):\n    os.mkdir('d'); os.chdir('d')\n"
+             "open('bottom.txt', 'w').write('deep'); os.chdir(home); print('made')")
+TOO_DEEP = "a folder more than 100 levels deep: left out with everything in it"
 
 # Run in a container with the hub's Python: every member of the archive (but the hub's own
 # files) against the machine: kind, owner and group by name, mode, link target, content, ACLs.
@@ -53,7 +65,16 @@ with tarfile.open(sys.argv[1]) as tar:
             bad.append(f"{path}: mode {stat.S_IMODE(st.st_mode):o}, not {m.mode:o}")
         if kind == "sym" and os.readlink(path) != m.linkname:
             bad.append(f"{path}: points at {os.readlink(path)}")
-        if kind == "reg" and m.isreg():
+        if kind == "reg" and m.isreg() and m.sparse is not None:  # its data regions only, and holes again
+            if st.st_size != m.size or st.st_blocks * 512 > 2**20:
+                bad.append(f"{path}: {st.st_size} bytes in {st.st_blocks} blocks, not {m.size} sparse")
+            with open(path, "rb") as here:
+                src = tar.extractfile(m)
+                for offset, length in m.sparse:
+                    src.seek(offset); here.seek(offset)
+                    if src.read(length) != here.read(length):
+                        bad.append(f"{path}: content differs at {offset}")
+        elif kind == "reg" and m.isreg():
             data = open(path, "rb").read()
             if hashlib.sha256(data).hexdigest() != hashlib.sha256(tar.extractfile(m).read()).hexdigest():
                 bad.append(f"{path}: content differs")
@@ -118,6 +139,9 @@ def source(plugin_hub: InstalledHub):
                  "open('project/analysis.ipynb', 'w').write('{\"cells\": []}')\n"
                  "open('project/data/big.bin', 'wb').write(os.urandom(3_000_000))\n"
                  "os.symlink('project/analysis.ipynb', 'latest.ipynb')\nos.chmod('project/data', 0o700)")
+    # ada is also hostile: a 1 TiB sparse file, a 2,000-deep tree.
+    assert ada.run_in_terminal(SPARSE_FILE).splitlines()[-1].split()[0] in ("4", "8", "12", "16")
+    assert ada.run_code(DEEP_TREE.format(top="deep")) == "made"
     olu = logged_in(hub, "olu", STUDENTS["olu"])
     olu.start_server()
     olu.run_code("open('essay.md', 'w').write('# olu')")
@@ -149,7 +173,13 @@ def test_create_writes_a_private_archive_while_students_work(source):
     finally:
         busy.join()
     assert "Backup written /root/backups/hub.tar.gz" in result.stdout and "sha256 " in result.stdout
+    # ada's 2,000-deep tree: the first 100 levels, the rest left out and named; her 1 TiB file: its data.
+    assert ", 1 entry skipped" in result.stdout
+    assert f"skipped /home/jupyter-ada/deep{'/d' * 100}: {TOO_DEEP}" in result.stdout
+    assert int(hub.sh(f"stat -c %s {ARCHIVE}").stdout) < 20 * 2**20  # 3 MB of random data, and little else
     assert hub.sh(f"stat -c '%U %a' {ARCHIVE}").stdout.strip() == "root 600"
+    verbose = hub.sh(f"tar -tvzf {ARCHIVE} home/jupyter-ada/huge.img").stdout  # GNU tar reads the sparse member
+    assert f" {TIB} " in verbose
     listing = hub.sh(f"tar -tzf {ARCHIVE}").stdout.splitlines()
     for name in ("home/jupyter-ada/project/data/big.bin", "home/jupyter-olu/essay.md", LECTURE.lstrip("/"),
                  "opt/tljh/test-plugin/new-user-jupyter-ada", "tljh-backup/state/jupyterhub.sqlite",
@@ -195,7 +225,8 @@ def test_a_damaged_archive_is_refused_in_one_line_and_nothing_changes(source, da
 def test_a_backup_from_a_newer_jupyterhub_is_refused(source):
     hub = source["hub"]
     hub.container.write_file("/root/forge.py", FORGE_NEWER)
-    hub.sh(f"{HUB_PYTHON} /root/forge.py {ARCHIVE} /root/backups/newer.tar.gz")
+    hub.sh("tljh-lite backup create --skip-homes --file /root/backups/no-homes.tar.gz")  # forged with tarfile: no
+    hub.sh(f"{HUB_PYTHON} /root/forge.py /root/backups/no-homes.tar.gz /root/backups/newer.tar.gz")  # sparse file
     before = sha(hub, STATE_FILES)
     result = hub.sh("tljh-lite backup restore --force /root/backups/newer.tar.gz", check=False)
     assert result.exit_code == 1
@@ -241,6 +272,15 @@ def test_after_restore_files_owners_modes_links_and_acls_are_as_in_the_backup(ta
     acl = target.sh("getfacl -p /home/jupyter-ada/project/analysis.ipynb").stdout
     assert "user:jupyter-olu:r--" in acl
     assert "group:jupyterhub-users:r-x" in target.sh("getfacl -p /srv/course").stdout
+
+
+def test_after_restore_a_sparse_file_is_sparse_again_and_a_deep_tree_is_back_to_the_cap(target):
+    assert target.sh("stat -c %s /home/jupyter-ada/huge.img").stdout.strip() == str(TIB)
+    assert int(target.sh("du -k /home/jupyter-ada/huge.img").stdout.split()[0]) < 1024
+    assert target.sh("head -c 4 /home/jupyter-ada/huge.img").stdout == "head"
+    assert target.sh("tail -c 4 /home/jupyter-ada/huge.img").stdout == "tail"
+    deepest = target.sh("find /home/jupyter-ada/deep -type d | awk -F/ '{print NF}' | sort -n | tail -1").stdout
+    assert int(deepest) == len("/home/jupyter-ada".split("/")) + 100  # down to the cap, and no deeper
 
 
 def test_after_restore_config_plugins_and_plugin_data_are_back(source, target):
@@ -289,6 +329,27 @@ def test_scheduled_backups_run_from_the_timer_and_keep_the_newest(target):
     assert len([n for n in names if n.endswith("-scheduled.tar.gz")]) == 2 and Path(by_hand).name in names
     status = target.sh("tljh-lite backup status")
     assert "Last scheduled: " in status.stdout and ": ok: Backup written" in status.stdout
+
+
+def test_a_students_deep_tree_and_sparse_file_never_stop_the_scheduled_backup(target):
+    """ada, on the restored hub: her 1 TiB file is back, and she makes a new 2,000-deep tree in her kernel."""
+    ada = logged_in(target, "ada", STUDENTS["ada"])
+    ada.start_server()
+    assert ada.run_code(DEEP_TREE.format(top="deeper")) == "made"
+    ran = target.sh("systemctl start tljh-backup.service", timeout=120)  # as the timer starts it; a dense 1 TiB: hours
+    assert ran.exit_code == 0
+    newest = target.sh("ls -t /var/backups/tljh-lite/*-scheduled.tar.gz | head -1").stdout.strip()
+    assert int(target.sh(f"stat -c %s {newest}").stdout) < 20 * 2**20
+    status = target.sh("tljh-lite backup status", check=False)
+    assert status.exit_code == 1, status.stdout
+    assert ": ok: Backup written" in status.stdout and "1 entry skipped" in status.stdout
+    assert f"skipped /home/jupyter-ada/deeper{'/d' * 100}: {TOO_DEEP}" in status.stdout
+    assert "Needs you: the last scheduled backup left entries out" in status.stdout
+    overview = target.sh("tljh-lite status", check=False)
+    assert overview.exit_code == 1 and "the last scheduled backup left entries out" in overview.stdout
+    journal = target.sh("journalctl -u tljh-backup.service -o cat -n 50").stdout
+    assert f"not backed up: /home/jupyter-ada/deeper{'/d' * 100}" in journal  # the warning names the entry
+    target.sh("rm -rf /home/jupyter-ada/deeper")
 
 
 def test_a_full_disk_fails_the_scheduled_backup_visibly_and_leaves_no_partial_file(target):

@@ -43,7 +43,7 @@ def new_token(hub: InstalledHub) -> str:
 
 
 def import_users(source: InstalledHub, *args: str, check: bool = True) -> ExecResult:
-    return source.container.exec(["tljh-lite", "import-users", f"{OUT}/users.json", *args], check=check, timeout=120)
+    return source.container.exec(["tljh-lite", "export", "users", f"{OUT}/users.json", *args], check=check, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +180,7 @@ def test_a_bad_token_or_an_unreachable_hub_is_one_line_and_changes_nothing(moved
     source.container.write_file("/root/bad-token", "not-a-token\n", mode=0o600)
     bad = import_users(source, "--hub-url", f"http://{TARGET_ALIAS}/", "--token-file", "/root/bad-token", check=False)
     assert bad.exit_code == 1 and "refused the token" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
-    nowhere = source.container.exec(["env", "JUPYTERHUB_API_TOKEN=x", "tljh-lite", "import-users",
+    nowhere = source.container.exec(["env", "JUPYTERHUB_API_TOKEN=x", "tljh-lite", "export", "users",
                                      f"{OUT}/users.json", "--hub-url", "http://127.0.0.1:9/"], check=False)
     assert nowhere.exit_code == 1 and "cannot reach the hub" in nowhere.stderr
     assert len(nowhere.stderr.strip().splitlines()) == 1

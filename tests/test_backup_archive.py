@@ -17,7 +17,7 @@ from tljh_lite.backup import create as create_module
 from tljh_lite.backup.errors import BackupError
 from tljh_lite.backup.manifest import FORMAT_VERSION, MANIFEST_NAME, Manifest
 from tljh_lite.backup.reader import open_archive, verify
-from tljh_lite.backup.writer import ArchiveWriter, _ExactReader
+from tljh_lite.backup.writer import ArchiveWriter, _RegionReader
 from tljh_lite.config.defaults import merged
 from tljh_lite.paths import Paths
 
@@ -80,7 +80,7 @@ def test_a_file_that_shrinks_while_read_is_padded_and_hashed_as_archived(tmp_pat
     path.write_bytes(b"abc")
     fd = os.open(path, os.O_RDONLY)
     try:
-        reader = _ExactReader(fd, 6)
+        reader = _RegionReader(fd, [(0, 6)])
         assert reader.read(4) + reader.read(4) == b"abc\0\0\0"
     finally:
         os.close(fd)
@@ -263,12 +263,34 @@ def test_create_writes_a_private_dated_archive_into_backup_path(tmp_path, instal
     assert created.sha256 in created.summary()
 
 
-def test_a_full_disk_leaves_no_partial_archive(tmp_path, installed, monkeypatch):
-    def fill_the_disk(out, *args):
-        out.write(b"the first part of an archive")
-        raise OSError(errno.ENOSPC, "No space left on device")
+class FullDisk:
+    """The archive's file on a disk that fills up after `room` bytes."""
 
-    monkeypatch.setattr(create_module, "_write", fill_the_disk)
+    def __init__(self, out, room: int):
+        self.out, self.room = out, room
+
+    def write(self, data) -> int:
+        self.room -= len(data)
+        if self.room < 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self.out.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.out, name)
+
+
+def test_a_full_disk_leaves_no_partial_archive(tmp_path, installed, monkeypatch):
+    import contextlib
+
+    real = create_module.atomic_output
+
+    @contextlib.contextmanager
+    def filling(path, mode):
+        with real(path, mode) as out:
+            yield FullDisk(out, room=1000)
+
+    monkeypatch.setattr(create_module, "atomic_output", filling)
+    monkeypatch.setattr(create_module.collect, "accounts", lambda plugin_accounts=(): [])
     target = tmp_path / "out" / "b.tar.gz"
     target.parent.mkdir()
     with pytest.raises(BackupError) as refused:
@@ -280,8 +302,9 @@ def test_a_full_disk_leaves_no_partial_archive(tmp_path, installed, monkeypatch)
 def test_a_good_archive_is_not_replaced_by_a_failed_one(tmp_path, installed, monkeypatch):
     target = tmp_path / "b.tar.gz"
     target.write_bytes(b"yesterday's good backup")
-    monkeypatch.setattr(create_module, "_write", lambda out, *args: (_ for _ in ()).throw(OSError(errno.EIO, "I/O")))
-    with pytest.raises(BackupError, match="could not write the backup"):
+    monkeypatch.setattr(create_module, "_write", lambda out, *args: out.write(b"x") and (_ for _ in ()).throw(
+        create_module.OutputError(OSError(errno.EIO, "Input/output error"))))
+    with pytest.raises(BackupError, match="could not write the backup .*: Input/output error"):
         create_module.create(installed, config(tmp_path), no_plugins(), target=str(target))
     assert target.read_bytes() == b"yesterday's good backup"
 
@@ -296,3 +319,55 @@ def test_only_one_backup_or_restore_runs_at_once(tmp_path, installed):
         with pytest.raises(BackupError, match="another backup or restore is running"):
             with create_module.exclusive(installed):
                 pass
+
+
+def test_the_usage_record_is_in_the_backup_as_a_consistent_snapshot_and_restored(tmp_path, installed, monkeypatch):
+    from tljh_lite.backup import putback
+    from tljh_lite.usage.store import ClassSample, ServerSample, open_store, record, record_file
+
+    db = open_store(record_file(installed))
+    record(db, ClassSample(1_700_000_040, (ServerSample("ada", 100 * 2**20, 5, True),)))
+    db.commit()
+    db.execute("BEGIN")
+    db.execute("DELETE FROM class_minute")  # a write in progress is not in the snapshot
+    monkeypatch.setattr(create_module.collect, "accounts", lambda plugin_accounts=(): [])
+    created = create_module.create(installed, config(tmp_path), no_plugins())
+    db.rollback()
+    db.close()
+    staging = tmp_path / "staging"
+    verify(Path(created.path), staging)
+    elsewhere = Paths(tmp_path / "new-machine")
+    elsewhere.state_dir.mkdir(parents=True)
+    putback.put_back_hub_files(staging, elsewhere)
+    restored = open_store(record_file(elsewhere), readonly=True)
+    assert restored.execute("SELECT t, running FROM class_minute").fetchall() == [(1_700_000_040, 1)]
+    restored.close()
+    assert record_file(elsewhere).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_backup_made_by_0_3_0_still_verifies_and_restores(tmp_path, home):
+    """0.3.0 wrote format 1 without `sparse` or `skipped`: both are optional."""
+    from tljh_lite.backup.putback import extract_files
+
+    archive = tmp_path / "b.tar.gz"
+    write_archive(archive, home)
+
+    def as_0_3_0(name, data):
+        if name != MANIFEST_NAME:
+            return data
+        raw = json.loads(data)
+        for key in ("sparse", "skipped", "skipped_count"):
+            del raw[key]
+        assert raw["format_version"] == 1  # no sparse file: written as 0.3.0 wrote it
+        raw["tljh_lite_version"] = "0.3.0"
+        return json.dumps(raw).encode()
+
+    rewrite(archive, as_0_3_0)
+    m = verify(archive, tmp_path / "staging").manifest
+    assert m.tljh_lite_version == "0.3.0" and m.sparse == {} and m.skipped == []
+    target = tmp_path / "target"
+    target.mkdir()
+    assert extract_files(archive, m, root=str(target))[0] == 2
+    back = target / str(home).lstrip("/")
+    assert (back / "notes.txt").read_text() == "alice was here\n" and os.path.samefile(back / "notes.txt",
+                                                                                        back / "proj" / "hard")

@@ -26,6 +26,11 @@ def info(name: str, kind=tarfile.REGTYPE, mode=0o644, linkname="", pax=None) -> 
     return member
 
 
+def put_file(extractor: Extractor, member: tarfile.TarInfo, data: bytes) -> None:
+    member.size = len(data)
+    extractor.add(member, [(0, data)])
+
+
 def test_extraction_replaces_a_symlink_in_the_way_and_never_writes_through_it(tmp_path):
     root, outside = tmp_path / "root", tmp_path / "outside"
     outside.mkdir()
@@ -36,8 +41,8 @@ def test_extraction_replaces_a_symlink_in_the_way_and_never_writes_through_it(tm
     (home / "notes.txt").symlink_to(outside / "passwd")
     extractor = Extractor(str(root), owners=False, trusted=["home/jupyter-alice"])
     extractor.add(info("home/jupyter-alice/work", tarfile.DIRTYPE, 0o755))
-    extractor.add(info("home/jupyter-alice/work/passwd"), [b"alice's own file\n"])
-    extractor.add(info("home/jupyter-alice/notes.txt", mode=0o600), [b"notes\n"])
+    put_file(extractor, info("home/jupyter-alice/work/passwd"), b"alice's own file\n")
+    put_file(extractor, info("home/jupyter-alice/notes.txt", mode=0o600), b"notes\n")
     extractor.finish()
     assert (outside / "passwd").read_text() == "root:x:0:0\n"
     assert not (home / "work").is_symlink() and (home / "work" / "passwd").read_text() == "alice's own file\n"
@@ -50,7 +55,7 @@ def test_a_symlinked_folder_above_or_at_a_backed_up_folder_is_the_administrators
     (root / "home").symlink_to("data/home")  # /home -> /data/home, made by root
     extractor = Extractor(str(root), owners=False, trusted=["home/jupyter-alice"])
     extractor.add(info("home/jupyter-alice", tarfile.DIRTYPE, 0o700))
-    extractor.add(info("home/jupyter-alice/notes.txt"), [b"notes\n"])
+    put_file(extractor, info("home/jupyter-alice/notes.txt"), b"notes\n")
     extractor.finish()
     assert (root / "home").is_symlink()
     assert (root / "data" / "home" / "jupyter-alice" / "notes.txt").read_text() == "notes\n"
@@ -62,7 +67,7 @@ def test_extraction_puts_back_links_modes_and_times_and_folders_last(tmp_path):
     (root / "srv" / "course" / "old").mkdir(parents=True)  # a folder where the backup has a file
     extractor = Extractor(str(root), owners=False)
     extractor.add(info("srv/course", tarfile.DIRTYPE, 0o2555))  # read-only: filled first, moded last
-    extractor.add(info("srv/course/old"), [b"a file now\n"])
+    put_file(extractor, info("srv/course/old"), b"a file now\n")
     extractor.add(info("srv/course/hard", tarfile.LNKTYPE, linkname="srv/course/old"))
     extractor.add(info("srv/course/link", tarfile.SYMTYPE, linkname="old"))
     extractor.finish()
@@ -282,10 +287,11 @@ def test_restore_checks_every_file_again_as_it_writes_it(tmp_path, monkeypatch):
         m.roots = [{"path": str(home), "kind": "home"}]
         writer.close(m)
     m.files[f"{str(home).lstrip('/')}/f"] = hashlib.sha256(b"something else").hexdigest()
-    monkeypatch.setattr(putback, "Extractor", lambda trusted: extract.Extractor(str(tmp_path / "root"), owners=False))
+    monkeypatch.setattr(putback, "Extractor", lambda root, trusted: extract.Extractor(root, owners=False))
     (tmp_path / "root").mkdir()
     with pytest.raises(BackupError, match="changed while it was restored"):
-        putback.extract_files(archive, m)
+        putback.extract_files(archive, m, root=str(tmp_path / "root"))
+    assert not list((tmp_path / "root").rglob("f"))  # the file that did not match never took its place
 
 
 def test_a_refused_restore_runs_nothing_and_leaves_no_copies_of_secrets(tmp_path, hub, monkeypatch):
@@ -300,3 +306,36 @@ def test_a_refused_restore_runs_nothing_and_leaves_no_copies_of_secrets(tmp_path
         restore.restore(damaged, hub, runner)
     assert runner.calls == []
     assert not (hub.state_dir / "restore-staging").exists() and not (hub.state_dir / restore.MARKER).exists()
+
+
+def test_an_error_of_the_disk_while_putting_back_is_one_line_that_says_to_run_it_again(tmp_path, hub, monkeypatch):
+    import errno
+
+    from fakes import RecordingRunner
+    from tljh_lite.backup.writer import ArchiveWriter
+
+    home = tmp_path / "home" / "jupyter-a"
+    home.mkdir(parents=True)
+    (home / "notes.txt").write_text("notes\n")
+    archive = tmp_path / "b.tar.gz"
+    with open(archive, "wb") as out:
+        writer = ArchiveWriter(out)
+        writer.add_tree(str(home))
+        m = a_manifest()
+        m.roots = [{"path": str(home), "kind": "home"}]
+        writer.close(m)
+    monkeypatch.setattr(restore, "trust_ca_bundle", lambda: None)
+    monkeypatch.setattr(restore, "hub_users", lambda paths: set())
+    monkeypatch.setattr(restore, "check_roots", lambda manifest, config: None)  # a home under tmp_path
+    monkeypatch.setattr(hubstate, "known_revisions", lambda: set())  # no JupyterHub in the tests' environment
+    monkeypatch.setattr(restore, "stop_hub_and_servers", lambda systemd: None)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "notes.txt")
+
+    monkeypatch.setattr(restore, "extract_files", full)
+    with pytest.raises(BackupError) as stopped:
+        restore.restore(archive, hub, RecordingRunner(), force=True)
+    assert stopped.value.message == "could not put back notes.txt: No space left on device"
+    assert "run the same command again to finish it" in stopped.value.hint
+    assert (hub.state_dir / restore.MARKER).exists()

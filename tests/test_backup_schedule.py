@@ -209,3 +209,29 @@ def test_restore_trusts_the_same_ca_bundle_as_bootstrap():
     exists = {"/campus/ca.pem"}.__contains__
     assert cabundle.ca_bundle_env(environ, exists) == bootstrap.ca_bundle_env(environ, exists)
     assert cabundle.ca_bundle_env({}, lambda p: False) == {}
+
+
+def test_backup_status_lists_what_the_last_scheduled_backup_left_out_and_exits_1(tmp_path, monkeypatch, capsys):
+    import tljh_lite.runner
+    from tljh_lite.attempts import record_attempt
+    from tljh_lite.backup import scheduled
+    from tljh_lite.cli.tljh_lite import main as lite
+
+    if os.geteuid() != 0:
+        pytest.skip("backup status needs root")
+    monkeypatch.setattr(tljh_lite.runner, "Runner", RecordingRunner)  # no systemd here: the timer reads as unknown
+    monkeypatch.setenv("TLJH_INSTALL_PREFIX", str(tmp_path))
+    paths = Paths(tmp_path)
+    paths.config_dir.mkdir()
+    paths.state_dir.mkdir()
+    paths.config_file.write_text("backup:\n  path: /var/backups/tljh-lite-unit-test-none\n")  # read, not made
+    deep = "/home/jupyter-m/d" + "/d" * 100
+    record_attempt(scheduled.status_file(paths), scheduled.ACTION, True, "Backup written X: 1 homes, 1 entry skipped",
+                   notes=[f"skipped {deep}: a folder more than 100 levels deep: left out with everything in it"])
+    assert lite(["backup", "status"]) == 1
+    out = capsys.readouterr().out
+    assert "scheduled backup: ok: Backup written X: 1 homes, 1 entry skipped" in out
+    assert f"skipped {deep}: a folder more than 100 levels deep" in out
+    assert "Needs you: the last scheduled backup left entries out, listed with why (above)" in out
+    record_attempt(scheduled.status_file(paths), scheduled.ACTION, True, "Backup written X: 1 homes")
+    assert lite(["backup", "status"]) == 0

@@ -20,20 +20,23 @@ class Attempt:
     action: str  # e.g. "renew", "scheduled backup"
     ok: bool
     result: str  # what happened, or the one-line error
+    notes: tuple[str, ...] = ()  # what needs a look although it worked (a backup's skipped entries)
 
     def line(self) -> str:
         stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.when))
         return f"{stamp}, {self.action}: {'ok' if self.ok else 'FAILED'}: {self.result}"
 
 
-def record_attempt(path: Path, action: str, ok: bool, result: str, now: float | None = None) -> Attempt:
-    attempt = Attempt(now or time.time(), action, ok, result)
+def record_attempt(path: Path, action: str, ok: bool, result: str, now: float | None = None,
+                   notes: list[str] | tuple[str, ...] = ()) -> Attempt:
+    attempt = Attempt(now or time.time(), action, ok, result, tuple(notes))
     atomic_write(path, json.dumps(asdict(attempt), indent=2) + "\n", 0o600)
     return attempt
 
 
 def read_attempt(path: Path) -> Attempt | None:
     try:
-        return Attempt(**json.loads(path.read_text()))
+        raw = json.loads(path.read_text())
+        return Attempt(**{**raw, "notes": tuple(raw.get("notes", ()))})
     except (FileNotFoundError, ValueError, TypeError):
         return None

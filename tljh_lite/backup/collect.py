@@ -7,22 +7,19 @@ import importlib.metadata
 import json
 import logging
 import os
-import posixpath
 import pwd
 import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlparse
 
-from ..https.files import Lineage, tls_files
+from ..https.files import Lineage
 from ..plugins import ENTRY_POINT_GROUP, per_plugin
 from ..unixname import PREFIX
 from .manifest import CERTIFICATES, HOME, PLUGIN_DATA
+from .roots import certificate_paths, data_folder, home_of
 
 log = logging.getLogger("tljh_lite")
-# Never a plugin's data: the system, and tljh-lite's environments and state (backed up on their own terms).
-NOT_DATA = ("/proc", "/sys", "/dev", "/run", "/tmp", "/boot", "/usr", "/opt/tljh/hub", "/opt/tljh/user",
-            "/opt/tljh/state", "/opt/tljh/config")
 
 
 def accounts(plugin_accounts: Iterable[str] = ()) -> list[dict[str, Any]]:
@@ -48,6 +45,20 @@ def plugin_accounts(pm) -> list[str]:
     """The unix accounts plugins made (tljh_lite_unix_accounts), students' accounts left out."""
     return sorted({str(name) for _plugin, names in per_plugin(pm, "tljh_lite_unix_accounts") for name in names or []
                    if not str(name).startswith(PREFIX)})
+
+
+def backed_up_homes(found: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The accounts' homes a backup holds, and (home, why) for those it cannot: restore puts homes in /home."""
+    kept, left_out = [], []
+    for account in found:
+        if not os.path.isdir(account["home"]):
+            continue
+        if account["home"] != home_of(account["name"]):
+            left_out.append((account["home"], f"the home of {account['name']} is not {home_of(account['name'])}, "
+                             "where restore puts it back: left out"))
+            continue
+        kept.append(account["home"])
+    return kept, left_out
 
 
 def installed_version(distribution: str) -> str:
@@ -100,28 +111,18 @@ def plugin_data(pm) -> list[tuple[str, str]]:
     wanted = []
     for plugin, paths in per_plugin(pm, "tljh_lite_backup_paths"):
         for path in paths or []:
-            if not _acceptable(str(path)):
+            if not data_folder(str(path)):
                 log.warning("plugin %s asks to back up %r, which is not a data folder: left out", plugin, path)
                 continue
             wanted.append((plugin, str(path)))
     return wanted
 
 
-def _acceptable(path: str) -> bool:
-    return (
-        path.startswith("/") and path != "/" and posixpath.normpath(path) == path
-        and not any(path == top or path.startswith(top + "/") for top in NOT_DATA)
-    )
-
-
 def roots(config: Mapping[str, Any], homes: list[str], data: list[tuple[str, str]],
           lineage: Lineage = Lineage()) -> list[dict[str, str]]:
     """The folders and files to archive with everything below them, each once (none inside another)."""
     wanted = [{"path": home, "kind": HOME} for home in homes]
-    files = tls_files(config, lineage)
-    if files is not None:
-        paths = [str(files.key), str(files.cert)] if files.own else [str(lineage.root)]
-        wanted += [{"path": path, "kind": CERTIFICATES} for path in paths]
+    wanted += [{"path": path, "kind": CERTIFICATES} for path in certificate_paths(config, lineage)]
     wanted += [{"path": path, "kind": PLUGIN_DATA, "plugin": plugin} for plugin, path in data]
     chosen: list[dict[str, str]] = []
     for root in sorted(wanted, key=lambda r: r["path"]):

@@ -2,7 +2,10 @@
 
 It streams: nothing is held in memory but the checksums. Written to a
 temporary file beside the target, fsynced and renamed, so a full disk or an
-error never leaves a partial archive where a good one is expected.
+error never leaves a partial archive where a good one is expected. Entries
+of the homes that cannot be archived are skipped and listed (writer.py);
+an error is one line naming its real cause: the archive's destination, or
+the hub file that could not be read.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from .. import __version__
 from ..files import atomic_output
 from ..users.passwords import passwords_dbm
 from ..paths import Paths
+from ..usage.store import record_file
 from . import collect, hubstate
 from .errors import BackupError
 from .manifest import HOME, PREFIX, Manifest
 from .rotation import archive_name, free_name
-from .writer import ArchiveWriter
+from .writer import SKIPPED_KEPT, ArchiveWriter, OutputError, Skipped
 
+SHOWN = 5  # skipped entries a summary names
 STDOUT = "-"
 
 
@@ -45,11 +50,24 @@ class Created:
     seconds: float
     roots: list[dict[str, str]] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # files that changed while they were read
+    skipped: list[Skipped] = field(default_factory=list)  # left out, with why (the first ones)
+    skipped_count: int = 0
+    vanished: int = 0  # gone before they were read: nothing to keep
 
     def summary(self) -> str:
         where = "to standard output" if self.path == STDOUT else self.path
+        skipped = f", {self.skipped_count} {'entry' if self.skipped_count == 1 else 'entries'} skipped" \
+            if self.skipped_count else ""
         return (f"Backup written {where}: {_size(self.size)}, {self.homes} homes, {self.files} files, "
-                f"in {self.seconds:.0f} s\nsha256 {self.sha256}")
+                f"in {self.seconds:.0f} s{skipped}\nsha256 {self.sha256}")
+
+    def skipped_lines(self, shown: int = SHOWN) -> list[str]:
+        """The first skipped entries, each with why, and how many more the manifest lists."""
+        lines = [f"skipped {s.line()}" for s in self.skipped[:shown]]
+        if self.skipped_count > shown:
+            lines.append(f"... and {self.skipped_count - shown} more (the backup's manifest lists the first "
+                         f"{SKIPPED_KEPT}: tar -xzOf FILE tljh-backup/manifest.json)")
+        return lines
 
 
 @contextlib.contextmanager
@@ -101,12 +119,13 @@ def create(paths: Paths, config: Mapping[str, Any], pm, target: str | None = Non
                 raise BackupError("refusing to write an archive to the terminal", "redirect it: ... --file - > FILE")
             out = sys.stdout.buffer
             with _write_errors("standard output"):
-                created = _write(out, paths, config, pm, homes, frozenset(), say)
+                with _read_errors():
+                    created = _write(out, paths, config, pm, homes, frozenset(), say)
                 out.flush()
             created.path = STDOUT
         else:
             path = destination(target, config, scheduled)
-            with _write_errors(str(path)), atomic_output(path, 0o600) as out:
+            with _write_errors(str(path)), atomic_output(path, 0o600) as out, _read_errors():
                 created = _write(out, paths, config, pm, homes, frozenset({str(path.parent)}), say)
             created.path = str(path)
     created.seconds = time.monotonic() - started
@@ -115,12 +134,13 @@ def create(paths: Paths, config: Mapping[str, Any], pm, target: str | None = Non
 
 @contextlib.contextmanager
 def _write_errors(where: str) -> Iterator[None]:
+    """Errors writing the archive, in words; an error reading what is backed up says so on its own."""
     try:
         yield
-    except BrokenPipeError:
-        raise BackupError("the program reading the backup stopped before the end", "the output is incomplete; "
-                          "run the command again") from None
-    except OSError as e:
+    except (OutputError, OSError) as e:  # OSError: from the file itself (made, synced, renamed), or stdout
+        if e.errno == errno.EPIPE:
+            raise BackupError("the program reading the backup stopped before the end", "the output is "
+                              "incomplete; run the command again") from None
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
             raise BackupError(f"the disk is full: no room for the backup at {where} (no partial file was left)",
                               "free some space, or write the backup elsewhere: --file PATH, or sudo tljh-config "
@@ -129,12 +149,26 @@ def _write_errors(where: str) -> Iterator[None]:
                           "check the folder and the disk; no partial file was left") from None
 
 
+@contextlib.contextmanager
+def _read_errors() -> Iterator[None]:
+    """An error reading one of the hub's own files (a student's are skipped instead): it names the file."""
+    try:
+        yield
+    except OSError as e:
+        what = f" {e.filename}" if e.filename else ""
+        raise BackupError(f"could not read{what} for the backup: {e.strerror or e}",
+                          "check that file (and the disk); no partial backup was left") from None
+
+
 def _write(out: BinaryIO, paths: Paths, config: Mapping[str, Any], pm, homes: bool, exclude: frozenset[str],
            say: Callable[[str], None]) -> Created:
     accounts = collect.accounts(collect.plugin_accounts(pm))
-    home_paths = [a["home"] for a in accounts if not a.get("plugin") and os.path.isdir(a["home"])] if homes else []
+    students = [a for a in accounts if not a.get("plugin")]  # a plugin's account's home is its own data
+    home_paths, left_out = collect.backed_up_homes(students) if homes else ([], [])
     roots = collect.roots(config, home_paths, collect.plugin_data(pm))
     writer = ArchiveWriter(out)
+    for path, why in left_out:
+        writer.skip(path, why)
     say("Backing up the hub's database, passwords, secrets and config...")
     revision = _hub_files(writer, paths)
     homes_count = sum(1 for r in roots if r["kind"] == HOME)
@@ -156,19 +190,24 @@ def _write(out: BinaryIO, paths: Paths, config: Mapping[str, Any], pm, homes: bo
         plugins=collect.plugins(),
     )
     sha256, size = writer.close(manifest)
-    return Created("", size, sha256, homes_count, len(writer.files), 0.0, roots, writer.changed)
+    return Created("", size, sha256, homes_count, len(writer.files), 0.0, roots, writer.changed, writer.skipped,
+                   writer.skipped_count, writer.vanished)
 
 
 def _hub_files(writer: ArchiveWriter, paths: Paths) -> str | None:
-    """The database snapshot, secrets, passwords, the students' packages, config.yaml and jupyterhub_config.d;
-    returns the database's revision."""
+    """The database snapshots, secrets, passwords, the students' packages, config.yaml and jupyterhub_config.d;
+    returns the hub database's revision."""
     revision = None
-    db = paths.hub_db
-    if db.exists():
-        with tempfile.TemporaryDirectory(dir=paths.state_dir) as tmp:
-            snapshot = Path(tmp) / db.name
-            revision = hubstate.snapshot_db(db, snapshot)
-            writer.add_bytes(f"{PREFIX}state/{db.name}", snapshot.read_bytes())
+    with tempfile.TemporaryDirectory(dir=paths.state_dir) as tmp:
+        if paths.hub_db.exists():
+            snapshot = Path(tmp) / paths.hub_db.name
+            revision = hubstate.snapshot_db(paths.hub_db, snapshot)
+            writer.add_file(f"{PREFIX}state/{paths.hub_db.name}", snapshot, 0o600)
+        usage = record_file(paths)
+        if usage.exists():  # the usage record (tljh-lite report): months of history a new machine cannot rebuild
+            copy = Path(tmp) / usage.name
+            hubstate.snapshot(usage, copy, "the usage record").close()
+            writer.add_file(f"{PREFIX}state/{usage.name}", copy, 0o600)
     for name in hubstate.STATE_FILES:
         _add_file(writer, paths.state_dir / name, f"{PREFIX}state/{name}")
     for marker in sorted((paths.state_dir / hubstate.MARKERS).rglob("*")):
@@ -188,7 +227,7 @@ def _hub_files(writer: ArchiveWriter, paths: Paths) -> str | None:
 
 def _add_file(writer: ArchiveWriter, path: Path, name: str) -> None:
     if path.is_file() and not path.is_symlink():
-        writer.add_bytes(name, path.read_bytes(), path.stat().st_mode & 0o777)
+        writer.add_file(name, path)
 
 
 def _size(n: int) -> str:

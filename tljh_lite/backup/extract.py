@@ -9,9 +9,15 @@ a file belongs) is replaced. The folders above and the backed-up folder
 itself (/home, /home/jupyter-alice, /srv/course) are root's, so a symlink
 there is the administrator's choice and is followed.
 
-Files get their owner by name (an account may have another uid on a new
-machine), then their mode, ACLs and times, all through the descriptor of
-the file itself. Folders get theirs at the end, deepest first, so a
+Every member must lie in one of the backed-up folders (the verified
+manifest's roots): anything else is refused here too. A file is written
+under a temporary name in its folder, gets its owner by name (an account
+may have another uid on a new machine), then its mode, ACLs and times, all
+through its own descriptor, and is renamed into place only once its
+checksum matched; symlinks and hard links are made the same way. A sparse
+file's data is written at its offsets and its holes stay holes. Whatever
+stands in the way is removed without following a symlink, however deep
+(remove.py). Folders get their attributes at the end, deepest first, so a
 read-only folder can still be filled.
 """
 
@@ -21,16 +27,20 @@ import errno
 import grp
 import os
 import pwd
+import secrets
 import stat
 import tarfile
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 
 from . import acl
+from .errors import BackupError
+from .remove import is_folder, remove_tree, unlink_quietly
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 NOFOLLOW = os.O_NOFOLLOW
 NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+TEMPORARY = ".tljh-restoring-"  # + random: a file being restored, before it is renamed into place
 
 
 @lru_cache(maxsize=None)
@@ -59,37 +69,68 @@ class Extractor:
         self._dirs: list[tarfile.TarInfo] = []
         self.warnings: list[str] = []
 
-    def add(self, member: tarfile.TarInfo, chunks: Iterable[bytes] = ()) -> None:
+    def add(self, member: tarfile.TarInfo, blocks: Iterable[tuple[int, bytes]] = (),
+            check: Callable[[], None] = lambda: None) -> None:
+        """Put one member back. A file's `blocks` are (offset, bytes); `check` raises if what was read
+        is not what the manifest vouches for, and the file then never takes the place of anything."""
+        self._inside(member.name)
+        if member.islnk():
+            self._inside(member.linkname)
         parent, name, trusted = self._parent(member.name)
         try:
             if member.isdir():
                 self._make_dir(parent, name, trusted)
                 self._dirs.append(member)
-            elif member.isreg():
-                self._clear(parent, name)
-                fd = os.open(name, NEW_FILE_FLAGS, 0o600, dir_fd=parent)
+            elif member.isreg() or member.issym() or member.islnk():
+                temporary = self._temporary(parent, member, blocks, check)
                 try:
-                    with os.fdopen(os.dup(fd), "wb") as out:
-                        for block in chunks:
-                            out.write(block)
+                    if is_folder(parent, name):
+                        remove_tree(parent, name)
+                    os.rename(temporary, name, src_dir_fd=parent, dst_dir_fd=parent)
+                finally:
+                    unlink_quietly(parent, temporary)  # left only when it and name were one file already
+        finally:
+            os.close(parent)
+
+    def _temporary(self, parent: int, member: tarfile.TarInfo, blocks, check) -> str:
+        """The member made under a new name in its folder, complete with its attributes."""
+        temporary = TEMPORARY + secrets.token_hex(8)
+        try:
+            if member.isreg():
+                fd = os.open(temporary, NEW_FILE_FLAGS, 0o600, dir_fd=parent)
+                try:
+                    for offset, block in blocks:
+                        view = memoryview(block)
+                        while view:
+                            written = os.pwrite(fd, view, offset)
+                            view, offset = view[written:], offset + written
+                    os.ftruncate(fd, member.size)  # a sparse file ends in a hole: that is its size
+                    check()
                     self._attributes(fd, member)
                 finally:
                     os.close(fd)
             elif member.issym():
-                self._clear(parent, name)
-                os.symlink(member.linkname, name, dir_fd=parent)
+                os.symlink(member.linkname, temporary, dir_fd=parent)
                 if self.owners:
-                    os.chown(name, *self._owner(member), dir_fd=parent, follow_symlinks=False)
-                os.utime(name, (member.mtime, member.mtime), dir_fd=parent, follow_symlinks=False)
-            elif member.islnk():
+                    os.chown(temporary, *self._owner(member), dir_fd=parent, follow_symlinks=False)
+                os.utime(temporary, (member.mtime, member.mtime), dir_fd=parent, follow_symlinks=False)
+            else:
                 source_parent, source_name, _ = self._parent(member.linkname)
                 try:
-                    self._clear(parent, name)
-                    os.link(source_name, name, src_dir_fd=source_parent, dst_dir_fd=parent, follow_symlinks=False)
+                    os.link(source_name, temporary, src_dir_fd=source_parent, dst_dir_fd=parent,
+                            follow_symlinks=False)
                 finally:
                     os.close(source_parent)
-        finally:
-            os.close(parent)
+        except BaseException:
+            unlink_quietly(parent, temporary)
+            raise
+        return temporary
+
+    def _inside(self, member_name: str) -> None:
+        """Refuse a name outside the backed-up folders (verify refused the archive already: never reached)."""
+        if self.trusted and not self._depth(member_name):
+            raise BackupError(f"the backup holds {member_name}, outside the folders it names; refusing it",
+                              "use another backup")
 
     def finish(self) -> None:
         """Owners, modes, ACLs and times of the folders, deepest first."""
@@ -137,7 +178,7 @@ class Extractor:
         except OSError as e:
             if e.errno not in (errno.ELOOP, errno.ENOTDIR):
                 raise
-            self._clear(fd, folder)  # a symlink or a file where the archive has a folder
+            remove_tree(fd, folder)  # a symlink or a file where the archive has a folder
             os.mkdir(folder, 0o700, dir_fd=fd)
             child = os.open(folder, flags, dir_fd=fd)
         os.close(fd)
@@ -150,31 +191,8 @@ class Extractor:
             os.mkdir(name, 0o700, dir_fd=parent)
             return
         if not stat.S_ISDIR(st.st_mode):
-            self._clear(parent, name)
+            remove_tree(parent, name)
             os.mkdir(name, 0o700, dir_fd=parent)
-
-    def _clear(self, parent: int, name: str) -> None:
-        """Remove whatever is at name (a folder with everything in it), never following a symlink."""
-        try:
-            st = os.stat(name, dir_fd=parent, follow_symlinks=False)
-        except FileNotFoundError:
-            return
-        if not stat.S_ISDIR(st.st_mode):
-            os.unlink(name, dir_fd=parent)
-            return
-        fd = os.open(name, DIR_FLAGS | NOFOLLOW, dir_fd=parent)
-        try:
-            for _, dirnames, filenames, dirfd in os.fwalk(dir_fd=fd, topdown=False, follow_symlinks=False):
-                for entry in filenames:
-                    os.unlink(entry, dir_fd=dirfd)
-                for entry in dirnames:
-                    if stat.S_ISLNK(os.stat(entry, dir_fd=dirfd, follow_symlinks=False).st_mode):
-                        os.unlink(entry, dir_fd=dirfd)
-                    else:
-                        os.rmdir(entry, dir_fd=dirfd)
-        finally:
-            os.close(fd)
-        os.rmdir(name, dir_fd=parent)
 
     # -- attributes ----------------------------------------------------------
 

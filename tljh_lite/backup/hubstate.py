@@ -35,14 +35,24 @@ _REVISION = re.compile(r"^(down_)?revision\s*(?::[^=\n]*)?=\s*['\"]?([0-9a-f]+|N
 
 def snapshot_db(source: Path, target: Path) -> str | None:
     """Copy the hub database consistently (while the hub runs); returns its revision."""
+    with contextlib.closing(snapshot(source, target, "the hub database")) as copy:
+        return _revision(copy)
+
+
+def snapshot(source: Path, target: Path, what: str) -> sqlite3.Connection:
+    """A consistent copy of an SQLite database others keep writing (the hub's, the usage record), checked."""
     with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=60)) as src:
-        with contextlib.closing(sqlite3.connect(target)) as dst:
+        dst = sqlite3.connect(target)
+        try:
             src.backup(dst)
             (check,) = dst.execute("PRAGMA integrity_check").fetchone()
             if check != "ok":
-                raise BackupError(f"the hub database {source} is damaged ({check})",
+                raise BackupError(f"{what} {source} is damaged ({check})",
                                   "see https://sqlite.org/recovery.html, or restore an older backup")
-            return _revision(dst)
+        except BaseException:
+            dst.close()
+            raise
+        return dst
 
 
 def db_revision(db: Path) -> str | None:

@@ -8,6 +8,14 @@ An archive is a gzip-compressed POSIX tar:
   one of the manifest's `roots`;
 - `tljh-backup/manifest.json` last, with a sha256 for every file: it is
   written once everything else is in, so an archive cut short has none.
+
+Format versions: 1 (tljh-lite 0.2.0 on) has plain files only; 2 adds
+sparse members (sparse.py), whose checksum covers their map and data. A
+backup without a sparse file is still written as version 1, so an older
+tljh-lite restores it; an older one given a version 2 backup reads it to
+the end, then refuses it in one line naming the version to install.
+Fields added since (`skipped`, `sparse`) are optional, so backups made by
+0.2.0 and 0.3.0 restore here.
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ from typing import Any
 from .errors import BackupError
 
 FORMAT = "tljh-lite-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest this version reads and writes
+PLAIN_FORMAT = 1  # what a backup without sparse members is written as
 PREFIX = "tljh-backup/"
 MANIFEST_NAME = PREFIX + "manifest.json"
 
@@ -43,12 +52,16 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # member -> sha256 of its content
     links: dict[str, str] = field(default_factory=dict)  # symlink member -> its target
     entries: int = 0  # members before the manifest
-    size: int = 0  # bytes of file content
+    size: int = 0  # bytes of file data, as they take up disk space (holes of sparse files not counted)
+    sparse: dict[str, dict[str, int]] = field(default_factory=dict)  # member -> {"size": real size, "regions"}
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {"path", "reason"}: left out (the first 1000)
+    skipped_count: int = 0
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
 
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), indent=1, sort_keys=True).encode() + b"\n"
+        data = {**asdict(self), "format_version": FORMAT_VERSION if self.sparse else PLAIN_FORMAT}
+        return json.dumps(data, indent=1, sort_keys=True).encode() + b"\n"
 
     @classmethod
     def from_json(cls, data: bytes, source: str) -> "Manifest":

@@ -21,12 +21,13 @@ from ..paths import Paths
 from ..systemd import Systemd
 from ..hub.unit import HUB_UNIT
 from ..unixname import PREFIX as ACCOUNT_PREFIX
+from ..usage.store import record_file
 from ..users.accounts import ensure_system_user, ensure_user, set_groups
 from . import hubstate
 from .errors import BackupError
 from .extract import Extractor
 from .manifest import PREFIX, Manifest, archive_name
-from .reader import hashed_chunks, members, open_archive
+from .reader import Archive, data, members, open_archive
 
 
 def stop_hub_and_servers(systemd: Systemd) -> None:
@@ -54,16 +55,21 @@ def put_back_hub_files(staging: Path, paths: Paths) -> Path | None:
         else:
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             atomic_write(target, marker.read_bytes(), 0o600)
-    db = paths.hub_db
-    if (state / db.name).exists():
-        for suffix in ("-journal", "-wal", "-shm"):  # a stale journal would be replayed into the restored db
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        os.chmod(state / db.name, 0o600)
-        os.replace(state / db.name, db)
-        fsync_dir(db.parent)
+    for db in (paths.hub_db, record_file(paths)):
+        if (state / db.name).exists():
+            _put_db(state / db.name, db)
     if (staging / "passwords.json").exists():
         hubstate.import_passwords((staging / "passwords.json").read_bytes(), passwords_dbm(paths))
     return moved
+
+
+def _put_db(staged: Path, db: Path) -> None:
+    """An SQLite database in place of another: its stale journal would be replayed into it, so it goes first."""
+    for suffix in ("-journal", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    os.chmod(staged, 0o600)
+    os.replace(staged, db)
+    fsync_dir(db.parent)
 
 
 def _config(staged: Path, paths: Paths) -> Path | None:
@@ -105,11 +111,15 @@ def recreate_accounts(runner: Runner, accounts: list[dict]) -> int:
     return len(accounts)
 
 
-def extract_files(archive: Path, manifest: Manifest) -> tuple[int, list[str]]:
-    """The homes and other folders, checked again against the manifest as they are written."""
-    extractor = Extractor(trusted=[archive_name(root["path"]) for root in manifest.roots])
+def extract_files(archive: Archive, manifest: Manifest, source: str | None = None,
+                  root: str = "/") -> tuple[int, list[str]]:
+    """The homes and other folders, each file checked again against the manifest before it takes its place.
+
+    `archive`: the very file verify read (restore pins it); `root`: where '/' is (tests)."""
+    source = source or str(archive)
+    extractor = Extractor(root, trusted=[archive_name(r["path"]) for r in manifest.roots])
     count = 0
-    with open_archive(archive) as tar:
+    with open_archive(archive, source) as tar:
         for member in members(tar):
             if member.name.startswith(PREFIX):
                 continue
@@ -117,10 +127,13 @@ def extract_files(archive: Path, manifest: Manifest) -> tuple[int, list[str]]:
                 extractor.add(member)
                 continue
             digest = hashlib.sha256()
-            extractor.add(member, hashed_chunks(tar, member, digest))
-            if digest.hexdigest() != manifest.files.get(member.name):
-                raise BackupError(f"{archive} changed while it was restored ({member.name})",
-                                  "keep the file still, and run the same restore again")
+
+            def check(name: str = member.name, digest=digest) -> None:
+                if digest.hexdigest() != manifest.files.get(name):
+                    raise BackupError(f"{source} changed while it was restored ({name})",
+                                      "keep the file still, and run the same restore again")
+
+            extractor.add(member, data(tar, member, digest), check)
             count += 1
     extractor.finish()
     return count, extractor.warnings

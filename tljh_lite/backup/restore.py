@@ -1,12 +1,14 @@
 """`tljh-lite backup restore FILE`: the whole hub back, on a fresh install or on the same machine.
 
-In order: check the whole archive (nothing changes before it passed), refuse
-what cannot work (a newer database, a plugin whose source is missing, too
-little disk, a hub in use without --force), install the plugins, stop the
+In order: check the whole archive and the folders it would write into
+(nothing changes before it passed), refuse what cannot work (a newer
+database, a plugin whose source is missing, too little disk, a hub in use
+without --force), install the plugins, stop the
 hub and the students' servers, put back the hub's files and the unix
 accounts, then the homes and other folders, and finish with the installer's
 own steps (plugins' packages and hooks, services started, hub answering).
 
+The archive is opened once (pinned.py): what is put back is what was checked.
 An interrupted restore leaves a marker naming the archive; running the same
 restore again resumes without --force.
 """
@@ -28,12 +30,16 @@ from ..installer.cabundle import trust_ca_bundle
 from ..paths import Paths
 from ..systemd import Systemd
 from ..unixname import PREFIX as ACCOUNT_PREFIX
+from ..config.defaults import merged
+from ..config.file import ConfigFile
 from . import collect, hubstate
 from .create import exclusive
 from .errors import BackupError
 from .manifest import Manifest
+from .pinned import pinned
 from .putback import extract_files, put_back_hub_files, recreate_accounts, stop_hub_and_servers
-from .reader import verify
+from .reader import Archive, verify
+from .roots import check_roots
 
 MARKER = "restore-in-progress.json"
 
@@ -54,16 +60,18 @@ def restore(archive: Path, paths: Paths, runner: Runner, force: bool = False, pr
     progress = progress or Progress()
     trust_ca_bundle()  # plugins and packages are downloaded as bootstrap downloads them
     staging = paths.state_dir / "restore-staging"
-    with exclusive(paths):
+    with exclusive(paths), pinned(archive, paths.state_dir) as opened:
         try:
-            return _restore(archive, staging, paths, runner, force, progress)
+            return _restore(opened, str(archive), staging, paths, runner, force, progress)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # copies of secrets: never left behind
 
 
-def _restore(archive: Path, staging: Path, paths: Paths, runner: Runner, force: bool, progress) -> Restored:
-    with progress.step(f"Checking {archive} (all of it, before anything changes)"):
-        verified = verify(archive, staging)
+def _restore(archive: Archive, source: str, staging: Path, paths: Paths, runner: Runner, force: bool,
+             progress) -> Restored:
+    with progress.step(f"Checking {source} (all of it, before anything changes)"):
+        verified = verify(archive, staging, source)
+        check_roots(verified.manifest, staged_config(staging, paths))
     manifest = verified.manifest
     progress.say(f"    made {manifest.created} on {manifest.hostname} by tljh-lite {manifest.tljh_lite_version}, "
                  f"JupyterHub {manifest.jupyterhub_version}")
@@ -77,21 +85,36 @@ def _restore(archive: Path, staging: Path, paths: Paths, runner: Runner, force: 
         with progress.step(f"Installing the backup's plugins: {', '.join(result.plugins)}"):
             install_plugins(runner, paths, [p["source"] for p in plugins])
     # From here on the hub changes: an interrupted restore is finished by running it again.
-    atomic_write(_marker(paths), json.dumps({"sha256": verified.sha256, "file": str(archive),
+    atomic_write(_marker(paths), json.dumps({"sha256": verified.sha256, "file": source,
                                              "started": time.time()}), 0o600)
     again = "the restore stopped halfway (the hub may be stopped): run the same command again to finish it"
     try:
-        _put_back(archive, manifest, staging, paths, runner, progress, result)
+        _put_back(archive, source, manifest, staging, paths, runner, progress, result)
     except TljhError as e:
         raise BackupError(e.message, f"{e.hint}; {again}" if e.hint else again) from e
+    except OSError as e:  # the disk filled up, a folder in the way cannot be removed (a mount point), ...
+        where = f" {e.filename}" if e.filename else ""
+        raise BackupError(f"could not put back{where}: {e.strerror or e}", f"fix that, then {again}") from e
     except KeyboardInterrupt:
         raise BackupError("the restore was interrupted", again) from None
     _marker(paths).unlink(missing_ok=True)
     return result
 
 
-def _put_back(archive: Path, manifest: Manifest, staging: Path, paths: Paths, runner: Runner, progress,
-              result: Restored) -> None:
+def staged_config(staging: Path, paths: Paths) -> dict:
+    """The backup's own config.yaml (defaults filled in): where its certificates are."""
+    staged = staging / "config" / paths.config_file.name
+    if not staged.exists():
+        return merged({})
+    try:
+        return merged(ConfigFile(staged).load())
+    except (TljhError, ValueError) as e:
+        raise BackupError(f"the backup's config.yaml cannot be read ({e})", "use another backup; nothing was "
+                          "changed") from None
+
+
+def _put_back(archive: Archive, source: str, manifest: Manifest, staging: Path, paths: Paths, runner: Runner,
+              progress, result: Restored) -> None:
     with progress.step("Stopping the hub and the students' servers"):
         stop_hub_and_servers(Systemd(runner))
     with progress.step("Putting back the hub's database, passwords, secrets and config"):
@@ -100,7 +123,7 @@ def _put_back(archive: Path, manifest: Manifest, staging: Path, paths: Paths, ru
             progress.say(f"    the config that was here is kept in {moved}")
     with progress.step(f"Recreating {len(manifest.accounts)} unix accounts and restoring their files"):
         result.accounts = recreate_accounts(runner, manifest.accounts)
-        result.files, result.warnings = extract_files(archive, manifest)
+        result.files, result.warnings = extract_files(archive, manifest, source)
     result.url = _finish(paths, runner, progress)
     missing = missing_user_packages(staging / "user-packages.txt", paths)
     if missing:
@@ -185,7 +208,7 @@ def _check_space(manifest: Manifest) -> None:
     if not manifest.homes or not manifest.roots:
         return
     free = shutil.disk_usage("/home" if os.path.isdir("/home") else "/").free
-    if free < manifest.size:
+    if free < manifest.size:  # the files' data, holes not counted: what restore writes
         raise BackupError(f"not enough disk space: the backup holds {manifest.size // 2**20} MiB of files, "
                           f"/home has {free // 2**20} MiB free", "make room, or restore onto a bigger disk; nothing "
                           "was changed")

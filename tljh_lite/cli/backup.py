@@ -58,6 +58,10 @@ def run_create(context, args) -> int:
         created = create(context.paths, config, installed_plugins(), args.file, homes=not args.skip_homes, say=say)
     if created.changed:
         say(f"{len(created.changed)} files changed while they were read; the backup has them as they were then")
+    if created.vanished:
+        say(f"{created.vanished} files or folders vanished before they were read (deleted meanwhile): not in it")
+    for line in created.skipped_lines():
+        say(line)
     say(created.summary())
     return 0
 
@@ -80,7 +84,7 @@ def run_restore(context, args) -> int:
 
 def run_status(context, args) -> int:
     from ..backup.rotation import backups_in
-    from ..backup.scheduled import last_scheduled
+    from ..backup.scheduled import backup_problem, last_scheduled
     from ..backup.units import BACKUP_TIMER
     from ..runner import Runner
     from ..systemd import Systemd
@@ -99,8 +103,10 @@ def run_status(context, args) -> int:
             problems.append("the backup timer is not running; run: sudo tljh-config reload")
     attempt = last_scheduled(context.paths)
     lines.append(f"Last scheduled: {attempt.line() if attempt else 'none yet'}")
-    if attempt and not attempt.ok:
-        problems.append("the last scheduled backup failed (above); see: sudo journalctl -u tljh-backup.service")
+    lines += [f"                {note}" for note in attempt.notes] if attempt else []
+    problem = backup_problem(attempt)
+    if problem:
+        problems.append(f"{problem} (above); see: sudo journalctl -u tljh-backup.service")
     found = backups_in(folder)
     lines.append(f"Backups here:   {len(found)}" + (f", newest {found[0].name}" if found else ""))
     print("\n".join(lines))

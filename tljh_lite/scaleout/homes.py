@@ -8,6 +8,13 @@ name that already is a valid object name (lowercase letters, digits and
 single hyphens, a letter first, at most 48 characters) is kept; any other
 becomes its safe part, `---`, and 8 hex digits of its SHA-256, so no two
 names share a volume. Inside, the chart runs her server as uid 1000, gid 100.
+
+homes.sh archives with GNU tar: `--sparse`, so a student's `truncate -s 16T`
+file is its data only (GNU tar finds holes with SEEK_HOLE), not terabytes
+of zeros; `--owner`/`--group` with `--numeric-owner`, so every member is
+1000:100 whatever the names on either machine; no `--acls` or `--xattrs`
+(the old machine's names mean nothing in the cluster); symlinks kept as
+symlinks (never followed), hard links as links, modes as they are.
 """
 
 from __future__ import annotations
@@ -73,7 +80,7 @@ mkdir -p "$OUT"
 
 archive() {{  # user, home, volume
     if [ -d "$2" ]; then
-        tar --create --gzip --file "$OUT/$3.tar.gz" --directory "$2" \\
+        tar --create --gzip --sparse --file "$OUT/$3.tar.gz" --directory "$2" \\
             --numeric-owner --owner={UID} --group={GID} .
         echo "$1: $2 -> $OUT/$3.tar.gz"
     else

@@ -72,11 +72,12 @@ def last_sample(paths: Paths) -> float | None:
 
 
 def backup(config: Mapping[str, Any], paths: Paths) -> dict[str, Any]:
-    from ..backup.scheduled import last_scheduled
+    from ..backup.scheduled import backup_problem, last_scheduled
 
     attempt = last_scheduled(paths)
     return {"schedule": config["backup"]["schedule"], "last": attempt.line() if attempt else None,
-            "ok": None if attempt is None else attempt.ok}
+            "ok": None if attempt is None else attempt.ok, "notes": list(attempt.notes) if attempt else [],
+            "problem": backup_problem(attempt)}
 
 
 def missing_parts(paths: Paths) -> list[str]:
@@ -120,8 +121,8 @@ def collect(config: Mapping[str, Any], paths: Paths, runner: Runner, now: float 
         problems += machine_problems(machine)
     status["servers_memory"] = sum(s["memory"] or 0 for s in status["servers"])
     status["backup"] = _safe("the last backup", problems, lambda: backup(config, paths))
-    if status["backup"] and status["backup"]["ok"] is False:
-        problems.append("the last scheduled backup failed; see: sudo tljh-lite backup status")
+    if status["backup"] and status["backup"]["problem"]:
+        problems.append(f"{status['backup']['problem']}; see: sudo tljh-lite backup status")
     status["usage_last_sample"] = quiet(lambda: last_sample(paths), None)
     status["problems"] = problems
     return status

@@ -49,6 +49,7 @@ def text(status: Mapping[str, Any]) -> str:
     b = status.get("backup")
     if b:
         lines.append(f"Last backup: {b['last'] or 'none yet'} (schedule: {b['schedule']})")
+        lines += [f"  {note}" for note in b.get("notes", [])]
     sample = status.get("usage_last_sample")
     lines.append(f"Usage record: {'no samples yet' if sample is None else 'last sample ' + duration(status['time'] - sample) + ' ago'}"
                  " (sudo tljh-lite report)")
