@@ -108,6 +108,14 @@ def test_enroll_writes_config_yaml_for_another_module(tmp_path, checker):
     assert membership.hub_groups(model.course(checker.merged(config), "data101"), "grader") == ["formgrade-data101"]
 
 
+def test_a_persons_hub_groups_across_courses_are_what_an_auth_model_returns(checker):
+    config = two_courses(checker)
+    assert membership.hub_groups_of(config, "Ada") == ["nbgrader-data101", "nbgrader-data102"]
+    assert membership.hub_groups_of(config, "ta1") == ["formgrade-data101"]
+    assert membership.hub_groups_of(config, "ines") == ["formgrade-data102"]
+    assert membership.hub_groups_of(config, "nobody") == []
+
+
 TOKENS = {"data101": "token-101", "data102": "token-102", "tljh-courses": "token-membership"}
 
 

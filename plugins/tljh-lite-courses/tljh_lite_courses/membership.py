@@ -33,7 +33,7 @@ from tljh_lite.config import tree
 from tljh_lite.config.file import ConfigFile
 from tljh_lite.paths import Paths
 
-from .model import ROLES, SECTION, Course, CourseError, check_name, course
+from .model import ROLES, SECTION, Course, CourseError, check_name, course, courses, roles_of
 
 # Where each role lives in config.yaml, for a course named {name}.
 ROLE_KEYS = {
@@ -102,6 +102,14 @@ def remove_course(config: Mapping, name: str) -> Any:
 def hub_groups(course: Course, role: str) -> list[str]:
     """The JupyterHub groups a person with `role` is in (what nbgrader and the formgrader's role read)."""
     return [course.students_group] if role == "student" else [course.staff_group]
+
+
+def hub_groups_of(config: Mapping, person: str) -> list[str]:
+    """Every course JupyterHub group the merged `config` gives `person`, sorted: what an
+    authenticator that manages groups returns in her auth model (an LMS launch, for a person the hub
+    does not know yet, whom `sync_hub_groups` cannot reach)."""
+    return sorted({group for found in courses(config) for role in roles_of(found, person)
+                   for group in hub_groups(found, role)})
 
 
 def sync_hub_groups(paths: Paths, config: Mapping, name: str, person: str) -> str | None:
