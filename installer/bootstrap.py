@@ -2,6 +2,7 @@
 """Install tljh-lite on this machine: a JupyterHub for a class, run by systemd.
 
     curl -L URL/installer/bootstrap.py | sudo python3 - --admin prof
+    sudo python3 bootstrap.py --bundle tljh-lite-0.3.0-bookworm-amd64.tar --admin prof   # with no network
 
 This script only gets the machine far enough to run the real installer: it
 checks the machine before touching anything, makes the hub's Python
@@ -31,6 +32,10 @@ The sections, in order; each begins with a `# ----` line of that name:
 - admin passwords that no process list shows: the terminal prompt, a
   root-only file, $TLJH_ADMIN_PASSWORD
 - credentials in URLs: redact_urls, for everything shown or logged
+- the web proxy and the mirror: http(s)_proxy from the environment (else the
+  ones the last install saved), --index-url; Downloads, what children get
+- bundles: --bundle FILE, its manifest checked against this machine, its sums
+  checked as it is unpacked, and apt, pip and uv pointed at it alone
 - --source: what to install, as a requirement for uv with the hub extra
 - preflight checks: one pure function per check (plain values in,
   BootstrapError out)
@@ -61,20 +66,25 @@ from __future__ import annotations
 
 import argparse
 import errno
+import hashlib
 import json
 import os
 import pathlib
 import re
 import secrets
 import shlex
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tarfile
+import tempfile
 import termios
 import threading
 import time
 import traceback
+import urllib.parse
 
 # ---------------------------------------------------------------- shared with the package
 # bootstrap runs before the package is installed, so it cannot import these;
@@ -90,6 +100,7 @@ PROXY_UNIT = "configurable-http-proxy"  # tljh_lite/proxy/unit.py PROXY_UNIT
 PROGRESS_UNIT = "tljh-progress-page"  # tljh_lite/installer/main.py PROGRESS_PAGE_UNIT, which the installer stops
 MIN_PASSWORD_LENGTH = 8  # never below tljh_lite/users/passwords.py FIRSTUSE_MIN_LENGTH
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit: tljh_lite/users/passwords.py MAX_PASSWORD_BYTES
+FORMULA_STARTS = "=+-@"  # tljh_lite/users/passwords.py FORMULA_STARTS: never a generated password's first character
 MAX_NAME_LENGTH = 255  # a hub username's longest: tljh_lite/config/formats.py hub-username
 # Whatever the caller's (027 is common): students must be able to read both environments.
 UMASK = 0o022  # tljh_lite/installer/main.py UMASK
@@ -117,6 +128,23 @@ CA_SOURCE_VARS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PIP_CERT")
 # SSL_CERT_FILE; requests: REQUESTS_CA_BUNDLE; pip: PIP_CERT; node and npm).
 CA_EXPORT_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "NODE_EXTRA_CA_CERTS", "npm_config_cafile")
 
+# The web proxy: tljh_lite/downloads/proxy.py PROXY_VARIABLES, LOOPBACK (and the functions of
+# "the web proxy and the mirror" below). The settings the last install saved, read on a re-run
+# (Layout.downloads_env): tljh_lite/downloads/settings.py INDEX_VARIABLES.
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy")
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+INDEX_VARIABLES = ("PIP_INDEX_URL", "UV_DEFAULT_INDEX")
+
+# Bundles (--bundle FILE): tljh_lite/bundle/manifest.py FORMAT, MANIFEST, MEMBER_NAME, WHEELS,
+# DEBS, USER_REQUIREMENTS; bootstrap's own package, tljh_lite/bundle/wanted.py ALSO_APT_PACKAGES.
+BUNDLE_FORMAT = 1
+BUNDLE_MANIFEST = "manifest.json"
+BUNDLE_MEMBER_NAME = re.compile(r"^(?:(?:wheels|debs|pins)/)?[A-Za-z0-9][A-Za-z0-9._+~=%-]*$")
+BUNDLE_WHEELS = "wheels"
+BUNDLE_DEBS = "debs"
+BUNDLE_USER_REQUIREMENTS = "user-requirements.txt"
+VENV_PACKAGE = "python3-venv"
+
 
 # ---------------------------------------------------------------- bootstrap's own constants
 
@@ -141,6 +169,8 @@ OUTPUT_DRAIN_SECONDS = 10  # after a command exits, for a daemon it started that
 UV_EXCLUDES = ["rfc3987-syntax"]
 
 # Seconds each command may take before we give up and say so.
+BUNDLE_UNPACK_DIR = "/var/tmp"  # not /tmp, which is memory on Debian 13 (a bundle is a few hundred MB)
+
 TIMEOUTS = {"probe": 60, "apt-update": 600, "apt-install": 900, "venv": 300, "pip": 600, "uv": 1200}
 
 
@@ -199,8 +229,11 @@ class Admin:
 
 
 def generate_password() -> str:
-    """As strong as tljh_lite/users/passwords.py generate_password's."""
-    return secrets.token_urlsafe(12)  # 16 characters, 96 bits
+    """16 characters, 96 bits; never starting with what a spreadsheet or a command line misreads."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password[0] not in FORMULA_STARTS:
+            return password
 
 
 def bad_name_reason(name: str) -> str | None:
@@ -260,9 +293,13 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message}; see {self.prog} --help\n")
 
 
+def default_source(environ) -> str:
+    return environ.get("TLJH_LITE_SOURCE") or DEFAULT_SOURCE
+
+
 def add_bootstrap_options(parser: argparse.ArgumentParser, environ) -> None:
     """The options bootstrap acts on itself; none of them reaches the installer."""
-    default_source = environ.get("TLJH_LITE_SOURCE") or DEFAULT_SOURCE
+    source = default_source(environ)
     parser.add_argument(
         "--admin", metavar="NAME[:PASSWORD]", type=parse_admin, action="append", default=[],
         help="an admin account (repeatable). NAME alone: a strong password is generated and shown once at the end, "
@@ -284,9 +321,14 @@ def add_bootstrap_options(parser: argparse.ArgumentParser, environ) -> None:
         help="serve a page on port 80 that shows the install's progress until the hub takes over",
     )
     parser.add_argument(
-        "--source", metavar="SPEC", default=default_source,
+        "--source", metavar="SPEC",
         help="what to install: a checkout directory, a wheel, a URL or a requirement like tljh-lite==0.2 "
-        f"(default: $TLJH_LITE_SOURCE, else {DEFAULT_SOURCE}; now: {default_source})",
+        f"(default: $TLJH_LITE_SOURCE, else {DEFAULT_SOURCE}; now: {source})",
+    )
+    parser.add_argument(
+        "--bundle", metavar="FILE",
+        help="install or upgrade from a bundle made by `tljh-lite bundle create` on a connected machine, with no "
+        "network: everything comes from FILE (docs/offline.md)",
     )
     parser.add_argument(
         "--preflight-only", "--dry-run", dest="preflight_only", action="store_true",
@@ -314,6 +356,11 @@ def add_installer_options(group) -> None:
     group.add_argument(
         "--user-requirements-txt-url", metavar="URL",
         help="a requirements.txt to install into the students' environment",
+    )
+    group.add_argument(
+        "--index-url", metavar="URL",
+        help="a PyPI mirror (devpi, pypiserver) to get every Python package from, now and later: config.yaml's "
+        "pip.index_url (no password in it: students read it)",
     )
 
 
@@ -346,6 +393,9 @@ def parse_args(argv: list[str] | None, environ) -> argparse.Namespace:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(environ)
     args = parser.parse_args(argv)
+    if args.bundle and args.source:
+        parser.error("argument --bundle: a bundle holds the tljh-lite it installs; give --bundle or --source, not both")
+    args.source = args.source or default_source(environ)
     args.plugin = unique(args.plugin)
     names = [admin.name for admin in args.admin]
     repeated = [name for name in unique(names) if names.count(name) > 1]
@@ -514,6 +564,358 @@ def redact_urls(text: str) -> str:
         return f"{scheme}***@"
 
     return URL_CREDENTIALS.sub(hide, text)
+
+
+# ---------------------------------------------------------------- the web proxy and the mirror
+
+
+def proxy_given(environ) -> dict | None:
+    """The proxy settings environ names ({lowercase name: value}), or None if it names none at all
+    (tljh_lite/downloads/proxy.py given)."""
+    found = {}
+    for name in PROXY_VARIABLES:
+        for spelling in (name, name.upper()):
+            if spelling in environ:
+                found[name] = environ[spelling].strip()
+                break
+    return found or None
+
+
+def proxy_url(name: str, value: str) -> str:
+    """value with a scheme (http:// if none), or BootstrapError (tljh_lite/downloads/proxy.py proxy_url)."""
+    url = value if "://" in value else f"http://{value}"
+    parts = urllib.parse.urlsplit(url)
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or re.search(r"\s", url):
+        raise BootstrapError(
+            f"{name}={redact_urls(url)} is not a web proxy's URL",
+            "give one like http://proxy.example.edu:3128 (with user:password@ before the host if it asks for one)",
+        )
+    return url
+
+
+def checked_proxy(settings: dict) -> dict:
+    """The settings made whole: empty ones dropped, a scheme, the loopback addresses in no_proxy
+    (tljh_lite/downloads/proxy.py checked)."""
+    out = {}
+    for name in ("http_proxy", "https_proxy"):
+        if settings.get(name):
+            out[name] = proxy_url(name, settings[name])
+    if out:
+        names = [n.strip() for n in settings.get("no_proxy", "").split(",") if n.strip()]
+        out["no_proxy"] = ",".join(names + [n for n in LOOPBACK if n not in names])
+    return out
+
+
+def read_env_file(text: str) -> dict:
+    """KEY="value" lines of a systemd EnvironmentFile (tljh_lite/downloads/settings.py parse_env_file)."""
+    env = {}
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if not sep or key.startswith("#"):
+            continue
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        env[key.strip()] = value
+    return env
+
+
+def check_index_url(url: str) -> str:
+    """--index-url: http(s), a host, no password (tljh_lite/config/formats.py index-url-or-empty)."""
+    match = re.match(r"^https?://([^/?#]*)", url)
+    if not match or not match.group(1) or "@" in match.group(1) or re.search(r"\s", url):
+        raise BootstrapError(
+            f"--index-url {redact_urls(url)} is not a package index's URL without a password",
+            "give one like https://devpi.example.edu/root/pypi/+simple/ (students read it, so no password)",
+        )
+    return url
+
+
+FROM_ENVIRONMENT = "from the environment"
+SAVED = "saved by the last install"
+
+
+def trusted_host(index_url: str) -> str | None:
+    """A plain-http mirror is one pip ignores unless it is a trusted host (tljh_lite/downloads/pipconf.py
+    trusted_host)."""
+    parts = urllib.parse.urlsplit(index_url)
+    return parts.netloc if parts.scheme == "http" else None
+
+
+class Downloads:
+    """Where this run downloads from: the proxy (from the environment, else saved by the last install)
+    and the mirror (--index-url, else the saved one). Children get env()."""
+
+    def __init__(self, proxy: dict, proxy_from: str, index_url: str, index_from: str):
+        self.proxy, self.proxy_from = proxy, proxy_from
+        self.index_url, self.index_from = index_url, index_from
+
+    def env(self) -> dict:
+        # A proxy given empty (no proxy) stays in the professor's environment, which children get too:
+        # the installer sees it named, and forgets the saved one.
+        env = {spelling: value for name, value in self.proxy.items() for spelling in (name, name.upper())}
+        if self.index_url:
+            env.update({name: self.index_url for name in INDEX_VARIABLES})
+            host = trusted_host(self.index_url)
+            if host:
+                env["PIP_TRUSTED_HOST"] = host
+        return env
+
+    def describe(self) -> list[str]:
+        lines = []
+        if self.proxy.get("https_proxy") or self.proxy.get("http_proxy"):
+            shown = self.proxy.get("https_proxy") or self.proxy["http_proxy"]
+            lines.append(f"    web proxy: {redact_urls(shown)} ({self.proxy_from})")
+        if self.index_url:
+            lines.append(f"    package index: {self.index_url} ({self.index_from})")
+        return lines
+
+
+def downloads_for(environ, saved_text: str | None, index_url: str | None) -> Downloads:
+    saved = read_env_file(saved_text or "")
+    given = proxy_given(environ)
+    if given is not None:
+        proxy, proxy_from = checked_proxy(given), FROM_ENVIRONMENT
+    else:
+        proxy, proxy_from = checked_proxy(proxy_given(saved) or {}), SAVED
+    if index_url:
+        return Downloads(proxy, proxy_from, check_index_url(index_url), "--index-url")
+    return Downloads(proxy, proxy_from, saved.get(INDEX_VARIABLES[0], ""), SAVED)
+
+
+# ---------------------------------------------------------------- bundles
+
+
+def version_key(text: str) -> tuple:
+    """A version to compare (PEP 440's common forms: 1.2, 1.2.3, 1.2rc1, 1.2.post1, 1.2.dev3)."""
+    match = re.match(r"^(\d+(?:\.\d+)*)(?:[.-]?(a|b|rc)(\d+))?(?:\.post(\d+))?(?:\.dev(\d+))?", text.strip())
+    if not match:
+        return ((0,), 0, 0, 0)
+    release = tuple(int(part) for part in match.group(1).split("."))
+    release += (0,) * (4 - len(release))
+    if match.group(5) is not None:
+        phase = (0, int(match.group(5)))  # .dev: before everything of that release
+    elif match.group(2):
+        phase = (1 + ("a", "b", "rc").index(match.group(2)), int(match.group(3)))
+    else:
+        phase = (4, 0)
+    return (release, phase, int(match.group(4) or 0))
+
+
+class Bundle:
+    """A bundle file (--bundle FILE): its manifest, read first; the rest is checked as it is unpacked."""
+
+    def __init__(self, path: str, manifest: dict):
+        self.path = path
+        self.manifest = manifest
+
+    @classmethod
+    def open(cls, path: str) -> "Bundle":
+        not_one = BootstrapError(
+            f"--bundle {path} is not a tljh-lite bundle (it does not start with {BUNDLE_MANIFEST})",
+            "make one on a connected machine with: tljh-lite bundle create --release RELEASE (docs/offline.md)",
+        )
+        try:
+            with tarfile.open(path, mode="r|") as tar:
+                first = tar.next()
+                if first is None or first.name != BUNDLE_MANIFEST or not first.isreg():
+                    raise not_one
+                manifest = json.loads(tar.extractfile(first).read().decode("utf-8"))
+        except OSError as e:
+            raise BootstrapError(f"cannot read --bundle {path}: {e.strerror or e}", "give the bundle's path")
+        except (tarfile.TarError, ValueError, UnicodeDecodeError):
+            raise not_one
+        if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
+            found = manifest.get("format") if isinstance(manifest, dict) else None
+            raise BootstrapError(
+                f"--bundle {path} is a bundle of format {found}, and this bootstrap reads format {BUNDLE_FORMAT}",
+                f"run the bootstrap inside it: tar -xf {shlex.quote(path)} bootstrap.py && sudo python3 bootstrap.py "
+                f"--bundle {shlex.quote(path)} ...",
+            )
+        texts = ("tljh_lite", "jupyterhub", "release", "distro", "architecture", "python")
+        files = manifest.get("files")
+        if not (all(isinstance(manifest.get(key), str) for key in texts) and isinstance(files, dict) and all(
+                isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and isinstance(entry.get("size"), int)
+                for entry in files.values())):
+            raise not_one
+        return cls(path, manifest)
+
+    @property
+    def requirement(self) -> str:
+        return f"{DISTRIBUTION}[{EXTRA}]=={self.manifest['tljh_lite']}"
+
+    def describe(self) -> str:
+        m = self.manifest
+        return (f"the bundle {self.path}: tljh-lite {m['tljh_lite']}, JupyterHub {m['jupyterhub']}, for "
+                f"{m['distro']} ({m['release']}) on {m['architecture']}, made {m.get('created', '?')}")
+
+    def unpack(self, dest: str | None) -> str:
+        """Check every member against the manifest (into dest, if given); the whole file's sha256.
+
+        Only regular files the manifest lists, with names of the bundle's shape,
+        each once; nothing outside dest is ever written (no links, no paths up).
+        """
+        files = self.manifest["files"]
+        damaged = "; copy it again, and compare its sha256 with the one `bundle create` printed"
+        seen = set()
+        whole = hashlib.sha256()
+        try:
+            with open(self.path, "rb") as raw:
+                reader = HashingReader(raw, whole)
+                with tarfile.open(fileobj=reader, mode="r|") as tar:
+                    for member in tar:
+                        name = member.name
+                        if name == BUNDLE_MANIFEST and not seen:
+                            seen.add(name)
+                            continue
+                        if name not in files or name in seen or not member.isreg() or not BUNDLE_MEMBER_NAME.match(name):
+                            raise BootstrapError(f"--bundle {self.path} is damaged: it holds {name!r}, which its "
+                                                 f"manifest does not list{damaged}")
+                        digest, size = self._copy(tar.extractfile(member), dest, name)
+                        if digest != files[name]["sha256"] or size != files[name]["size"]:
+                            raise BootstrapError(f"--bundle {self.path} is damaged: {name} does not match its "
+                                                 f"sha256 in the manifest{damaged}")
+                        seen.add(name)
+                while reader.read(1 << 20):
+                    pass
+        except (tarfile.TarError, EOFError) as e:
+            raise BootstrapError(f"--bundle {self.path} is damaged ({e}){damaged}")
+        missing = sorted(set(files) - seen)
+        if missing:
+            raise BootstrapError(f"--bundle {self.path} is damaged: {missing[0]} is missing{damaged}")
+        return whole.hexdigest()
+
+    @staticmethod
+    def _copy(source, dest: str | None, name: str) -> tuple[str, int]:
+        digest, size, out = hashlib.sha256(), 0, None
+        if dest is not None:
+            folder = os.path.dirname(name)
+            if folder:
+                os.makedirs(os.path.join(dest, folder), mode=0o755, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            out = os.fdopen(os.open(os.path.join(dest, name), flags, 0o644), "wb")
+        try:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+                if out:
+                    out.write(block)
+        finally:
+            if out:
+                out.close()
+        return digest.hexdigest(), size
+
+
+class HashingReader:
+    """A file to read from that hashes every byte read (the bundle's own sha256)."""
+
+    def __init__(self, raw, digest):
+        self.raw, self.digest = raw, digest
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        return data
+
+
+def check_bundle(manifest: dict, distro: str, codename: str, architecture: str | None, python: tuple,
+                 installed: dict) -> None:
+    """The bundle is for this machine, and not older than what is installed; one BootstrapError each."""
+    made_for = f"{manifest['distro']} ({manifest['release']})"
+    if manifest["distro"] != distro:
+        here = f"{distro} ({codename})" if codename else distro
+        raise BootstrapError(
+            f"the bundle is for {made_for}, and this machine is {here}",
+            f"make one for this machine: tljh-lite bundle create --release {codename or 'RELEASE'}",
+        )
+    if architecture != manifest["architecture"]:
+        raise BootstrapError(
+            f"the bundle is for {manifest['architecture']} machines, and this one is {architecture or 'unknown'}",
+            f"make one for this machine: tljh-lite bundle create --release {manifest['release']} "
+            f"--arch {architecture or '$(dpkg --print-architecture)'}",
+        )
+    running = f"{python[0]}.{python[1]}"
+    if running != manifest["python"]:
+        raise BootstrapError(
+            f"the bundle's wheels are for Python {manifest['python']}, and bootstrap runs on Python {running}",
+            "run it with the release's own python3: sudo /usr/bin/python3 bootstrap.py --bundle ...",
+        )
+    for key, name in (("tljh_lite", "tljh-lite"), ("jupyterhub", "JupyterHub")):
+        if name in installed and version_key(manifest[key]) < version_key(installed[name]):
+            raise BootstrapError(
+                f"the bundle holds {name} {manifest[key]}, older than the {installed[name]} installed here",
+                f"an install never goes back to an older version: make a bundle of tljh-lite "
+                f"{installed.get('tljh-lite', manifest['tljh_lite'])} or newer",
+            )
+
+
+def installed_versions(prefix: str, listdir=os.listdir) -> dict:
+    """{"tljh-lite": version, "JupyterHub": version} of the hub environment, from its dist-info folders."""
+    found = {}
+    lib = os.path.join(prefix, "hub", "lib")
+    try:
+        pythons = [d for d in listdir(lib) if d.startswith("python")]
+    except OSError:
+        return found
+    for python in pythons:
+        try:
+            names = listdir(os.path.join(lib, python, "site-packages"))
+        except OSError:
+            continue
+        for entry in names:
+            match = re.match(r"^(tljh_lite|jupyterhub)-([^-]+)\.dist-info$", entry)
+            if match:
+                found[{"tljh_lite": "tljh-lite", "jupyterhub": "JupyterHub"}[match.group(1)]] = match.group(2)
+    return found
+
+
+def bundle_apt_files(directory: str) -> str:
+    """apt's settings for installing from the unpacked bundle only, written into it; the APT_CONFIG path.
+
+    Its own sources and lists: the machine's are neither read nor changed.
+    [trusted=yes]: every .deb was checked against the bundle's manifest, and
+    before that by apt on the machine that made it, against the release's keys.
+    """
+    apt = os.path.join(directory, "apt")
+    for sub in ("lists/partial", "sources.list.d"):
+        os.makedirs(os.path.join(apt, sub), mode=0o755, exist_ok=True)
+    debs = os.path.join(directory, BUNDLE_DEBS)
+    with open(os.path.join(apt, "sources.list"), "w", encoding="utf-8") as f:
+        f.write(f"deb [trusted=yes] file:{debs} ./\n")
+    settings = {
+        "Dir::Etc::SourceList": os.path.join(apt, "sources.list"),
+        "Dir::Etc::SourceParts": os.path.join(apt, "sources.list.d"),
+        "Dir::State::Lists": os.path.join(apt, "lists"),
+        "Acquire::Languages": "none",
+        "APT::Sandbox::User": "root",  # the bundle is root's (0700); apt's _apt user cannot read it
+    }
+    path = os.path.join(apt, "apt.conf")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(f'{key} "{value}";\n' for key, value in settings.items()))
+    return path
+
+
+def bundle_env(directory: str) -> dict:
+    """What makes apt, pip and uv take everything from the unpacked bundle, and nothing from the network."""
+    wheels = os.path.join(directory, BUNDLE_WHEELS)
+    return {
+        "APT_CONFIG": bundle_apt_files(directory),
+        "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": wheels,
+        "UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": wheels,
+    }
+
+
+def bundle_installer_args(bundle: Bundle, directory: str, args: argparse.Namespace) -> list[str]:
+    """What the installer is told about the bundle: where it is, its plugins, its students' requirements."""
+    extra = ["--from-bundle", directory]
+    for plugin in bundle.manifest.get("plugins", []):
+        extra += ["--plugin", plugin]
+    if bundle.manifest.get("user_requirements") and not args.user_requirements_txt_url:
+        extra += ["--user-requirements-txt-url", os.path.join(directory, BUNDLE_USER_REQUIREMENTS)]
+    return extra
 
 
 # ---------------------------------------------------------------- --source
@@ -765,6 +1167,18 @@ class Machine:
     def free_bytes(self, path: str) -> int:
         return free_bytes(os.statvfs(path))
 
+    def architecture(self) -> str | None:
+        """dpkg's name for this machine's architecture (amd64, arm64), or None."""
+        try:
+            result = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True,
+                                    stdin=subprocess.DEVNULL, timeout=TIMEOUTS["probe"])
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return result.stdout.strip() or None if result.returncode == 0 else None
+
+    def installed_versions(self, prefix: str) -> dict:
+        return installed_versions(prefix)
+
     def can_bind(self, port: int) -> bool:
         families = [(socket.AF_INET, "0.0.0.0")] + ([(socket.AF_INET6, "::")] if socket.has_ipv6 else [])
         for family, address in families:
@@ -836,11 +1250,22 @@ class Machine:
         return False
 
 
-def preflight(machine: Machine, prefix: str, source: str, cwd: str) -> tuple[str, str]:
+def check_unpack_space(free: int, where: str, needed: int) -> None:
+    if free < needed:
+        raise BootstrapError(
+            f"only {free / 1024**3:.1f} GiB is free in {where}, and the bundle needs {needed / 1024**3:.1f} GiB there "
+            "to be unpacked",
+            "free some space there, or set TMPDIR to a folder on a bigger disk",
+        )
+
+
+def preflight(machine: Machine, prefix: str, source: str, cwd: str, bundle: Bundle | None = None,
+              unpack_into: str = "/var/tmp") -> tuple[str, str]:
     """Check everything before any change; return (ID:VERSION_ID, requirement).
 
     Root comes first and alone: without it the other probes (binding port 80)
     cannot be trusted. The rest are all run, so one run names every problem.
+    A bundle's manifest is checked here too (its sums, as it is unpacked).
     """
     try:
         check_root(machine.euid())
@@ -867,7 +1292,17 @@ def preflight(machine: Machine, prefix: str, source: str, cwd: str) -> tuple[str
         return machine.unit_active(PROXY_UNIT) or machine.unit_active(PROGRESS_UNIT)
 
     attempt("port", check_port, HTTP_PORT, machine.can_bind, ours, machine.port_holder)
-    attempt("requirement", source_requirement, source, cwd)
+    if bundle is None:
+        attempt("requirement", source_requirement, source, cwd)
+    else:
+        results["requirement"] = bundle.requirement
+        if "distro" in results:
+            codename = parse_os_release(machine.os_release() or "").get("VERSION_CODENAME", "")
+            attempt("bundle", check_bundle, bundle.manifest, results["distro"], codename, machine.architecture(),
+                    machine.python_version(), machine.installed_versions(prefix))
+        where = nearest_existing(unpack_into, machine.exists)
+        attempt("unpack", lambda: check_unpack_space(machine.free_bytes(where), where,
+                                                     int(sum(f["size"] for f in bundle.manifest["files"].values()) * 1.1)))
     if problems:
         raise PreflightFailed(problems)
     return results["distro"], results["requirement"]
@@ -906,6 +1341,7 @@ class Layout:
         self.uv = os.path.join(self.hub, "bin", "uv")
         self.uv_excludes = os.path.join(self.hub, "uv-excludes.txt")
         self.log = os.path.join(prefix, "installer.log")
+        self.downloads_env = os.path.join(prefix, "state", "downloads.env")
 
 
 class Reporter:
@@ -1143,9 +1579,9 @@ def run_apt(runner: Runner, cmd: list[str], timeout: float, sleep=time.sleep, cl
 def ensure_venv_support(runner: Runner, reporter: Reporter, python: str) -> None:
     if runner.run([python, "-c", "import ensurepip, venv"], TIMEOUTS["probe"], check=False) == 0:
         return
-    reporter.step("Installing python3-venv")
+    reporter.step(f"Installing {VENV_PACKAGE}")
     run_apt(runner, apt_get("update"), TIMEOUTS["apt-update"])
-    run_apt(runner, apt_get("install", "-y", "python3-venv"), TIMEOUTS["apt-install"])
+    run_apt(runner, apt_get("install", "-y", VENV_PACKAGE), TIMEOUTS["apt-install"])
 
 
 def ensure_hub_venv(runner: Runner, reporter: Reporter, layout: Layout, python: str, exists) -> None:
@@ -1183,9 +1619,10 @@ def uv_excludes_text() -> str:
     return "# written by tljh-lite's bootstrap: never installed (see UV_EXCLUDES there)\n" + "\n".join(UV_EXCLUDES) + "\n"
 
 
-def installer_command(layout: Layout, distro: str, args: argparse.Namespace) -> list[str]:
-    """The installer, with the distribution preflight found and its own options as the professor typed them."""
-    return [layout.hub_python, "-m", INSTALLER, "--distro", distro, *args.installer_args]
+def installer_command(layout: Layout, distro: str, args: argparse.Namespace, extra: list[str] = ()) -> list[str]:
+    """The installer, with the distribution preflight found, its own options as the professor typed them,
+    and what bootstrap adds (the unpacked bundle)."""
+    return [layout.hub_python, "-m", INSTALLER, "--distro", distro, *args.installer_args, *extra]
 
 
 def installer_stdin(admins: list[Admin]) -> str:
@@ -1193,11 +1630,11 @@ def installer_stdin(admins: list[Admin]) -> str:
     return json.dumps({"admins": [admin.as_json() for admin in admins]})
 
 
-def installer_env(base: dict, layout: Layout, started_at: float, ca_env: dict) -> dict:
+def installer_env(base: dict, layout: Layout, started_at: float, children: dict) -> dict:
     """The installer's environment, read by tljh_lite/installer/main.py main(): the prefix, when the
     professor's command started (its headings count from there) and the log (so both write one)."""
     env = without_secrets(base)
-    env.update(ca_env)
+    env.update(children)
     env["TLJH_INSTALL_PREFIX"] = layout.prefix
     env["TLJH_LITE_STARTED_AT"] = repr(started_at)
     env["TLJH_LITE_LOG"] = layout.log
@@ -1222,46 +1659,57 @@ class Plan:
 
     def __init__(
         self, args: argparse.Namespace, layout: Layout, distro: str, requirement: str, checkout: bool,
-        admins: list[Admin] | None = None,
+        admins: list[Admin] | None = None, downloads: Downloads | None = None, bundle: Bundle | None = None,
     ):
         self.args = args
         self.layout = layout
         self.distro = distro
         self.requirement = requirement
-        self.checkout = checkout
+        # Reinstalled every time: a checkout's code (or a bundle's, made again) changes while its version stays.
+        self.checkout = checkout or bundle is not None
         self.admins = list(args.admin) if admins is None else admins  # with their passwords resolved
+        self.downloads = downloads or Downloads({}, "", "", "")
+        self.bundle = bundle
 
     def describe(self) -> list[str]:
         """For the terminal and the log: no passwords, and no credentials in URLs."""
         args = self.args
         admins = ", ".join(f"{a.name} (password {a.source})" for a in self.admins)
+        plugins = args.plugin + (self.bundle.manifest.get("plugins", []) if self.bundle else [])
         lines = [
             f"Installing tljh-lite on {self.distro} into {self.layout.prefix}",
-            f"    from: {self.requirement}",
+            f"    from: {self.bundle.describe() if self.bundle else self.requirement}",
             f"    admins: {admins or 'none'}",
-            f"    plugins: {', '.join(args.plugin) or 'none'}",
+            f"    plugins: {', '.join(plugins) or 'none'}",
         ]
         if args.user_requirements_txt_url:
             lines.append(f"    students' requirements: {args.user_requirements_txt_url}")
+        elif self.bundle and self.bundle.manifest.get("user_requirements"):
+            lines.append("    students' requirements: the bundle's")
+        lines += [] if self.bundle else self.downloads.describe()
         return [redact_urls(line) for line in lines]
 
 
-def install_steps(plan: Plan, runner: Runner, reporter: Reporter, installer_environ: dict, exists=os.path.exists) -> int:
+def install_steps(plan: Plan, runner: Runner, reporter: Reporter, installer_environ: dict, exists=os.path.exists,
+                  unpacked: str | None = None) -> int:
     """Everything after preflight, through one runner; returns the installer's exit code."""
     python = sys.executable  # the Python preflight checked is the one that makes the venv
     ensure_venv_support(runner, reporter, python)
     ensure_hub_venv(runner, reporter, plan.layout, python, exists)
     install_hub_packages(runner, reporter, plan.layout, plan.requirement, plan.checkout, exists)
     reporter.step("Handing over to the tljh-lite installer")
-    cmd = installer_command(plan.layout, plan.distro, plan.args)
+    extra = bundle_installer_args(plan.bundle, unpacked, plan.args) if plan.bundle and unpacked else []
+    cmd = installer_command(plan.layout, plan.distro, plan.args, extra)
     code = runner.hand_over(cmd, installer_stdin(plan.admins), installer_environ)
     runner.log.write_line(f"[installer exit {code}]")
     return code
 
 
-def install(plan: Plan, environ, machine: Machine, started_at: float) -> int:
+def install(plan: Plan, environ, machine: Machine, started_at: float, unpacked: str | None = None) -> int:
+    """The install, logged; `unpacked`: where the bundle was unpacked (its packages, and nothing from the network)."""
     layout = plan.layout
-    ca_env = ca_bundle_env(environ)
+    # What every child downloads with: the CA bundle, the proxy and the mirror, or the bundle alone.
+    children = dict(ca_bundle_env(environ), **plan.downloads.env(), **(bundle_env(unpacked) if unpacked else {}))
     log = make_prefix_and_log(layout)
     reporter = Reporter(started_at, log)
     log.write_line(f"=== tljh-lite bootstrap, {time.strftime('%Y-%m-%d %H:%M:%S %z')} ===")
@@ -1269,10 +1717,11 @@ def install(plan: Plan, environ, machine: Machine, started_at: float) -> int:
         log.write_line(line)
     for setting in ignored_ca_settings(environ):
         reporter.warn(f"{setting} names a file that does not exist; ignoring it")
-    runner = Runner(log, dict(without_secrets(environ), **ca_env))
+    runner = Runner(log, dict(without_secrets(environ), **children))
     page = plan.args.show_progress_page and start_progress_page(runner, reporter, machine, sys.executable, log.path)
     try:
-        return install_steps(plan, runner, reporter, installer_env(environ, layout, started_at, ca_env))
+        return install_steps(plan, runner, reporter, installer_env(environ, layout, started_at, children),
+                             unpacked=unpacked)
     except BootstrapError as e:
         if plan.admins:  # the installer, which stores them, did not run
             e.notes.append(PASSWORDS_NOT_SET)
@@ -1302,21 +1751,36 @@ def report_failure(error: BootstrapError) -> None:
 
 def run(args, environ, machine: Machine, started_at: float, cwd: str, ask=ask_password) -> int:
     layout = Layout(environ.get("TLJH_INSTALL_PREFIX") or DEFAULT_PREFIX)
-    distro, requirement = preflight(machine, layout.prefix, args.source, cwd)
+    bundle = Bundle.open(local_path(args.bundle, cwd)) if args.bundle else None
+    unpack_into = environ.get("TMPDIR") or BUNDLE_UNPACK_DIR
+    distro, requirement = preflight(machine, layout.prefix, args.source, cwd, bundle, unpack_into)
+    saved = machine.read(layout.downloads_env)
+    downloads = downloads_for(environ, saved, args.index_url)
     reporter = Reporter(started_at)
     warning = visible_password_warning(args.admin)
     if warning:
         reporter.warn(warning)
     # A dry run checks a password file and the environment, but asks nothing.
     admins = resolve_passwords(args, environ, reporter.warn, (lambda name: None) if args.preflight_only else ask)
-    plan = Plan(args, layout, distro, requirement, is_checkout(args.source, cwd), admins)
+    plan = Plan(args, layout, distro, requirement, bundle is None and is_checkout(args.source, cwd), admins,
+                downloads, bundle)
     lines = plan.describe()
     if args.preflight_only:
+        if bundle:
+            lines.append(f"    bundle checked, sha256 {bundle.unpack(None)}")
         print("\n".join(lines + ["preflight passed"]), flush=True)
         return 0
     reporter.step(lines[0])
     print("\n".join(lines[1:]), flush=True)
-    return install(plan, environ, machine, started_at)
+    if bundle is None:
+        return install(plan, environ, machine, started_at)
+    reporter.step(f"Checking the bundle's sums as it is unpacked into {unpack_into}")
+    unpacked = tempfile.mkdtemp(prefix="tljh-lite-bundle-", dir=unpack_into)  # 0700, root's
+    try:
+        print(f"    sha256 {bundle.unpack(unpacked)}, every file as its manifest says", flush=True)
+        return install(plan, environ, machine, started_at, unpacked)
+    finally:
+        shutil.rmtree(unpacked, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None, environ=None, machine: Machine | None = None) -> int:

@@ -10,8 +10,11 @@ later modules see the hub as it was.
 from __future__ import annotations
 
 import contextlib
+import io
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+
+from ruamel.yaml import YAML
 
 from containers import Network
 from installed import InstalledHub
@@ -20,15 +23,19 @@ CONFIG = "/opt/tljh/config/config.yaml"
 
 
 @contextlib.contextmanager
-def config_restored(hub: InstalledHub, people: Sequence[str] = (), groups: Sequence[str] = ()) -> Iterator[str]:
+def config_restored(hub: InstalledHub, people: Sequence[str] = (), groups: Sequence[str] = (),
+                    proxy: bool = False) -> Iterator[str]:
     """Yields config.yaml as found; afterwards puts it back byte for byte, reloads, and deletes
     `people` (hub users, unix accounts, homes) and the hub `groups` made meanwhile (the hub keeps
-    an admin's rights after config.yaml stops naming her)."""
+    an admin's rights after config.yaml stops naming her). `proxy`: the http/https keys changed
+    meanwhile, so the proxy is reloaded too (first: the admin's client uses the hub's plain URL)."""
     before = hub.sh(f"cat {CONFIG}").stdout
     try:
         yield before
     finally:
         hub.container.write_file(CONFIG, before, mode=0o600)
+        if proxy:
+            hub.tljh_config("reload", "proxy")
         hub.tljh_config("reload")
         admin = hub.admin()
         for name in people:
@@ -36,6 +43,16 @@ def config_restored(hub: InstalledHub, people: Sequence[str] = (), groups: Seque
             hub.sh(f"userdel -r jupyter-{name} 2>/dev/null", check=False)
         for group in groups:
             admin.delete_group(group)
+
+
+def edited_by_hand(hub: InstalledHub, before: str, change: Callable[[dict], None]) -> None:
+    """config.yaml as `before`, changed by `change(dict)`, written as someone with an editor would."""
+    yaml = YAML()
+    config = yaml.load(before) or {}
+    change(config)
+    out = io.StringIO()
+    yaml.dump(config, out)
+    hub.container.write_file(CONFIG, out.getvalue(), mode=0o600)
 
 
 @contextlib.contextmanager

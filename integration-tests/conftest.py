@@ -44,6 +44,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Bundles and the campus's image take minutes to make and need no container: when the session runs
+    test_offline.py or test_proxy.py, they are made in the background while the modules before run."""
+    modules = {item.module.__name__ for item in session.items if getattr(item, "module", None)}
+    if session.config.option.collectonly or not modules & {"test_offline", "test_proxy"}:
+        return
+    from bundles import prefetch
+    from campus import campus_server_image
+
+    ensure_dockerd()
+    releases = session.config.getoption("release") or list(RELEASES)
+    prefetch(releases, also=[campus_server_image] if "test_proxy" in modules else [])
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "release" in metafunc.fixturenames:
         releases = metafunc.config.getoption("release") or list(RELEASES)
@@ -139,9 +153,10 @@ PLUGINS = [
 @pytest.fixture(scope="session")
 def plugin_hub(session_containers: ContainerFactory, image: str):
     """tljh-lite installed with the plugins of PLUGINS, one --plugin flag each,
-    and with --show-progress-page (watched from the host during the install)."""
+    and with --show-progress-page (watched from the host during the install).
+    Its port 443 is published too, for test_lms.py (LTI needs HTTPS)."""
     from installed import SOURCE_IN_CONTAINER, install
 
     args = [arg for plugin in PLUGINS for arg in ("--plugin", f"{SOURCE_IN_CONTAINER}/{plugin}")]
     args.append("--show-progress-page")
-    return install(session_containers, image, extra_args=args)
+    return install(session_containers, image, extra_args=args, extra_ports=[443])

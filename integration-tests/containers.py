@@ -95,7 +95,7 @@ class Container:
               port: int | None = None, name: str | None = None,
               ca_bundle: Path | None = HOST_CA_BUNDLE, host_port: int | None = None,
               keep: bool = False, extra_ports: Sequence[int] = (), network: str | None = None,
-              aliases: Sequence[str] = ()) -> Container:
+              aliases: Sequence[str] = (), network_mode: str | None = None) -> Container:
         """Start a container from `image`.
 
         memory: a docker memory limit such as "900m".
@@ -105,6 +105,10 @@ class Container:
             ports), found afterwards in `host_ports`.
         network: a docker network (see `Network`) to join as well, where the
             other containers reach this one by its `aliases`.
+        network_mode: the only network instead of docker's default bridge: "none"
+            (no network at all), or an internal `Network`'s name (no way out but
+            its other containers). No port can be published then: reach the
+            container with a `tunnel.ExecTunnel`.
         keep: not a test container: no test label, so test runs never remove it
             (for `try-it.sh`).
         """
@@ -118,6 +122,8 @@ class Container:
             published[f"{port}/tcp"] = ("127.0.0.1", host_port)
         if published:
             kwargs["ports"] = published
+        if network_mode:
+            kwargs["network_mode"] = network_mode
         command = ["/lib/systemd/systemd"] if systemd else ["sleep", "infinity"]
         log.info("starting container %s from %s", name, image)
         raw = client.containers.run(
@@ -385,12 +391,14 @@ class ContainerFactory:
 
 class Network:
     """A user-defined docker network: its containers resolve each other's aliases
-    (docker's own DNS), as machines on the internet resolve domain names."""
+    (docker's own DNS), as machines on the internet resolve domain names.
+    `internal`: no way out of it, only to its other containers (a campus network
+    whose one way out is a web proxy)."""
 
-    def __init__(self, name: str | None = None):
+    def __init__(self, name: str | None = None, internal: bool = False):
         self.name = name or f"{NAME_PREFIX}net-{uuid.uuid4().hex[:8]}"
         self._network = docker_client().networks.create(
-            self.name, labels={LABEL: "1", LABEL_PID: str(os.getpid())})
+            self.name, internal=internal, labels={LABEL: "1", LABEL_PID: str(os.getpid())})
 
     def remove(self) -> None:
         try:

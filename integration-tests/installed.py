@@ -40,10 +40,10 @@ def copy_checkout(container: Container, dest: str = SOURCE_IN_CONTAINER) -> None
         container.copy_in(tree, dest)
 
 
-def bootstrap_command(*args: str) -> str:
-    """What the README tells a professor to run, with the checkout as the source."""
+def bootstrap_command(*args: str, sudo: str = "sudo") -> str:
+    """What the README tells a professor to run, with the checkout as the source (`sudo -E` behind a proxy)."""
     # umask 027 (a common hardening): whatever the caller's umask, students' servers must start.
-    return f"umask 027; cat {SOURCE_IN_CONTAINER}/installer/bootstrap.py | sudo python3 - --source {SOURCE_IN_CONTAINER} " + " ".join(
+    return f"umask 027; cat {SOURCE_IN_CONTAINER}/installer/bootstrap.py | {sudo} python3 - --source {SOURCE_IN_CONTAINER} " + " ".join(
         f"'{a}'" for a in args
     )
 
@@ -79,9 +79,10 @@ class InstalledHub:
     def tljh_config(self, *args: str, check: bool = True) -> ExecResult:
         return self.container.exec(["tljh-config", *args], check=check, timeout=180)
 
-    def bootstrap(self, *args: str, check: bool = True) -> tuple[ExecResult, float]:
+    def bootstrap(self, *args: str, check: bool = True, env: dict[str, str] | None = None,
+                  sudo: str = "sudo") -> tuple[ExecResult, float]:
         start = time.monotonic()
-        result = self.container.exec(bootstrap_command(*args), check=check, timeout=900)
+        result = self.container.exec(bootstrap_command(*args, sudo=sudo), check=check, timeout=900, env=env)
         return result, time.monotonic() - start
 
     def unit_property(self, unit: str, name: str) -> str:

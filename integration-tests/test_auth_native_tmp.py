@@ -3,7 +3,8 @@
 
 Native: a student signs up, the admin approves her at /hub/authorize, she logs in and runs code;
 an unapproved or banned signup stays out; the admin named at install logs in with the password he
-already had; nobody signs up under an admin's name. Tmp: a visitor gets a server from the hub's
+already had; an admin named by hand gets an account at the reload, and one named by a re-run of
+bootstrap at once; nobody signs up under an admin's name. Tmp: a visitor gets a server from the hub's
 URL, and the idle culler (services.cull.users, with a short timeout here) deletes her.
 
 Shares the session `hub`: config.yaml is put back as it was at the end, and the hub reloaded.
@@ -11,19 +12,18 @@ Shares the session `hub`: config.yaml is put back as it was at the end, and the 
 
 from __future__ import annotations
 
-import io
 import time
 
 import pytest
-from ruamel.yaml import YAML
 
-from auth_switch import CONFIG, config_restored
+from auth_switch import CONFIG, config_restored, edited_by_hand
 from hubclient import HubClient
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
 
 STUDENT, STUDENT_PASSWORD = "ada", "analytical-engine-1843"
 BANNED, BANNED_PASSWORD = "eve", "eavesdropper-2026"
-NO_PASSWORD_ADMIN = "dean"  # named in config.yaml by hand: no password anywhere
+NO_PASSWORD_ADMIN = "dean"  # named in config.yaml by hand: no password anywhere, until the reload gives one
+RERUN_ADMIN = "ruth"  # named by --admin on a re-run of bootstrap
 CULL_TIMEOUT = 10  # seconds, set once the visitor is done; the default is an hour
 
 
@@ -31,18 +31,8 @@ CULL_TIMEOUT = 10  # seconds, set once the visitor is done; the default is an ho
 def original(hub: InstalledHub):
     """config.yaml as the module found it, put back (and the hub reloaded) at the end, and the
     people made here deleted."""
-    with config_restored(hub, people=(STUDENT, BANNED, NO_PASSWORD_ADMIN, "mallory")) as before:
+    with config_restored(hub, people=(STUDENT, BANNED, NO_PASSWORD_ADMIN, RERUN_ADMIN, "mallory")) as before:
         yield before
-
-
-def edited_by_hand(hub: InstalledHub, before: str, change) -> None:
-    """config.yaml as `before`, changed by `change(dict)`, written as someone with an editor would."""
-    yaml = YAML()
-    config = yaml.load(before) or {}
-    change(config)
-    out = io.StringIO()
-    yaml.dump(config, out)
-    hub.container.write_file(CONFIG, out.getvalue(), mode=0o600)
 
 
 def reload(hub: InstalledHub) -> str:
@@ -71,11 +61,13 @@ def sign_up(hub: InstalledHub, name: str, password: str) -> str:
     return page.text
 
 
-def test_the_reload_carries_the_admins_password_over_and_names_the_admin_who_has_none(native):
+def test_the_reload_carries_the_admins_password_over_and_gives_the_new_admin_one(hub, native):
+    given = native.index(f"Password for the new admin {NO_PASSWORD_ADMIN}: ")
     carried = native.index(f"NativeAuthenticator: {ADMIN} (users.admin) can log in with the password")
-    warned = native.index(f"Warning: admin {NO_PASSWORD_ADMIN} has no NativeAuthenticator account")
-    assert carried < warned < native.index("The hub is running with the new config")  # said before the restart
-    assert f"sudo tljh-lite users reset-password {NO_PASSWORD_ADMIN}" in native
+    assert given < carried < native.index("The hub is running with the new config")  # said before the restart
+    assert "Warning: admin" not in native  # nobody is left without a way in
+    password = native[given:].split(": ", 1)[1].split()[0]
+    assert hub.client().login(NO_PASSWORD_ADMIN, password)
 
 
 def test_the_admin_named_at_install_logs_in_with_the_password_he_has(hub, native):
@@ -123,6 +115,14 @@ def test_nobody_signs_up_under_an_admins_name(hub, native):
     page = sign_up(hub, ADMIN, "someone-elses-password")  # his account exists: the name is taken
     assert "already in use" in page
     assert not hub.client().login(ADMIN, "someone-elses-password")
+
+
+def test_a_bootstrap_re_run_makes_a_new_admins_native_account_at_once(hub, native):
+    result, _ = hub.bootstrap("--admin", RERUN_ADMIN)  # no password: one is generated and shown
+    [line] = [line for line in result.stdout.splitlines() if line.startswith(f"Admin: {RERUN_ADMIN}, password: ")]
+    password = line.split("password: ")[1].split()[0]
+    assert hub.client().login(RERUN_ADMIN, password)  # no reset-password, no reload needed
+    assert hub.client().login(ADMIN, ADMIN_PASSWORD)  # the admin named at install keeps his
 
 
 @pytest.fixture(scope="module")
@@ -176,4 +176,4 @@ def test_the_idle_culler_stops_the_visitors_server_and_deletes_her(hub, visitor)
                     "'/opt/tljh/state/jupyterhub.sqlite').execute('select name from users')])\"").stdout
     assert name not in listed and ADMIN in listed  # the culler never deletes an admin
     units = hub.sh("systemctl list-units --no-legend 'jupyter-*'", check=False).stdout
-    assert name[:18] not in units  # her server's unit is gone (unix names are cut at 26 characters)
+    assert name[:7] not in units  # her server's unit is gone (long names keep 7 characters and a hash)

@@ -1,14 +1,19 @@
 """Upgrading from the previous release: installed by its own bootstrap, then the current bootstrap over it.
 
-The previous release is v0.2.0. CI runs on a fresh clone of main, which has
-the commits but no tags, so the tree comes from `git archive v0.2.0` when the
-tag is there and from the same commit, acaad9f, when it is not (a shallow
-clone has neither: the test says so). When a release is made, point
-PREVIOUS_RELEASE and PREVIOUS_COMMIT at it (docs/backup.md, "Releases").
+The previous release is v0.3.0. CI runs on a fresh clone of main, which has
+the commits but no tags, so the tree comes from `git archive v0.3.0` when the
+tag is there and from the same commit, f6a8023 (the last before this round's
+work), when it is not (a shallow clone has neither: the test says so). When a
+release is made, point PREVIOUS_RELEASE and PREVIOUS_COMMIT at it
+(docs/backup.md, "Releases").
 
 Nothing may be lost: students' files, their passwords and the admin's, the
 hub's users, config.yaml with its comments; a student's server that runs
-during the upgrade keeps running (the same process).
+during the upgrade keeps running (the same process). The unix accounts 0.3.0
+made, without a record of their hub user and with the old rule's names for
+long names, are recorded for their students and keep working: a server
+started after the upgrade runs on the same account, with the same files
+(docs/security.md, "Unix accounts").
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ from tljh_lite import __version__
 from hubclient import HubClient
 from installed import ADMIN, ADMIN_PASSWORD, CHECKOUT, INSTALL_MEMORY, InstalledHub, copy_checkout
 
-PREVIOUS_RELEASE = "v0.2.0"
-PREVIOUS_COMMIT = "acaad9f"  # what v0.2.0 tags; found in any full clone, tagged or not
+PREVIOUS_RELEASE = "v0.3.0"
+PREVIOUS_COMMIT = "f6a8023"  # what v0.3.0 tags; found in any full clone, tagged or not
 PREVIOUS_SOURCE = "/srv/tljh-lite-previous"
-STUDENTS = {"alice": "alice-first-password", "bob": "bob-first-password"}
+LONG = "charlotte.delacroix-dupont"  # 26 characters: 0.3.0 gave her jupyter-charlotte.delacroi-<5 hex>
+STUDENTS = {"alice": "alice-first-password", "bob": "bob-first-password", LONG: "charlotte-first-password"}
 COMMENT = "# our course hub, do not lose this comment"
 
 
@@ -43,9 +49,9 @@ def previous_release() -> tuple[str, bytes]:
                 "(a shallow clone?): run `git fetch --unshallow` and try again")
 
 
-def home_listing(hub: InstalledHub) -> str:
+def home_listing(hub: InstalledHub, accounts) -> str:
     """Every file in the students' homes, with owner, mode and checksum (servers' runtime files left out)."""
-    return hub.sh("cd /home && find jupyter-alice jupyter-bob -path '*/.local/share/jupyter/runtime' -prune -o "
+    return hub.sh(f"cd /home && find {' '.join(accounts)} -path '*/.local/share/jupyter/runtime' -prune -o "
                   "-path '*/.ipython' -prune -o -type f -printf '%p %u %g %m ' -exec sha256sum {} \\; | sort").stdout
 
 
@@ -81,11 +87,16 @@ def test_upgrading_from_the_previous_release_loses_nothing(previous_hub):
         clients[name].run_code(f"open('{name}.txt', 'w').write('{name} worked here')\n"
                                "import os; os.makedirs('course/week1', exist_ok=True)\n"
                                "open('course/week1/notes.ipynb', 'w').write('{}')")
-    bob = clients["bob"]
-    bob.session.delete(bob.url("hub/api/users/bob/server"), headers={"X-XSRFToken": bob._xsrf("/hub/")}, timeout=60)
+    for name in ("bob", LONG):  # their servers start again after the upgrade
+        client = clients[name]
+        client.session.delete(client.url(f"hub/api/users/{name}/server"),
+                              headers={"X-XSRFToken": client._xsrf("/hub/")}, timeout=60)
+    long_account = hub.sh("getent passwd | cut -d: -f1 | grep '^jupyter-charlotte'").stdout.strip()
+    assert len(long_account) == 32 and long_account[26] == "-", long_account  # the old rule's name
+    accounts = {"alice": "jupyter-alice", "bob": "jupyter-bob", LONG: long_account}
     hub.sh(f"sed -i '1i {COMMENT}' /opt/tljh/config/config.yaml")
     alice_pid = hub.unit_property("jupyter-alice", "MainPID")
-    homes_before = home_listing(hub)
+    homes_before = home_listing(hub, accounts.values())
     users_before = sorted(u["name"] for u in hub.admin().get("hub/api/users").json())
 
     copy_checkout(hub.container)
@@ -98,13 +109,22 @@ def test_upgrading_from_the_previous_release_loses_nothing(previous_hub):
     assert hub.unit_property("jupyter-alice", "MainPID") == alice_pid
     assert clients["alice"].run_code("print(open('alice.txt').read())") == "alice worked here"
     # Nothing lost: files, owners and modes, the hub's users, passwords, the config's comment.
-    assert home_listing(hub) == homes_before
+    assert home_listing(hub, accounts.values()) == homes_before
     assert sorted(u["name"] for u in hub.admin().get("hub/api/users").json()) == users_before
     for name, password in STUDENTS.items():
         assert HubClient(hub.url).login(name, password), name
         assert not HubClient(hub.url).login(name, "not-the-password")
     assert HubClient(hub.url).login(ADMIN, ADMIN_PASSWORD)
     assert hub.sh("head -1 /opt/tljh/config/config.yaml").stdout == COMMENT + "\n"
+    # Their accounts are recorded as theirs, and servers started now run on them, with their files.
+    for name, account in accounts.items():
+        assert hub.sh(f"getent passwd {account} | cut -d: -f5").stdout.strip() == f"JupyterHub user {name}"
+    for name in ("bob", LONG):
+        again = hub.logged_in(name, STUDENTS[name])
+        again.start_server()
+        assert again.run_code("import getpass, os; print(getpass.getuser(), os.getcwd())") == (
+            f"{accounts[name]} /home/{accounts[name]}")
+        assert again.run_code(f"print(open('{name}.txt').read())") == f"{name} worked here"
     assert "alice" in hub.tljh_config("get", "users.allowed").stdout
     # What the new release adds works on the upgraded hub.
     backup = hub.sh("tljh-lite backup create --skip-homes")

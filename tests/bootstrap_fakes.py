@@ -55,7 +55,9 @@ class FakeMachine(bootstrap.Machine):
             "can_bind": True,
             "units": set(),
             "holder": None,
-            "existing": {"/", "/opt", "/run/systemd/system"},
+            "existing": {"/", "/opt", "/run/systemd/system", "/var/tmp"},
+            "architecture": "amd64",
+            "installed": {},  # what the hub environment holds: {"tljh-lite": "0.3.0", "JupyterHub": "6.1.1"}
         }
         self.values.update(overrides)
         self.asked = []
@@ -90,6 +92,12 @@ class FakeMachine(bootstrap.Machine):
 
     def port_holder(self, port):
         return self.values["holder"]
+
+    def architecture(self):
+        return self.values["architecture"]
+
+    def installed_versions(self, prefix):
+        return self.values["installed"]
 
 
 class RecordingRunner:

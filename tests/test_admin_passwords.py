@@ -17,7 +17,7 @@ import pytest
 
 from tljh_lite.errors import TljhError
 from tljh_lite.installer import main as installer
-from tljh_lite.installer.admins import Admin, check_admin_passwords, password_states
+from tljh_lite.installer.admins import Admin, Stored, check_admin_passwords, password_states
 from tljh_lite.paths import Paths
 from tljh_lite.users.passwords import passwords_dbm
 
@@ -295,8 +295,8 @@ def installer_run(tmp_path, monkeypatch):
     def run(admins, install=None, capsys=None):
         monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"admins": admins})))
         monkeypatch.setattr(installer, "install", install or (lambda *a: calls.append("install")
-                                                              or installer.Installed("http://hub/", True)))
-        stored = lambda paths, admins: calls.append("store") or list(admins)  # noqa: E731
+                                                              or installer.Installed("http://hub/", {})))
+        stored = lambda config, paths, admins: calls.append("store") or Stored(list(admins), False)  # noqa: E731
         monkeypatch.setattr(installer, "ensure_admin_passwords", stored)
         old = os.umask(0o027)
         try:

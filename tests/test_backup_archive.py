@@ -371,3 +371,24 @@ def test_a_backup_made_by_0_3_0_still_verifies_and_restores(tmp_path, home):
     back = target / str(home).lstrip("/")
     assert (back / "notes.txt").read_text() == "alice was here\n" and os.path.samefile(back / "notes.txt",
                                                                                         back / "proj" / "hard")
+
+
+def test_the_record_of_passwords_tljh_lite_set_and_the_lti_key_are_restored(tmp_path, installed, monkeypatch):
+    """Without the record, a restored student made an admin later would lose the password the professor
+    gave her; without the key, the LMS's registration would name a public key the hub no longer has."""
+    from tljh_lite.backup import putback
+    from tljh_lite.users.trusted import TrustRecord, record_file as trusted_file
+
+    TrustRecord(trusted_file(installed)).note({"alice": b"$2b$12$hash-of-alice"})
+    installed.lti_tool_key.write_text("-----BEGIN PRIVATE KEY-----\nthe tool's key\n")
+    monkeypatch.setattr(create_module.collect, "accounts", lambda plugin_accounts=(): [])
+    created = create_module.create(installed, config(tmp_path), no_plugins())
+    staging = tmp_path / "staging"
+    verify(Path(created.path), staging)
+    elsewhere = Paths(tmp_path / "new-machine")
+    elsewhere.state_dir.mkdir(parents=True)
+    putback.put_back_hub_files(staging, elsewhere)
+    assert TrustRecord(trusted_file(elsewhere)).read() == TrustRecord(trusted_file(installed)).read() != {}
+    assert trusted_file(elsewhere).stat().st_mode & 0o777 == 0o600
+    assert elsewhere.lti_tool_key.read_text() == installed.lti_tool_key.read_text()
+    assert elsewhere.lti_tool_key.stat().st_mode & 0o777 == 0o600

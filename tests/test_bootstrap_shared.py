@@ -53,6 +53,11 @@ def same(bootstrap_place: str, bootstrap_value, package_place: str, package_valu
 # ---------------------------------------------------------------- admins' passwords
 
 
+def test_a_generated_password_never_starts_with_the_same_characters():
+    same("FORMULA_STARTS", bootstrap.FORMULA_STARTS,
+         "tljh_lite/users/passwords.py FORMULA_STARTS", passwords.FORMULA_STARTS)
+
+
 def test_the_longest_password_is_the_same_bcrypt_limit():
     same("MAX_PASSWORD_BYTES", bootstrap.MAX_PASSWORD_BYTES,
          "tljh_lite/users/passwords.py MAX_PASSWORD_BYTES", passwords.MAX_PASSWORD_BYTES)
@@ -147,10 +152,10 @@ def bootstrap_installer_options() -> set[str]:
 
 
 def test_bootstraps_help_lists_every_option_of_the_installer_but_distro(capsys):
-    # --distro is bootstrap's to give (from preflight), not the professor's.
+    # --distro and --from-bundle are bootstrap's to give (from preflight, and the bundle it unpacked).
     same("add_installer_options()", bootstrap_installer_options(),
-         "tljh_lite/installer/main.py parse_args()'s options (but --distro, --help)",
-         option_names(installer_help(capsys)) - {"--distro", "--help"})
+         "tljh_lite/installer/main.py parse_args()'s options (but --distro, --from-bundle, --help)",
+         option_names(installer_help(capsys)) - {"--distro", "--from-bundle", "--help"})
     full_help = bootstrap.build_parser({}).format_help()
     assert bootstrap.INSTALLER_OPTIONS_TITLE in full_help
     assert bootstrap_installer_options() <= option_names(full_help)
@@ -211,7 +216,7 @@ def test_the_installer_reads_the_environment_bootstrap_gives_it(tmp_path, monkey
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     seen = {}
 
-    def install(options, admins, paths, progress, runner):
+    def install(options, admins, paths, progress, runner, *rest):
         seen.update(prefix=str(paths.prefix), started_at=progress.started_at)
         installer.log.info("logged by the test")
         raise TljhError("stopped by the test", "")
@@ -311,3 +316,119 @@ def test_the_oldest_python_is_the_projects():
 def test_the_oldest_uv_is_the_hub_extras():
     same("MIN_UV", f"uv>={bootstrap.MIN_UV}", f"pyproject.toml [project.optional-dependencies] {bootstrap.EXTRA}",
          next(r for r in PROJECT["optional-dependencies"][bootstrap.EXTRA] if re.match(r"uv\b", r)))
+
+
+# ---------------------------------------------------------------- downloads: the web proxy, the mirror
+
+
+PROXY_CASES = [
+    {},
+    {"https_proxy": "http://proxy.campus.edu:3128"},
+    {"HTTPS_PROXY": "proxy:3128", "HTTP_PROXY": "http://u:p%40ss@proxy:3128/", "NO_PROXY": ".campus.edu, 10.0.0.0/8"},
+    {"http_proxy": "https://[fd00::1]:3128", "no_proxy": "localhost"},
+    {"https_proxy": "", "http_proxy": ""},
+    {"https_proxy": "ftp://proxy:21"},
+    {"http_proxy": "http://proxy:port"},
+    {"http_proxy": "http://"},
+]
+
+
+@pytest.mark.parametrize("environ", PROXY_CASES)
+def test_bootstrap_reads_and_checks_the_proxy_as_the_package_does(environ):
+    from tljh_lite.downloads import proxy
+
+    def outcome(given, checked, error):
+        found = given(environ)
+        try:
+            return found, checked(found or {})
+        except error as e:
+            return found, ("refused", e.message)
+
+    same("proxy_given(), checked_proxy()", outcome(bootstrap.proxy_given, bootstrap.checked_proxy, bootstrap.BootstrapError),
+         "tljh_lite/downloads/proxy.py given(), checked()", outcome(proxy.given, proxy.checked, TljhError))
+
+
+def test_the_proxy_names_and_loopback_are_the_packages():
+    from tljh_lite.downloads import proxy, settings
+
+    same("PROXY_VARIABLES", bootstrap.PROXY_VARIABLES, "tljh_lite/downloads/proxy.py PROXY_VARIABLES", proxy.PROXY_VARIABLES)
+    same("LOOPBACK", bootstrap.LOOPBACK, "tljh_lite/downloads/proxy.py LOOPBACK", proxy.LOOPBACK)
+    same("INDEX_VARIABLES", bootstrap.INDEX_VARIABLES, "tljh_lite/downloads/settings.py INDEX_VARIABLES",
+         settings.INDEX_VARIABLES)
+    same("Layout.downloads_env", bootstrap.Layout("/srv/tljh").downloads_env, "tljh_lite/paths.py Paths.downloads_env",
+         str(Paths(Path("/srv/tljh")).downloads_env))
+
+
+def test_a_rerun_downloads_as_the_last_install_saved(tmp_path):
+    """bootstrap reads the file the installer wrote: the proxy (password and all) and the mirror."""
+    from tljh_lite.downloads import proxy
+    from tljh_lite.downloads.settings import DownloadSettings, parse_env_file
+
+    saved = DownloadSettings(proxy.checked({"https_proxy": 'http://t:a"b\\c@p:3128', "http_proxy": "p:3128"}),
+                             "https://devpi.campus.edu/simple/", offline=True)
+    text = saved.text()
+    same("read_env_file()", bootstrap.read_env_file(text), "tljh_lite/downloads/settings.py parse_env_file()",
+         parse_env_file(text))
+    downloads = bootstrap.downloads_for({"PATH": "/bin"}, text, None)
+    assert downloads.proxy_from == "saved by the last install"
+    assert {k: v for k, v in downloads.env().items() if "proxy" in k.lower()} == {
+        k: v for k, v in saved.env().items() if "proxy" in k.lower()}
+    assert downloads.index_url == "https://devpi.campus.edu/simple/"
+    # A proxy named in the environment (even as empty: none) wins over the saved one, and the installer
+    # sees it named, to forget the saved one.
+    environ = {"https_proxy": ""}
+    none = bootstrap.downloads_for(environ, text, "https://other.campus.edu/simple/")
+    assert none.proxy == {} and none.index_url == "https://other.campus.edu/simple/"
+    assert not any("proxy" in key.lower() for key in none.env())
+    layout = bootstrap.Layout("/opt/tljh")
+    given = bootstrap.installer_env(environ, layout, 0.0, none.env())
+    # What the installer saves (tljh_lite/installer/downloads.py): nothing, the saved proxy is forgotten.
+    assert given["https_proxy"] == "" and proxy.checked(proxy.given(given)) == {}
+
+
+@pytest.mark.parametrize("url", ["https://devpi.campus.edu/root/pypi/+simple/", "http://10.0.0.5:8080/simple/",
+                                 "ftp://m/simple", "https://u:p@m/simple/", "https://tok@m/", "m.campus.edu/simple",
+                                 "https:///simple", "https://a b/"])
+def test_bootstrap_takes_the_same_mirrors_as_config_yaml(url):
+    check, _words = FORMATS["index-url-or-empty"]
+    try:
+        bootstrap.check_index_url(url)
+        accepted = True
+    except bootstrap.BootstrapError:
+        accepted = False
+    same(f"check_index_url({url!r}) accepts it:", accepted, "tljh_lite/config/formats.py index-url-or-empty",
+         check(url))
+
+
+# ---------------------------------------------------------------- bundles
+
+
+def test_bootstrap_reads_the_bundle_format_the_package_writes():
+    from tljh_lite.bundle import manifest, wanted
+
+    for ours, theirs in [("BUNDLE_FORMAT", "FORMAT"), ("BUNDLE_MANIFEST", "MANIFEST"), ("BUNDLE_WHEELS", "WHEELS"),
+                         ("BUNDLE_DEBS", "DEBS"), ("BUNDLE_USER_REQUIREMENTS", "USER_REQUIREMENTS")]:
+        same(ours, getattr(bootstrap, ours), f"tljh_lite/bundle/manifest.py {theirs}", getattr(manifest, theirs))
+    same("BUNDLE_MEMBER_NAME", bootstrap.BUNDLE_MEMBER_NAME.pattern, "tljh_lite/bundle/manifest.py MEMBER_NAME",
+         manifest.MEMBER_NAME.pattern)
+    assert bootstrap.VENV_PACKAGE in wanted.ALSO_APT_PACKAGES, (
+        f"installer/bootstrap.py VENV_PACKAGE ({bootstrap.VENV_PACKAGE}) is not in tljh_lite/bundle/wanted.py "
+        "ALSO_APT_PACKAGES: bundles would not hold what bootstrap installs")
+
+
+def test_the_installer_reads_what_bootstrap_adds_for_a_bundle():
+    args = bootstrap.parse_args(["--bundle", "b.tar", "--index-url", "https://m/simple/"], {})
+    extra = ["--from-bundle", "/var/tmp/b", "--plugin", "course==1.0", "--user-requirements-txt-url", "/var/tmp/b/r.txt"]
+    options = installer.parse_args(["--distro", "debian:12", *bootstrap.installer_command(
+        bootstrap.Layout("/opt/tljh"), "debian:12", args, extra)[5:]])
+    same("installer_command() with a bundle", (str(options.bundle), options.plugins, options.user_requirements_txt_url,
+                                               options.index_url),
+         "tljh_lite/installer/main.py parse_args()", ("/var/tmp/b", ["course==1.0"], "/var/tmp/b/r.txt", "https://m/simple/"))
+
+
+@pytest.mark.parametrize("url", ["https://devpi.campus.edu/root/pypi/+simple/", "http://mirror.campus:8080/simple/"])
+def test_bootstrap_gives_children_the_mirror_as_the_saved_settings_do(url):
+    from tljh_lite.downloads.settings import DownloadSettings
+
+    same(f"Downloads(index {url}).env()", bootstrap.Downloads({}, "", url, "--index-url").env(),
+         "tljh_lite/downloads/settings.py DownloadSettings.env()", DownloadSettings(index_url=url).env())

@@ -87,6 +87,25 @@ def test_validate(cli, config_path):
     assert any("limits.cpu must be a positive number" in line for line in lines)
 
 
+def test_manage_groups_with_groups_warns_at_set_and_is_refused_by_validate_and_reload(cli, config_path, checker):
+    from fakes import RecordingRunner
+    from tljh_lite.errors import ConfigError
+    from tljh_lite.reload import reload
+
+    assert cli("set", "groups.tas.limits.memory", "2G").code == 0
+    result = cli("set", "auth.GenericOAuthenticator.manage_groups", "true")
+    assert result.code == 0 and result.err.count("\n") == 1  # TLJH's steps set keys one at a time: a warning
+    assert "manage_groups is true, so the authenticator makes the hub's groups" in result.err
+    result = cli("validate")
+    assert result.code == 1 and result.err.count("\n") == 1
+    assert "JupyterHub does not start with both; keep one: sudo tljh-config unset " in result.err
+    runner = RecordingRunner()
+    paths = Paths(config_path.parent.parent)
+    with pytest.raises(ConfigError, match="JupyterHub does not start with both"):
+        reload("hub", paths, checker, runner)
+    assert runner.calls == []  # the running hub is never stopped for it
+
+
 def test_an_invalid_file_on_disk_is_reported_by_key(cli, config_path):
     config_path.parent.mkdir()
     config_path.write_text("users:\n  allowed: alice\n")
@@ -215,3 +234,37 @@ def test_https_status_of_a_hub_without_https(config_path, capsys):
 
     assert lite(["--config-path", str(config_path), "https", "status"]) == 0
     assert "HTTPS:          off" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- tljh-lite bundle create
+
+
+def test_bundle_create_has_help_for_anyone_and_its_two_entry_points_agree(capsys):
+    from tljh_lite.bundle.__main__ import main as from_a_checkout
+    from tljh_lite.cli.tljh_lite import main as tljh_lite
+
+    helps = []
+    for entry_point in (lambda argv: tljh_lite(["bundle", *argv]), from_a_checkout):
+        with pytest.raises(SystemExit) as done:
+            entry_point(["create", "--help"])
+        assert done.value.code == 0
+        helps.append(capsys.readouterr().out)
+    for option in ("--release", "--out", "--plugin", "--user-requirements", "--arch", "--index-url", "--cache"):
+        assert all(option in text for text in helps), option
+
+
+def test_bundle_create_refuses_what_it_cannot_make_in_one_line_before_downloading(tmp_path, capsys):
+    from tljh_lite.bundle.__main__ import main as from_a_checkout
+
+    code = from_a_checkout(["create", "--release", "bookworm", "--user-requirements", str(tmp_path / "missing.txt"),
+                            "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert f"--user-requirements {tmp_path / 'missing.txt'} does not exist" in err
+    assert not (tmp_path / "cache").exists()  # nothing made, nothing downloaded
+    code = from_a_checkout(["create", "--release", "bookworm", "--source", str(tmp_path)])
+    assert code == 1 and "is not a checkout of tljh-lite" in capsys.readouterr().err
+    code = from_a_checkout(["create", "--release", "trixie", "--out", str(tmp_path / "no" / "such" / "b.tar"),
+                            "--cache", str(tmp_path / "cache")])
+    assert code == 1 and f"cannot write the bundle into {tmp_path / 'no' / 'such'}" in capsys.readouterr().err
+    assert not (tmp_path / "cache").exists()

@@ -71,6 +71,11 @@ def culler_and_sync(services):
     return [service for service in services if service["name"] != "usage"]
 
 
+def service_roles(roles):
+    """The roles besides the admins' (test_the_admin_role_lists_exactly_users_admin)."""
+    return [role for role in roles if role["name"] != "admin"]
+
+
 def test_idle_culler_defaults_match_the_documented_ones():
     s = settings({})
     (service,) = culler_and_sync(s["JupyterHub"]["services"])
@@ -85,7 +90,7 @@ def test_idle_culler_defaults_match_the_documented_ones():
         "--cull-users=False",
         "--remove-named-servers=False",
     ]
-    (role,) = s["JupyterHub"]["load_roles"]
+    (role,) = service_roles(s["JupyterHub"]["load_roles"])
     assert role["services"] == [service["name"]]
     assert set(role["scopes"]) == {"list:users", "read:users:activity", "read:servers", "delete:servers"}
 
@@ -102,7 +107,7 @@ def test_idle_culler_options():
 
 def test_idle_culler_off():
     s = settings({"services": {"cull": {"enabled": False}}})
-    assert culler_and_sync(s["JupyterHub"]["services"]) == [] and s["JupyterHub"]["load_roles"] == []
+    assert culler_and_sync(s["JupyterHub"]["services"]) == [] and service_roles(s["JupyterHub"]["load_roles"]) == []
 
 
 def test_proxy_http():
@@ -126,7 +131,18 @@ def test_proxy_https_with_letsencrypt_serves_certbots_lineage():
 def test_proxy_sync_service_may_only_touch_the_proxy():
     s = hub_settings(merged({"services": {"cull": {"enabled": False}}}), python="/p", proxy_sync_token="t0k")
     assert culler_and_sync(s["JupyterHub"]["services"]) == [{"name": "proxy-sync", "api_token": "t0k"}]
-    assert s["JupyterHub"]["load_roles"] == [{"name": "proxy-sync", "scopes": ["proxy"], "services": ["proxy-sync"]}]
+    assert service_roles(s["JupyterHub"]["load_roles"]) == [
+        {"name": "proxy-sync", "scopes": ["proxy"], "services": ["proxy-sync"]}]
+
+
+def test_the_admin_role_lists_exactly_users_admin():
+    # JupyterHub's admin_users only adds; a load_roles entry for "admin" with users is exact: whoever it
+    # leaves out loses the admin flag when the hub starts (users/roles.py).
+    s = settings({"users": {"admin": ["Prof", "ta"], "allowed": ["alice"]}})
+    assert [r for r in s["JupyterHub"]["load_roles"] if r["name"] == "admin"] == [
+        {"name": "admin", "users": ["prof", "ta"]}]
+    assert [r for r in settings({})["JupyterHub"]["load_roles"] if r["name"] == "admin"] == [
+        {"name": "admin", "users": []}]  # no admins in config.yaml: none in the hub
 
 
 def test_apply_puts_settings_on_a_traitlets_config():

@@ -17,7 +17,7 @@ from tljh_lite.paths import Paths
 from tljh_lite.plugins import BUILTIN_NAME, PluginError, collect, describe, per_plugin, plugin_manager
 
 def test_every_hook_is_documented_with_when_it_fires():
-    assert len(HOOK_NAMES) == 16
+    assert len(HOOK_NAMES) == 17
     for name in HOOK_NAMES:
         doc = inspect.getdoc(getattr(hooks, name)) or ""
         assert len(doc) > 80, f"{name} needs a docstring"

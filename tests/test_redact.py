@@ -34,6 +34,9 @@ HIDDEN = [
      "$ uv pip install 'https://***@host/x.whl' -r https://***@h/r.txt"),
     ('error: Failed to fetch: "https://user:s3cret@127.0.0.1:9/x.whl"', 'error: Failed to fetch: "https://***@127.0.0.1:9/x.whl"'),
     ("HTTPS://USER:s3cret@HOST/X", "HTTPS://***@HOST/X"),
+    # A campus web proxy (http_proxy, https_proxy), as uv, pip and apt print it in their errors.
+    ("https_proxy=http://teacher:s3cret@proxy.campus.edu:3128", "https_proxy=http://***@proxy.campus.edu:3128"),
+    ("error: Failed to connect to proxy http://teacher:s3cret@10.0.0.1:3128/", "error: Failed to connect to proxy http://***@10.0.0.1:3128/"),
 ]
 
 KEPT = [
@@ -85,6 +88,17 @@ def test_bootstrap_plan_hides_credentials_on_the_terminal_and_in_the_log():
     text = "\n".join(plan.describe())
     assert SECRET not in text
     assert "https://***@h/p.whl" in text and "https://***@h/r.txt" in text and "https://***@h/t.whl" in text
+
+
+def test_bootstrap_shows_the_campus_proxy_without_its_password():
+    downloads = bootstrap.downloads_for({"https_proxy": f"http://teacher:{SECRET}@proxy.campus.edu:3128"}, None, None)
+    plan = make_plan([])
+    plan.downloads = downloads
+    text = "\n".join(plan.describe())
+    assert SECRET not in text and "web proxy: http://***@proxy.campus.edu:3128 (from the environment)" in text
+    with pytest.raises(bootstrap.BootstrapError) as error:
+        bootstrap.downloads_for({"https_proxy": f"ftp://teacher:{SECRET}@proxy:21"}, None, None)
+    assert SECRET not in error.value.one_line() and "ftp://***@proxy:21" in error.value.message
 
 
 def test_bootstrap_runner_hides_credentials_in_commands_output_and_errors(tmp_path, capsys):

@@ -49,6 +49,7 @@ def config_of(text: str = HAND_EDITED) -> dict:
 
 def plan(text: str, config: dict | None = None, **kwargs):
     kwargs.setdefault("password_problem", lambda pw: "shorter than 7 characters" if len(pw) < 7 else None)
+    kwargs.setdefault("running_admins", {"prof"})  # the hub runs with HAND_EDITED's admins
     return plan_import(config or config_of(), roster(text), **kwargs)
 
 
@@ -85,7 +86,7 @@ def test_people_already_there_in_any_case_are_unchanged_and_the_file_is_returned
 
 
 def test_admin_yes_promotes_no_demotes_and_empty_keeps_the_role():
-    p = plan("username,admin\nzoe,yes\nprof,no\nalice,\n", with_password={"zoe", "prof", "alice"})
+    p = plan("username,admin\nzoe,yes\nprof,no\nalice,\n", with_password={"zoe", "prof", "alice"}, trusted={"zoe"})
     assert p.lines() == ["~ zoe: now an admin", "~ prof: now a student"]
     new = p.apply(yaml.loads(HAND_EDITED))
     assert list(new["users"]["admin"]) == ["zoe"]
@@ -280,3 +281,27 @@ def test_a_config_with_a_problem_is_not_built_on(hub, fake_bcrypt):
     hub.paths.config_file.write_text("limits:\n  memory: lots\n")
     with pytest.raises(TljhError, match="limits.memory must be a memory size"):
         hub("username\nbob\n")
+
+
+def test_no_generated_password_starts_like_a_spreadsheet_formula(hub, fake_bcrypt, monkeypatch):
+    # The review: token_urlsafe starts with '-' once in 64, and --passwords-out is opened in a spreadsheet,
+    # which takes a cell starting with = + - @ for a formula.
+    made = iter(["-9sIbw2h5YbI0sQq", "=not-urlsafe-but", "Plain-and-safe16"])
+    monkeypatch.setattr(passwords.secrets, "token_urlsafe", lambda n: next(made))
+    out = hub.tmp / "passwords.csv"
+    hub("username,password\ncarl,*\n", passwords_out=out)
+    assert list(csv.reader(out.open())) == [["username", "password"], ["carl", "Plain-and-safe16"]]
+
+
+def test_generated_passwords_never_start_with_a_formula_character_here_or_in_bootstrap():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "bootstrap_for_passwords", Path(__file__).resolve().parent.parent / "installer" / "bootstrap.py")
+    bootstrap = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bootstrap)
+    assert bootstrap.FORMULA_STARTS == passwords.FORMULA_STARTS == "=+-@"
+    for generate in (passwords.generate_password, bootstrap.generate_password):
+        made = [generate() for _ in range(20000)]  # ~312 would start with '-' without the rule
+        assert not [pw for pw in made if pw[0] in "=+-@"] and {len(pw) for pw in made} == {16}

@@ -6,10 +6,12 @@ from __future__ import annotations
 import dbm
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -275,3 +277,64 @@ def test_plugins_hooks_that_act_on_this_machine_are_listed_and_their_apt_package
     assert ": tljh_custom_jupyterhub_config" in text and ": tljh_new_user_create" in text
     assert "tljh_extra_apt_packages" not in text  # carried: into the Dockerfile
     assert "git tini graphviz" in (tmp_path / "x" / "Dockerfile").read_text()
+
+
+def as_student(action) -> None:
+    """Run `action` in a forked process with another user's uid and gid (nobody's), as a student would."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            action()
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder like /tmp (in /tmp, so every user reaches it): everyone may make things in it, sticky."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to act as another user (CI runs the unit tests as root)")
+    shared = Path(tempfile.mkdtemp(prefix="tljh-lite-test-", dir="/tmp"))
+    shared.chmod(0o1777)
+    yield shared
+    shutil.rmtree(shared)
+
+
+def test_an_existing_out_folder_another_user_made_is_refused_and_nothing_is_written(machine, shared_tmp):
+    out = shared_tmp / "z2jh"
+    as_student(lambda: out.mkdir(mode=0o777))  # before the professor exports there
+    with pytest.raises(TljhError) as refused:
+        export_z2jh(merged(CONFIG), machine, None, out)
+    assert str(refused.value) == (
+        f"{out} belongs to nobody, not root, who could read users.json's password hashes and the secrets, or "
+        f"change them; give --out a new folder (made root's, 0700), or make this one root's: sudo chown root: {out}")
+    assert list(out.iterdir()) == []
+
+
+def test_an_out_link_a_student_planted_is_refused(machine, shared_tmp, tmp_path):
+    target = tmp_path / "roots-folder"
+    target.mkdir()
+    out = shared_tmp / "z2jh"
+    as_student(lambda: out.symlink_to(target))
+    with pytest.raises(TljhError, match=f"^{out} is a link; give --out a new folder"):
+        export_z2jh(merged(CONFIG), machine, None, out)
+    assert list(target.iterdir()) == []
+
+
+def test_a_new_out_folder_in_a_shared_place_is_roots_and_private(machine, shared_tmp):
+    out = shared_tmp / "z2jh"
+    export_z2jh(merged(CONFIG), machine, None, out)
+    assert (out.stat().st_uid, stat.S_IMODE(out.stat().st_mode)) == (0, 0o700)
+
+
+def test_an_out_folder_inside_a_hub_accounts_folder_is_refused(machine, tmp_path, monkeypatch):
+    monkeypatch.setattr(export_module, "_owner", lambda path: "jupyter-mallory")
+    with pytest.raises(TljhError, match="belongs to the hub account jupyter-mallory, who could swap"):
+        export_z2jh(merged(CONFIG), machine, None, tmp_path / "home" / "z2jh")
+    assert not (tmp_path / "home").exists()

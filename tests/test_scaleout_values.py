@@ -95,6 +95,29 @@ def test_oauth_settings_pass_through_and_the_secret_goes_to_the_secrets_file():
     assert any("callback" in note.setting for note in out.notes)
 
 
+def test_what_is_secret_is_decided_by_where_the_value_comes_from_not_by_its_name():
+    # The review: a name test sent FirstUse's min_password_length and an OAuth token_url to the secrets file
+    # (the professor would hand on values.yaml without them), and a secret named otherwise stayed in clear.
+    out = export({"auth": {
+        "type": "ldapauthenticator.LDAPAuthenticator",
+        "FirstUseAuthenticator": {"min_password_length": 10},
+        "GenericOAuthenticator": {"token_url": "https://idp.example.org/token", "client_secret": "oauth-s3cret"},
+        "LDAPAuthenticator": {"lookup_dn_search_password": "bind-s3cret", "server_address": "ldap.example.org"},
+        "DummyAuthenticator": {"password": "shared-s3cret"},
+        "LTI11Authenticator": {"consumers": {"canvas-key": "lti-s3cret"}},
+    }})
+    config = out.values["hub"]["config"]
+    assert config["FirstUseAuthenticator"]["min_password_length"] == 10
+    assert config["GenericOAuthenticator"] == {"token_url": "https://idp.example.org/token"}
+    assert out.secrets["hub"]["config"] == {
+        "GenericOAuthenticator": {"client_secret": "oauth-s3cret"},
+        "LDAPAuthenticator": {"lookup_dn_search_password": "bind-s3cret"},
+        "DummyAuthenticator": {"password": "shared-s3cret"},
+        "LTI11Authenticator": {"consumers": {"canvas-key": "lti-s3cret"}},
+    }
+    assert "s3cret" not in str(out.values)
+
+
 def test_limits_go_to_singleuser_and_group_limits_to_group_overrides():
     out = export(GROUPS)
     single = out.values["singleuser"]

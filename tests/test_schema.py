@@ -118,6 +118,11 @@ INVALID = [
         {"https": {"enabled": True, "port": 80, "tls": {"key": "/k", "cert": "/c"}}},
         "http.port and https.port must differ",
     ),
+    (
+        {"auth": {"GenericOAuthenticator": {"manage_groups": True}}, "groups": {"tas": {"users": ["tom"]}}},
+        "auth.GenericOAuthenticator.manage_groups is true, so the authenticator makes the hub's groups, but "
+        "config.yaml has groups too (tas): JupyterHub does not start with both",
+    ),
 ]
 
 

@@ -92,12 +92,14 @@ def test_reset_sets_a_given_or_generated_password_for_someone_who_may_log_in(pat
         reset_password(merged({**COURSE, "auth": {"type": "github"}}), paths, "alice", None)
 
 
-def test_a_new_admin_gets_a_password_at_once_unless_she_has_one(paths, fake_bcrypt):
+def test_a_new_admin_gets_a_password_at_once_unless_she_has_one_tljh_lite_set(paths, fake_bcrypt):
     asked = []
-    generated = password_for_new_admin(COURSE, paths, "TA", lambda name: asked.append(name))
-    assert asked == ["ta"] and stored(paths) == {"ta": f"hash:6:{generated}"}
+    new = password_for_new_admin(COURSE, paths, "TA", lambda name: asked.append(name))
+    assert asked == ["ta"] and stored(paths) == {"ta": f"hash:6:{new.password}"} and not new.replaced
+    assert new.lines() == [f"Password for the new admin ta: {new.password}  (shown only once: write it down)"]
     assert password_for_new_admin(COURSE, paths, "ta", lambda name: pytest.fail("asked again")) is None
-    assert password_for_new_admin(COURSE, paths, "ta2", lambda name: "typed-by-ta2") is None
+    typed = password_for_new_admin(COURSE, paths, "ta2", lambda name: "typed-by-ta2")
+    assert (typed.password, typed.lines()) == (None, [])  # typed: nothing to show
     assert stored(paths)["ta2"] == "hash:12:typed-by-ta2"
     github = merged({"auth": {"type": "github"}})
     assert password_for_new_admin(github, paths, "ta3", lambda name: pytest.fail("asked")) is None

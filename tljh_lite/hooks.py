@@ -16,8 +16,9 @@ packages (and the conda hooks, which only warn), config post-install,
 `tljh_lite_reconcile`, a hub restart if anything it reads changed, then
 post-install; `tljh-config reload` calls `tljh_lite_reconcile` too, before
 the hub restarts. The hub calls
-`tljh_lite_hub_access` and `tljh_custom_jupyterhub_config` when it starts
-and `tljh_new_user_create` when it makes a student's unix account.
+`tljh_lite_hub_access` and `tljh_custom_jupyterhub_config` when it starts,
+`tljh_new_user_create` when it makes a student's unix account, and
+`tljh_lite_lms_launch` when someone arrives from the LMS.
 `tljh-lite` asks `tljh_lite_cli_commands` for its subcommands, and backups
 ask `tljh_lite_backup_paths` and `tljh_lite_unix_accounts` what to hold.
 """
@@ -143,6 +144,46 @@ def tljh_lite_config_defaults() -> dict[str, Any]:
 
     Fires: whenever the merged config (defaults + file) is computed; `tljh-config
     get` shows them. (tljh-lite's addition.)
+    """
+
+
+@hookspec
+def tljh_lite_lms_launch(username: str, roles: list[str], context: dict[str, Any]) -> str | dict | None:
+    """Someone arrived from the school's LMS (an LTI 1.3 launch): put her in her course, say where she lands.
+
+    Fires: in the hub, as root, after the launch is checked (signed by the LMS,
+    for this hub, fresh, used once) and she may log in (a role the professor
+    allows, not banned), before her hub account is made or updated and before
+    the redirect. Runs in a worker thread (file or network work does not stall
+    the hub). A refusal leaves nothing behind: raise
+    `tljh_lite.errors.TljhError(message, hint)` and she sees the message on a 403
+    page; her account is neither made nor logged in. Any other exception is
+    logged with the plugin's name and she lands as if the plugin had returned
+    None.
+
+    Gets (keywords; a copy each, mutating them changes nothing):
+    - `username`: her hub name (`jupyter-<username>` is her unix account, made
+      at her first server start);
+    - `roles`: hers in the course, of "instructor", "grader", "student" (LMS
+      Instructor, TeachingAssistant, Learner; usually one; empty for an LMS
+      Administrator the professor made a hub admin);
+    - `context`: a dict of what the launch says about where it comes from:
+      `issuer`, `client_id`, `deployment_id`, `context_id`, `context_label`,
+      `context_title` (the LMS course: id, short and long name; None when the
+      link is outside a course), `resource_link_id`, `resource_link_title` (the
+      link she clicked), `target_link_uri` (the link's URL), `custom` (the
+      link's custom parameters, a dict), `lms_roles` (the LMS's role URIs),
+      `message_type`.
+
+    Returns: None (no opinion), a path on this hub where she lands (e.g.
+    "/hub/user-redirect/lab/tree/data101/week1.ipynb", or an nbgitpuller
+    "/hub/user-redirect/git-pull?repo=..."), or a dict with "next" (such a path)
+    and/or "groups" (hub groups she joins; made if missing; a launch never
+    takes her out of a group). Without a path she lands where the link says
+    (its custom parameter `next` or its target link), else in her server.
+    Paths under /user/ and /hub/user-redirect/ start her server first. When
+    several plugins name a path, the first installed wins; she joins every
+    plugin's groups. (tljh-lite's addition.)
     """
 
 

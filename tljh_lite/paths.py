@@ -59,9 +59,19 @@ class Paths:
         return self.state_dir / "proxy.env"
 
     @property
+    def downloads_env(self) -> Path:
+        """Root-only: the web proxy, the mirror and pip's patience every later download uses (downloads/settings.py)."""
+        return self.state_dir / "downloads.env"
+
+    @property
     def hub_db(self) -> Path:
         """The hub's SQLite database (users, groups, tokens; NativeAuthenticator's passwords)."""
         return self.state_dir / "jupyterhub.sqlite"
+
+    @property
+    def lti_tool_key(self) -> Path:
+        """The LTI tool's private key (auth.lti.toolkey), made at the hub's first start with LTI."""
+        return self.state_dir / "lti13-tool-key.pem"
 
     @property
     def acme_webroot(self) -> Path:

@@ -13,7 +13,7 @@ import functools
 import importlib.metadata
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pluggy
 
@@ -65,11 +65,21 @@ def installed_plugins() -> pluggy.PluginManager:
     return plugin_manager()
 
 
-def per_plugin(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-    """Call a hook's implementations one by one, built-in first: [(plugin name, result)]."""
+def per_plugin(pm: pluggy.PluginManager, hook_name: str, on_error: Callable[[str, Exception], Any] | None = None,
+               **kwargs: Any) -> list[tuple[str, Any]]:
+    """Call a hook's implementations one by one, built-in first: [(plugin name, result)].
+
+    `on_error(plugin name, exception)`: called when an implementation raises, instead of
+    stopping there (it may raise itself); its result stands for the plugin's.
+    """
     results = []
     for impl in getattr(pm.hook, hook_name).get_hookimpls():  # registration order
-        results.append((impl.plugin_name, impl.function(**kwargs)))
+        try:
+            results.append((impl.plugin_name, impl.function(**kwargs)))
+        except Exception as e:
+            if on_error is None:
+                raise
+            results.append((impl.plugin_name, on_error(impl.plugin_name, e)))
     return results
 
 

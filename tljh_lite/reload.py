@@ -9,6 +9,7 @@ from .auth.switch import before_restart
 from .runner import Runner
 from .config.file import ConfigFile
 from .config.checker import Checker
+from .downloads.settings import keep_mirror
 from .errors import TljhError
 from .health import HubNotReady
 from .lastgood import LastGood
@@ -17,6 +18,7 @@ from .plugins import installed_plugins, reconcile
 from .systemd import reason_from_journal
 from .hub.unit import HUB_UNIT
 from .units.manager import UnitManager
+from .users.promotion import secure_new_admins
 
 
 def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90,
@@ -28,15 +30,20 @@ def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout
     environment's): a plugin that cannot stops the reload, the hub untouched.
     """
     config = checker.merged(_checked(paths, checker))
+    keep_mirror(paths, config["pip"]["index_url"])  # pip.conf now; the hub's environment at its restart
     units = UnitManager(paths, runner, say=say)
     last_good = LastGood(paths)
     if service == "proxy":
         previous = checker.merged(ConfigFile(last_good.config_file).load()) if last_good.exists() else None
         version = units.switch_proxy(config, timeout, previous)
     else:
+        # plugins first: one that cannot make the machine match stops the reload with nothing changed
+        reconcile(pm if pm is not None else installed_plugins(), config)
+        for new_admin in secure_new_admins(config, paths):  # never an admin with a stranger's password
+            for line in new_admin.lines():
+                say(line)
         for line in before_restart(config, paths):  # an admin never locked out without a word
             say(line)
-        reconcile(pm if pm is not None else installed_plugins(), config)
         version = _restart_hub(units, paths, checker, last_good, config, timeout)
     last_good.save()
     units.schedule(config)

@@ -4,6 +4,7 @@ It is written exactly as a TLJH plugin is (`from tljh.hooks import hookimpl`,
 entry point in the group `tljh`), so it also proves TLJH plugins load unchanged.
 """
 
+import json
 from pathlib import Path
 
 from tljh.hooks import hookimpl
@@ -61,6 +62,26 @@ def tljh_post_install():
 def tljh_new_user_create(username):
     MARKERS.mkdir(parents=True, exist_ok=True)
     (MARKERS / f"new-user-{username}").write_text(username + "\n")
+
+
+@hookimpl
+def tljh_lite_lms_launch(username, roles, context):
+    """A course package's part, played by a test: each launch is recorded; one from "course A"
+    puts her in the course's group for her role and opens the notebook its link names (custom
+    parameter `assignment`); one from "closed course" is refused."""
+    MARKERS.mkdir(parents=True, exist_ok=True)
+    (MARKERS / f"lms-launch-{username}.json").write_text(json.dumps({"roles": roles, "context": context}))
+    if context.get("context_title") == "closed course":
+        from tljh_lite.errors import TljhError
+
+        raise TljhError("closed course is closed", "ask your teacher")
+    if context.get("context_title") != "course A":
+        return None
+    answer = {"groups": [f"course-a-{role}s" for role in roles]}  # course-a-instructors, -graders, -students
+    assignment = (context.get("custom") or {}).get("assignment")
+    if assignment:
+        answer["next"] = f"/hub/user-redirect/lab/tree/{assignment}"
+    return answer
 
 
 @hookimpl

@@ -4,6 +4,7 @@
   and the class the hub runs for it;
 - `native`: NativeAuthenticator as the hub runs it (JupyterHub 6 compatibility; admins never
   get their account from the signup form);
+- `secrets`: which of config.yaml's authenticator settings are secrets (by where they come from);
 - `lockout`: before a reload, what keeps the admins of config.yaml from logging in (pure);
 - `switch`: what `tljh-config reload` does for the new authenticator before it restarts the hub.
 

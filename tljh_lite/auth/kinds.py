@@ -2,13 +2,18 @@
 
 `auth.type` keeps TLJH's spelling (a class path such as
 `nativeauthenticator.NativeAuthenticator`, or an entry-point name such as
-`native`). Only NativeAuthenticator is run as a class of ours
-(`tljh_lite.auth.native`); every other type goes to JupyterHub as written.
+`native`). NativeAuthenticator and ltiauthenticator's LTI13Authenticator run as
+classes of ours (`tljh_lite.auth.native`, `tljh_lite.auth.lti.authenticator`);
+every other type goes to JupyterHub as written.
 """
 
 from __future__ import annotations
 
 NATIVE_CLASS = "tljh_lite.auth.native.NativeAuthenticator"
+LTI13_CLASS = "tljh_lite.auth.lti.authenticator.LTI13Authenticator"
+_OURS = {"native": NATIVE_CLASS, "lti13": LTI13_CLASS}
+# ltiauthenticator has LTI 1.1 too (ltiauthenticator.LTIAuthenticator): only 1.3 is ours.
+_LTI13_TYPES = {"ltiauthenticator.lti13.auth.lti13authenticator", LTI13_CLASS.lower()}
 
 # By package (the text before the first dot), so a class of another package that merely
 # sounds alike (a campus "SSOAuthenticator") is not taken for one of these.
@@ -30,10 +35,12 @@ _ENTRY_POINTS = {"firstuse": "firstuse", "native": "native", "tmp": "tmp", "ldap
 
 
 def kind_of(auth_type: str) -> str:
-    """'firstuse', 'native', 'tmp', 'dummy', 'ldap', 'oauth', 'pam', or 'other'."""
+    """'firstuse', 'native', 'tmp', 'dummy', 'ldap', 'oauth', 'lti13', 'pam', or 'other'."""
     lowered = auth_type.strip().lower()
     if lowered == NATIVE_CLASS.lower():
         return "native"
+    if lowered in _LTI13_TYPES:
+        return "lti13"
     if lowered in _ENTRY_POINTS:
         return _ENTRY_POINTS[lowered]
     if lowered in _JUPYTERHUB_CLASSES:
@@ -43,4 +50,4 @@ def kind_of(auth_type: str) -> str:
 
 def hub_class(auth_type: str) -> str:
     """What the hub's `authenticator_class` is for an `auth.type`."""
-    return NATIVE_CLASS if kind_of(auth_type) == "native" else auth_type
+    return _OURS.get(kind_of(auth_type), auth_type)

@@ -38,8 +38,9 @@ def lockout_warnings(config: Mapping[str, Any], with_password: Iterable[str] | N
         who = "anyone who knows auth.DummyAuthenticator.password" if shared else "anyone, with any password,"
         return [f"Warning: with DummyAuthenticator {who} can log in as {names} (users.admin), and hub admins "
                 f"have sudo here: use it only on a machine nobody else can reach. To go back: {BACK_TO_FIRSTUSE}"]
-    if kind in ("ldap", "oauth"):
-        source = "the directory's user names" if kind == "ldap" else "the names the provider gives"
+    if kind in ("ldap", "oauth", "lti13"):
+        source = {"ldap": "the directory's user names", "oauth": "the names the provider gives",
+                  "lti13": "the hub names LTI launches give (docs/lms.md, 'Who is who')"}[kind]
         return [f"Note: with {auth_type.rsplit('.', 1)[-1]}, {names} (users.admin) must be written exactly as "
                 f"{source} (see docs/authentication.md). Log in as an admin in a private window before you log "
                 f"out; if that fails: {BACK_TO_FIRSTUSE}"]

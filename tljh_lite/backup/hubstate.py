@@ -24,10 +24,16 @@ import re
 import sqlite3
 from pathlib import Path
 
+from ..paths import Paths
+from ..users.trusted import RECORD_NAME as TRUSTED_PASSWORDS
 from .errors import BackupError
 
 # Files of the state folder a restored hub needs (fingerprints and stamps are this machine's own).
-STATE_FILES = ("jupyterhub_cookie_secret", "proxy.env", "proxy-sync-token", "https-status.json")
+# The record of passwords tljh-lite set goes with the passwords: without it, a restored student
+# made an admin later would be asked for a new password though hers was the professor's. The LTI
+# tool's key goes too: the LMS's registration names its public half, which a new key would not match.
+STATE_FILES = ("jupyterhub_cookie_secret", "proxy.env", "proxy-sync-token", "https-status.json",
+               TRUSTED_PASSWORDS, Paths(Path("/")).lti_tool_key.name)
 MARKERS = "new-user-hooks"  # plugins' new-user hooks still owed (students.markers)
 DBM_SUFFIXES = ("", ".db", ".dat", ".dir", ".pag", ".bak")  # gnu, sqlite3; ndbm; dumb
 _REVISION = re.compile(r"^(down_)?revision\s*(?::[^=\n]*)?=\s*['\"]?([0-9a-f]+|None)['\"]?", re.MULTILINE)

@@ -36,7 +36,7 @@ def run(context, args) -> int:
     method, takes_value, _help = OPERATIONS[args.operation]
     operation = getattr(Editor(context.checker), method)
     values = [args.value] if takes_value else []
-    generated = _new_admin_password(context, operation, args) if args.operation == "add-item" else None
+    new_admin = _new_admin_password(context, operation, args) if args.operation == "add-item" else None
     outcome = []
 
     def change(config):
@@ -47,8 +47,8 @@ def run(context, args) -> int:
     context.file.update(change)
     result = outcome[0]
     print(result.summary)
-    if generated:
-        print(f"Password for the new admin {args.value.lower()}: {generated}  (shown only once: write it down)")
+    for line in new_admin.lines() if new_admin else ():
+        print(line)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if result.changed:
@@ -56,11 +56,12 @@ def run(context, args) -> int:
     return 0
 
 
-def _new_admin_password(context, operation, args) -> str | None:
-    """Before config.yaml names a new admin of the installed hub, she gets a password (users.newpassword).
+def _new_admin_password(context, operation, args):
+    """Before config.yaml names a new admin of the installed hub, she gets a password (users.newpassword)
+    unless she has one tljh-lite set.
 
-    Typed twice on a terminal (Enter: generated), else generated; a generated
-    one is returned, to be shown once.
+    Typed twice on a terminal (Enter: generated), else generated; what was
+    done is returned (a NewAdminPassword), a generated password to be shown once.
     """
     if args.key != "users.admin" or context.config_path != context.paths.config_file:
         return None

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
+from ..downloads import settings as downloads
 from ..errors import TljhError
 from ..paths import Paths
 from .context import Context
@@ -88,6 +89,7 @@ def run(prog: str, build: Callable[[Paths], ArgumentParser], argv: Sequence[str]
     args = parser.parse_args(argv)
     verbose = getattr(args, "verbose", False)
     context = Context(paths, getattr(args, "config_path", paths.config_file))
+    downloads.apply(paths)  # `sudo` dropped the campus proxy: download (certbot, plugins) as the install did
     try:
         return args.run(context, args)
     except TljhError as e:

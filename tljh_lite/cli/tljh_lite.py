@@ -1,8 +1,8 @@
 """Entry point of `tljh-lite`: what a professor does besides editing config.yaml.
 
 `tljh-config` stays TLJH's config editor; this command gathers the rest
-(`https`, `backup`, `users`, `export`, `status`, `report`), and installed
-plugins add theirs (`tljh_lite_cli_commands`, e.g. `course` from
+(`https`, `backup`, `users`, `export`, `status`, `report`, `lti`, `bundle`), and
+installed plugins add theirs (`tljh_lite_cli_commands`, e.g. `course` from
 tljh-lite-courses). Errors are reported the same way as tljh-config's (see
 `framework.run`).
 """
@@ -13,11 +13,11 @@ import sys
 from typing import Sequence
 
 from ..paths import Paths
-from . import backup, export, https, report, status, users
+from . import backup, bundle, export, https, lti, report, status, users
 from .framework import ArgumentParser, make_parser, run
 
 PROG = "tljh-lite"
-SUBCOMMANDS = (https, backup, users, export, status, report)
+SUBCOMMANDS = (https, backup, users, export, status, report, lti, bundle)
 
 
 def build_parser(paths: Paths, plugin_commands=None) -> ArgumentParser:

@@ -13,11 +13,25 @@ DEFAULTS: dict[str, Any] = {
     "auth": {
         "type": "firstuseauthenticator.FirstUseAuthenticator",
         "FirstUseAuthenticator": {"create_users": False},
+        # LTI 1.3 from the school's LMS (docs/lms.md). None: the class's default, as for every
+        # authenticator setting; the hub gets only the keys config.yaml sets.
+        "LTI13Authenticator": {
+            "issuer": None,
+            "client_id": None,
+            "authorize_url": None,
+            "jwks_endpoint": None,
+            "username_key": None,
+            "allowed_roles": None,
+            "lms_admins_are_hub_admins": None,
+            "frame_ancestors": None,
+        },
     },
     "users": {"allowed": [], "banned": [], "admin": [], "extra_user_groups": {}},
     "limits": {"memory": None, "cpu": None},
     "groups": {},
     "user_environment": {"default_app": "jupyterlab"},
+    # PyPI, unless the school has a mirror (docs/offline.md).
+    "pip": {"index_url": ""},
     "http": {"address": "", "port": 80},
     "https": {
         "enabled": False,

@@ -49,6 +49,26 @@ def _acme_directory(value: str) -> bool:
     return parsed.scheme == "https" and bool(parsed.hostname) and not re.search(r"\s", value)
 
 
+def _https_url(value: str) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme == "https" and bool(parsed.hostname) and not parsed.fragment and not re.search(r"\s", value)
+
+
+def _https_origin(value: str) -> bool:
+    parsed = urlparse(value)
+    return _https_url(value) and parsed.path in ("", "/") and not parsed.query and not parsed.username
+
+
+def _index_url(value: str) -> bool:
+    """A PyPI mirror's simple index: http(s), a host, and no user or password in it (pip.conf is
+    world-readable: every student would read them)."""
+    if value == "":
+        return True
+    parsed = urlparse(value)
+    return (parsed.scheme in ("http", "https") and bool(parsed.hostname) and "@" not in parsed.netloc
+            and not re.search(r"\s", value))
+
+
 # A backup folder inside what backups hold would hold older backups, or be wiped (/tmp).
 _NOT_FOR_BACKUPS = r"/home|/(home/jupyter-[^/]*|opt/tljh|tmp|var/tmp|proc|sys|dev|run|etc/letsencrypt)(/.*)?"
 
@@ -95,6 +115,9 @@ FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
     ),
     "hostname": (_hostname, "a domain name like hub.example.edu"),
     "acme-directory-or-empty": (_acme_directory, "an https:// URL of an ACME directory, or ''"),
+    "https-url": (_https_url, "an https:// URL like https://lms.example.edu/path"),
+    "https-origin": (_https_origin, "an https:// address with no path, like https://school.instructure.com"),
+    "index-url-or-empty": (_index_url, "an http(s):// URL of a package index with no password in it, or ''"),
     "backup-folder": (_backup_folder, "an absolute folder path outside the students' homes, /opt/tljh and /tmp"),
 }
 

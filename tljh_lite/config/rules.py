@@ -67,4 +67,40 @@ def one_acme_server(config: Mapping[str, Any]) -> list[Problem]:
     return []
 
 
-BUILT_IN_RULES: list[Rule] = [tls_pair, https_certificate, distinct_ports, one_acme_server]
+def groups_or_manage_groups(config: Mapping[str, Any]) -> list[Problem]:
+    """JupyterHub refuses to start with both: groups then belong to the authenticator (its
+    `manage_groups`), and config.yaml's groups would be loaded over them (JupyterHub.load_groups)."""
+    managing = sorted(section for section, traits in config["auth"].items()
+                      if section != "type" and isinstance(traits, Mapping) and traits.get("manage_groups"))
+    if not managing or not config["groups"]:
+        return []
+    key = f"auth.{managing[0]}.manage_groups"
+    return [Problem(key, f"{key} is true, so the authenticator makes the hub's groups, but config.yaml has groups "
+                         f"too ({', '.join(sorted(config['groups']))}): JupyterHub does not start with both",
+                    f"keep one: sudo tljh-config unset {key}, or remove the groups (sudo tljh-config unset groups.NAME)")]
+
+
+# What a launch from the LMS cannot do without (docs/lms.md). The class name ends both
+# ltiauthenticator's path and ours; kinds.py (a layer up) has the full list of auth types.
+LTI13_PLATFORM_KEYS = ("issuer", "client_id", "authorize_url", "jwks_endpoint")
+
+
+def lti13_missing(config: Mapping[str, Any]) -> list[str]:
+    """The auth.LTI13Authenticator keys a launch needs that the config leaves unset."""
+    section = config["auth"].get("LTI13Authenticator") or {}
+    return [key for key in LTI13_PLATFORM_KEYS if not section.get(key)]
+
+
+def lti13_platform(config: Mapping[str, Any]) -> list[Problem]:
+    if config["auth"]["type"].rsplit(".", 1)[-1] != "LTI13Authenticator":
+        return []
+    missing = lti13_missing(config)
+    if not missing:
+        return []
+    keys = ", ".join(f"auth.LTI13Authenticator.{key}" for key in missing)
+    return [Problem(f"auth.LTI13Authenticator.{missing[0]}", f"LTI 1.3 login needs {keys}",
+                    "copy them from your LMS's tool registration (docs/lms.md; sudo tljh-lite lti info)")]
+
+
+BUILT_IN_RULES: list[Rule] = [tls_pair, https_certificate, distinct_ports, one_acme_server, groups_or_manage_groups,
+                               lti13_platform]

@@ -47,11 +47,54 @@ AUTH_TEXT_SETTINGS = (
     "login_service", "server_address", "lookup_dn_search_user", "lookup_dn_search_password",
 )
 AUTH_TEXT = {"type": ["string", "null"], "x-expected": "text, or none for the authenticator's default"}
+# Of those, the secrets, whichever authenticator they configure (OAuthenticator's providers, LDAP's bind
+# password): `x-secret` keeps their values out of what is shown or handed on in the clear (the Z2JH
+# export puts them in values-secrets.yaml only; tljh_lite.auth.secrets).
+AUTH_SECRET_SETTINGS = ("client_secret", "lookup_dn_search_password")
+AUTH_SECRET = {**AUTH_TEXT, "x-secret": True}
 
 
 def _section(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """A mapping with exactly these keys (all optional)."""
     return {"type": "object", "properties": properties, "additionalProperties": False, **extra}
+
+
+def _https_url(what: str) -> dict[str, Any]:
+    return {"type": ["string", "null"], "format": "https-url", "x-expected": f"{what} (https://...), or none"}
+
+
+# auth.LTI13Authenticator: LTI 1.3 launches from the school's LMS (docs/lms.md). The keys a
+# professor types are typed here; the class's other settings pass through unchecked like
+# every authenticator's.
+LTI13_SECTION = {
+    "type": "object",
+    "properties": {
+        "issuer": _https_url("the LMS's issuer"),
+        "client_id": AUTH_TEXT,
+        "authorize_url": _https_url("the LMS's authentication request URL"),
+        "jwks_endpoint": _https_url("the LMS's public keyset URL"),
+        "username_key": {
+            "type": ["string", "null"], "pattern": r"^[A-Za-z_][A-Za-z0-9_.:/#-]*$",
+            "x-expected": "the claim that names people (sub, email, or custom_NAME), or none for sub",
+        },
+        "allowed_roles": {
+            "type": ["array", "null"],
+            "items": {"enum": ["Instructor", "TeachingAssistant", "Learner"],
+                      "x-expected": "Instructor, TeachingAssistant or Learner"},
+            "uniqueItems": True,
+            "x-expected": "a list of LMS roles (Instructor, TeachingAssistant, Learner), or none for all three",
+        },
+        "lms_admins_are_hub_admins": {"type": ["boolean", "null"], "x-expected": "true or false, or none (false)"},
+        "frame_ancestors": {
+            "type": ["array", "null"],
+            "items": {"type": "string", "format": "https-origin"},
+            "uniqueItems": True,
+            "x-expected": "a list of the LMS's addresses (https://...), or none for the issuer's and login URL's",
+        },
+    },
+    "additionalProperties": {},
+    "x-expected": "a mapping of LTI13Authenticator's settings",
+}
 
 
 # limits.* and groups.<name>.limits.*: what one student's server may use.
@@ -85,6 +128,7 @@ BASE_SCHEMA: dict[str, Any] = _section(
                     "format": "authenticator-class",
                     "x-expected": "an authenticator class (module.Class) or entry-point name",
                 },
+                "LTI13Authenticator": LTI13_SECTION,
             },
             # auth.<AuthenticatorClass>.<trait>: passed to that class as traitlets
             # config. TLJH only treats capitalised keys as class sections.
@@ -92,7 +136,8 @@ BASE_SCHEMA: dict[str, Any] = _section(
                 r"^[A-Z][A-Za-z0-9_]*$": {
                     "type": "object",
                     "propertyNames": {"format": "python-identifier"},
-                    "properties": {name: AUTH_TEXT for name in AUTH_TEXT_SETTINGS},
+                    "properties": {name: AUTH_SECRET if name in AUTH_SECRET_SETTINGS else AUTH_TEXT
+                                   for name in AUTH_TEXT_SETTINGS},
                     "additionalProperties": {},  # any other setting: the authenticator checks it
                     "x-expected": "a mapping of the authenticator's settings",
                 }
@@ -121,6 +166,17 @@ BASE_SCHEMA: dict[str, Any] = _section(
         },
         "user_environment": _section(
             {"default_app": {"enum": ["jupyterlab", "classic"], "x-expected": "jupyterlab or classic"}}
+        ),
+        # tljh-lite's: where both environments, plugins and `pip install` get packages (docs/offline.md).
+        "pip": _section(
+            {
+                "index_url": {
+                    "type": "string",
+                    "format": "index-url-or-empty",
+                    "x-expected": "a PyPI mirror's URL like https://devpi.example.edu/root/pypi/+simple/ (no password "
+                    "in it), or '' for PyPI",
+                },
+            }
         ),
         "http": _section({"address": ADDRESS, "port": PORT}),
         "https": _section(

@@ -21,6 +21,7 @@ from .files import Lineage
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 LETSENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory"
 CERTBOT_LOG = "/var/log/letsencrypt/letsencrypt.log"
+CERTBOT_PACKAGE = "certbot"  # Debian's, installed the first time HTTPS needs it (and by every bundle install)
 # certbot (Debian's python3-requests) trusts the system store; so do our own checks,
 # so a campus CA added with update-ca-certificates works for both.
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"

@@ -22,7 +22,9 @@ from ..ports import ACME_CHALLENGE_PORT, wait_for_port
 from ..runner import Runner
 from ..systemd import Systemd, reason_from_journal
 from . import attempts
-from .acme import RENEW_BEFORE_DAYS, Certbot, Lineage, acme_server, check_resolves, check_server_reachable
+from .acme import (
+    CERTBOT_PACKAGE, RENEW_BEFORE_DAYS, Certbot, Lineage, acme_server, check_resolves, check_server_reachable,
+)
 from .certificates import CertificateError, CertificateInfo, check_pair, inspect, now_utc
 from .files import tls_files
 from .units import RESPONDER_UNIT
@@ -59,7 +61,7 @@ def ensure_certbot(runner: Runner, say: Callable[[str], None]) -> None:
     if shutil.which("certbot", path="/usr/bin:/bin:/usr/local/bin"):
         return
     say("Installing certbot (the first time only)...")
-    ensure_apt_packages(runner, Distro.from_os_release(Path("/etc/os-release").read_text()), ["certbot"])
+    ensure_apt_packages(runner, Distro.from_os_release(Path("/etc/os-release").read_text()), [CERTBOT_PACKAGE])
 
 
 def prepare(

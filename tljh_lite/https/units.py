@@ -68,6 +68,8 @@ Wants=network-online.target
 [Service]
 Type=oneshot
 Environment=TLJH_INSTALL_PREFIX={paths.prefix}
+# certbot reaches the ACME server through the campus proxy, if there is one (docs/offline.md).
+EnvironmentFile=-{paths.downloads_env}
 ExecStart={tljh_lite} https renew --quiet
 """
 

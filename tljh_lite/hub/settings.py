@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..auth.kinds import hub_class, kind_of
+from ..auth.lti.web import hub_web_settings, server_web_settings
 from ..ports import USAGE_PAGE_PORT
 from ..users.admission import firstuse_allows_all
 from ..users.groups import group_overrides, load_groups
+from ..users.roles import admin_role
 
 Settings = dict[str, dict[str, Any]]
 
@@ -57,19 +59,27 @@ def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: st
     if config["https"]["enabled"]:
         # JupyterHub marks its login cookies Secure over https by itself, but not the
         # _xsrf cookies (the hub's and each student server's), which tornado sets.
-        put("JupyterHub", "tornado_settings", {"xsrf_cookie_kwargs": SECURE_COOKIE})
-        # A Python literal with double quotes: the form traitlets parses into a dict on a
-        # command line. Braces doubled: the spawner formats each argument ({USERNAME}).
-        put("Spawner", "args", ['--ServerApp.tornado_settings={{"xsrf_cookie_kwargs": {{"secure": True}}}}'])
+        # With LTI, a launch inside the LMS's page needs more (auth.lti.web).
+        put("JupyterHub", "tornado_settings", {"xsrf_cookie_kwargs": SECURE_COOKIE, **hub_web_settings(config)})
+        server = {"xsrf_cookie_kwargs": SECURE_COOKIE, **server_web_settings(config)}
+        put("Spawner", "args", [server_argument("ServerApp.tornado_settings", server)])
 
     services, roles = _culler(config["services"]["cull"], python)
     services.append(usage_page_service(python))
     if proxy_sync_token:
         services.append({"name": PROXY_SYNC_NAME, "api_token": proxy_sync_token})
         roles.append({"name": PROXY_SYNC_NAME, "scopes": ["proxy"], "services": [PROXY_SYNC_NAME]})
+    roles.append(admin_role(config))  # users.admin, exactly: JupyterHub's admin_users only ever adds
     put("JupyterHub", "services", services)
     put("JupyterHub", "load_roles", roles)
     return settings
+
+
+def server_argument(trait: str, value: dict) -> str:
+    """A dict setting on each student server's command line: a Python literal, the form
+    traitlets parses into a dict there, with braces doubled (the spawner formats each
+    argument: {USERNAME})."""
+    return f"--{trait}={value!r}".replace("{", "{{").replace("}", "}}")
 
 
 def usage_page_service(python: str) -> dict:
@@ -104,9 +114,10 @@ def _who_may_log_in(config: Mapping[str, Any], put) -> None:
     # FirstUse's own default is "everyone" whenever allowed_users is empty.
     put("FirstUseAuthenticator", "allow_all", firstuse_allows_all(config))
     # Native: whoever the admin approves at /hub/authorize (as TLJH's docs say); Tmp: every
-    # visitor (a new random name each). Banned users stay out (blocked_users above).
+    # visitor (a new random name each); LTI 1.3: whoever the LMS launches with a role the
+    # professor allows (auth.lti.claims). Banned users stay out (blocked_users above).
     kind = kind_of(config["auth"]["type"])
-    section = {"native": "NativeAuthenticator", "tmp": "TmpAuthenticator"}.get(kind)
+    section = {"native": "NativeAuthenticator", "tmp": "TmpAuthenticator", "lti13": "LTI13Authenticator"}.get(kind)
     if section and (config["auth"].get(section) or {}).get("allow_all") is None:
         put(section, "allow_all", True)
 

@@ -7,19 +7,22 @@ snippets and tutorials written for TLJH (`c.UserCreatingSpawner...`) apply.
 from __future__ import annotations
 
 import asyncio
+import os
 import pwd
 from pathlib import Path
 
 from systemdspawner import SystemdSpawner
+from tornado import web
 from traitlets import Dict, List, Unicode
 
+from ..downloads.settings import server_env
 from ..paths import Paths
 from ..runner import Runner
 from ..plugins import installed_plugins
 from ..students.markers import NewUserMarkers
 from ..students.unit import unit_properties
 from ..unixname import unix_username
-from ..users.accounts import ADMINS_GROUP, USERS_GROUP, ensure_user, set_groups
+from ..users.accounts import ADMINS_GROUP, USERS_GROUP, AccountOfAnother, claim_account, set_groups
 from .startup import unix_groups_now
 
 
@@ -53,8 +56,7 @@ class UserCreatingSpawner(SystemdSpawner):
         return string.format(USERNAME=unix_username(self.user.name), USERID=self.user.id)
 
     async def start(self):
-        name = unix_username(self.user.name)
-        await asyncio.to_thread(self._ensure_account, name)
+        await asyncio.to_thread(self._ensure_account)
         if self.user.admin:
             # Admins use sudo from their terminal. NoNewPrivileges=yes forbids it, and
             # so does PrivateDevices=yes, which implies NoNewPrivileges for units with
@@ -64,15 +66,30 @@ class UserCreatingSpawner(SystemdSpawner):
         self.unit_extra_properties = unit_properties(self._configured_properties, admin=self.user.admin)
         return await super().start()
 
-    def _ensure_account(self, name: str) -> None:
+    def get_env(self):
+        # The hub's download settings (its unit's EnvironmentFile): students' pip and
+        # nbgitpuller go through the campus proxy too, without its password.
+        env = super().get_env()
+        env.update(server_env(os.environ, admin=bool(self.user.admin)))
+        return env
+
+    def _ensure_account(self) -> None:
         runner = Runner()
+        name = unix_username(self.user.name)
         # Plugins' new-user hooks are owed from before the account exists until
         # they succeed, so a plugin error never leaves an account half set up
         # for good, and a finished account never runs them twice.
         markers = NewUserMarkers(self.new_user_hooks_dir)
         if not _account_exists(name):
             markers.expect(name)
-        if ensure_user(runner, name):
+        try:
+            name, made = claim_account(runner, self.user.name)
+        except AccountOfAnother as refused:
+            self.log.error("Refused to start %s's server on the unix account %s: %s", self.user.name, refused.account,
+                           f"it is recorded for hub user {refused.owner!r}" if refused.owner
+                           else "it has no record of its hub user (docs/security.md, 'Unix accounts')")
+            raise _refusal(str(refused)) from refused
+        if made:
             self.log.info("Created unix account %s for %s", name, self.user.name)
         groups = self._unix_groups()
         wanted = {USERS_GROUP} | {g for g, members in groups.items() if self.user.name in members}
@@ -89,6 +106,16 @@ class UserCreatingSpawner(SystemdSpawner):
         except Exception as e:  # a config being edited badly must not stop students' servers
             self.log.warning("Unix groups from the hub's start, config.yaml could not be read now: %s", e)
             return dict(self.user_groups)
+
+
+def _refusal(message: str) -> web.HTTPError:
+    """A spawn refused on purpose: JupyterHub shows `message` on the spawn page and in its API's answer,
+    and (JupyterHub 6's SpawnException) counts it as a refusal, not as the hub failing."""
+    try:
+        from jupyterhub.spawner import SpawnException
+    except ImportError:  # JupyterHub 5
+        return web.HTTPError(403, "%s", message)
+    return SpawnException(message, reason="account", status_code=403)
 
 
 def _account_exists(name: str) -> bool:

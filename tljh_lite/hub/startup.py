@@ -7,6 +7,7 @@ next, and jupyterhub_config.d/*.py last, so an escape-hatch file wins.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,12 @@ from ..paths import Paths
 from ..https.responder import CHALLENGE_PREFIX
 from ..ports import ACME_CHALLENGE_URL, HUB_URL, PROXY_API_URL
 from ..proxysync import token_file
+from ..runner import Runner
 from ..users.admission import block_dropped_users
 from ..users.hubgroups import remove_stale_members
+from ..users.roles import apply_role_changes
+
+log = logging.getLogger("tljh_lite")
 
 
 def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
@@ -47,6 +52,8 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
             "extra_routes": {CHALLENGE_PREFIX: ACME_CHALLENGE_URL},
         },
         "FirstUseAuthenticator": {"dbm_path": str(paths.state_dir / "passwords.dbm")},
+        # The LTI tool's own key (auth.lti.toolkey), root only like the rest of the state.
+        "LTI13Authenticator": {"tool_key_file": str(paths.lti_tool_key)},
         "SystemdSpawner": {
             "unit_name_template": "{USERNAME}",
             "username_template": "{USERNAME}",
@@ -88,6 +95,10 @@ def configure(c: Any, paths: Paths) -> None:
     block_dropped_users(c, merged, paths.hub_db)
     plugin_groups = {name: {"users": members} for name, members in exact_groups(access).items()}
     remove_stale_members({"groups": {**merged["groups"], **plugin_groups}}, paths.hub_db)
+    try:
+        apply_role_changes(merged, paths.hub_db, Runner(), say=lambda text: log.warning("%s", text))
+    except Exception:  # never keep the hub from starting; the admin role above still applies
+        log.exception("could not apply the changes of who is an admin")
     pm.hook.tljh_custom_jupyterhub_config(c=c)
 
 

@@ -36,6 +36,9 @@ User=root
 # The hub creates unix accounts and starts students' servers through systemd.
 WorkingDirectory={paths.state_dir}
 EnvironmentFile={paths.proxy_env}
+# The web proxy, the mirror and pip's patience (docs/offline.md); the spawner passes them to
+# students' servers, the proxy's password to admins only. "-": there may be none.
+EnvironmentFile=-{paths.downloads_env}
 Environment=TLJH_INSTALL_PREFIX={paths.prefix}
 Environment=PATH={hub_bin}:{SYSTEM_PATH}
 ExecStart={hub_bin}/python3 -m jupyterhub --config={jupyterhub_config} --upgrade-db
@@ -97,8 +100,10 @@ WantedBy=multi-user.target
 
 
 def hub_reads(paths: Paths, unit_text: str) -> Iterable[Path | bytes]:
-    """config.yaml, jupyterhub_config.d, tljh-lite's code and the hub environment's packages."""
+    """config.yaml, jupyterhub_config.d, tljh-lite's code, the hub environment's packages, and the
+    download settings it hands to students' servers."""
     yield paths.config_file
+    yield paths.downloads_env
     yield from sorted(paths.config_d.glob("*.py"))
     yield from sorted(CODE.rglob("*.py"))
     yield installed_versions().encode()

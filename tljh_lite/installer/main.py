@@ -32,6 +32,9 @@ from ..plugins import collect, plugin_manager, reconcile
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
 from ..students.ssh import ensure_no_ssh
+from ..hub.unit import HUB_UNIT
+from ..users.admission import known_users
+from ..users.adoption import adopt_accounts
 from .admins import (
     Admin,
     check_admin_passwords,
@@ -39,9 +42,11 @@ from .admins import (
     ensure_admins_listed,
     parse_admins,
     password_states,
-    uses_firstuse,
+    replace_untrusted_passwords,
 )
 from ..apt import Distro, ensure_apt_packages
+from ..https.acme import CERTBOT_PACKAGE
+from .downloads import finish_downloads, prepare_downloads
 from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins
 from .progress import Progress
 from .state import ensure_state
@@ -59,7 +64,7 @@ UMASK = 0o022  # whatever the caller's (027 is common): students must read both 
 @dataclass(frozen=True)
 class Installed:
     url: str
-    firstuse: bool  # whether the admins' passwords are FirstUse's to store
+    config: dict  # the merged config the hub runs with
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ class InstallOptions:
     distro: Distro
     plugins: list[str] = field(default_factory=list)
     user_requirements_txt_url: str | None = None
+    index_url: str | None = None  # a PyPI mirror: config.yaml's pip.index_url from now on
+    bundle: Path | None = None  # the bundle bootstrap unpacked (--from-bundle, bootstrap's to give, like --distro)
 
 
 def parse_args(argv) -> InstallOptions:
@@ -78,9 +85,11 @@ def parse_args(argv) -> InstallOptions:
     parser.add_argument("--distro", type=Distro.parse, required=True, help="ID:VERSION, e.g. debian:12")
     parser.add_argument("--plugin", action="extend", nargs="+", default=[], metavar="SPEC")
     parser.add_argument("--user-requirements-txt-url", metavar="URL")
+    parser.add_argument("--index-url", metavar="URL", help="a PyPI mirror for both environments and pip")
+    parser.add_argument("--from-bundle", metavar="DIR", type=Path, help="the bundle bootstrap unpacked (offline)")
     args = parser.parse_args(argv)
     plugins = list(dict.fromkeys(args.plugin))  # each once, in the order first given
-    return InstallOptions(args.distro, plugins, args.user_requirements_txt_url)
+    return InstallOptions(args.distro, plugins, args.user_requirements_txt_url, args.index_url, args.from_bundle)
 
 
 def setup_logging(path: Path) -> None:
@@ -94,11 +103,16 @@ def setup_logging(path: Path) -> None:
     log.setLevel(logging.DEBUG)
 
 
-def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner) -> Installed:
+def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress: Progress, runner: Runner,
+            replaced: list[Admin] | None = None) -> Installed:
     """Every step, in order. Plugins are installed and loaded first, so a broken
     one stops the install before anything else changes. The admins' passwords
-    are not stored here: main() does that last, right before the summary."""
+    are not stored here: main() does that last, right before the summary,
+    except a new admin's that tljh-lite did not set, replaced before the hub
+    restarts; those are added to `replaced` (for the summary, or the failure)."""
     ensure_state(paths)
+    downloads = prepare_downloads(paths, options.index_url, options.bundle is not None,
+                                  config_checker(plugin_manager(), paths), os.environ)
     hub_python = str(paths.hub_venv / "bin" / "python3")
     if options.plugins:
         with progress.step(f"Installing plugins: {', '.join(options.plugins)}"):
@@ -108,14 +122,17 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
     for warning in conda_warnings(pm):
         progress.say(warning)
 
+    # From a bundle, certbot too: a machine with no network cannot fetch it the day HTTPS is turned on.
+    also = [CERTBOT_PACKAGE] if options.bundle else []
     with progress.step("Installing system packages"):
-        ensure_apt_packages(runner, options.distro, collect(pm, "tljh_extra_apt_packages"))
+        ensure_apt_packages(runner, options.distro, collect(pm, "tljh_extra_apt_packages") + also)
     hub_packages = collect(pm, "tljh_extra_hub_pip_packages")
     if hub_packages:
         with progress.step("Installing plugins' packages into the hub environment"):
             pip_install_into(runner, paths, hub_python, hub_packages, hint="a plugin's hub package failed to install")
     with progress.step(f"Setting up the students' environment in {paths.user_venv}"):
         ensure_user_env(runner, paths, options.user_requirements_txt_url, collect(pm, "tljh_extra_user_pip_packages"))
+        finish_downloads(paths, downloads)
     with progress.step("Preparing accounts, admins and config"):
         for group in (USERS_GROUP, ADMINS_GROUP):
             ensure_group(runner, group)
@@ -128,6 +145,9 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         file_config = ConfigFile(paths.config_file).load()
         checker.check(file_config)
         config = checker.merged(file_config)
+        for warning in adopt_accounts(paths, runner, _hub_users(config, paths)):
+            progress.say(warning)
+        (replaced if replaced is not None else []).extend(replace_untrusted_passwords(config, paths, admins))
         for link, command in COMMAND_LINKS.items():
             _link(link, paths.hub_venv / "bin" / command)
     if pm.hook.tljh_lite_reconcile.get_hookimpls():
@@ -143,7 +163,14 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
     if pm.hook.tljh_post_install.get_hookimpls():
         with progress.step("Running plugins' post-install steps"):
             call_each(pm, "tljh_post_install", progress.say)
-    return Installed(public_url(config), uses_firstuse(config))
+    return Installed(public_url(config), config)
+
+
+def _hub_users(config, paths: Paths) -> set[str]:
+    """Everyone the hub knows, and everyone config.yaml names."""
+    users = config["users"]
+    named = {name.lower() for key in ("allowed", "admin", "banned") for name in users[key]}
+    return known_users(paths.hub_db) | named
 
 
 def _link(link: Path, target: Path) -> None:
@@ -160,7 +187,7 @@ def summary(
 ) -> str:
     """The last words of an install; with show_passwords=False, the text for the log."""
     lines = [f"Installation successful ({elapsed:.0f} s).", "", f"Your hub: {url}"]
-    for admin in admins:
+    for admin in admins + [admin for admin in passwords_set if admin not in admins]:  # new admins named by hand
         if admin in passwords_set and admin.generated:
             if show_passwords:
                 lines.append(f"Admin: {admin.name}, password: {admin.password}  (shown only once: write it down)")
@@ -206,16 +233,21 @@ def main(argv=None) -> int:
     started = float(os.environ.get("TLJH_LITE_STARTED_AT") or 0) or None
     progress = Progress(started)
     admins: list[Admin] = []
+    replaced: list[Admin] = []
     try:
         admins = parse_admins(sys.stdin.read() if not sys.stdin.isatty() else "")
         check_admin_passwords(admins)
-        installed = install(options, admins, paths, progress, Runner())
+        runner = Runner()
+        installed = install(options, admins, paths, progress, runner, replaced)
         # Last, so that a generated password that is stored is one the summary shows.
-        passwords_set = ensure_admin_passwords(paths, admins) if installed.firstuse else []
+        stored = ensure_admin_passwords(installed.config, paths, [a for a in admins if a not in replaced])
+        if stored.restart_hub:  # NativeAuthenticator reads a changed password at its next start
+            UnitManager(paths, runner, say=progress.say).restart(HUB_UNIT, installed.config, HEALTH_TIMEOUT)
+        passwords_set = replaced + stored.admins
     except (Exception, KeyboardInterrupt) as e:
         lines = failure_lines(e, log_path)
         try:
-            lines += password_states(paths, admins)
+            lines += password_states(paths, admins, replaced)
         except Exception:  # never hide the error that brought us here
             log.exception("could not read the admins' password state")
         for line in lines:

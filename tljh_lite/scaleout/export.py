@@ -18,6 +18,7 @@ import dbm
 import io
 import json
 import os
+import pwd
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any, Iterable, Mapping
 from ..errors import TljhError
 from ..files import atomic_write
 from ..paths import Paths
+from ..unixname import PREFIX
 from ..users.passwords import passwords_dbm
 from ..users.stores import authenticator_kind
 from . import chart, homes, image, migration, roster, values
@@ -192,10 +194,44 @@ def _config_d_notes(paths: Paths) -> list[Note]:
 
 
 def _make_private_dir(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise TljhError(f"{out} is not a folder", "name a new or an existing folder with --out")
+    """`out` as a folder only root enters (0700): made if missing, or an existing one of root's own.
+
+    users.json holds password hashes, values-secrets.yaml the TLS key. A folder
+    someone else owns (a student can make /tmp/z2jh before the professor
+    exports there), or a link to one, would let her read or replace them; so
+    would a folder inside a hub account's (she could swap it for another).
+    """
+    ancestor = next(parent for parent in out.parents if parent.exists())
+    owner = _owner(ancestor)
+    if owner.startswith(PREFIX):
+        raise TljhError(f"{ancestor} belongs to the hub account {owner}, who could swap the export's folder "
+                        "for another", "give --out a folder outside the hub users' homes, like /root/z2jh")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise TljhError(f"{out} is {'a link' if out.is_symlink() else 'not a folder'}",
+                        "give --out a new folder, or an existing one of root's")
+    _check_ours(out)
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _check_ours(out)  # it may have been made meanwhile by someone else
     os.chmod(out, 0o700)  # users.json and the secrets are in it: nobody else lists or reads it
+
+
+def _check_ours(folder: Path) -> None:
+    try:
+        uid = folder.lstat().st_uid
+    except FileNotFoundError:
+        return
+    if uid != os.geteuid():
+        raise TljhError(f"{folder} belongs to {_owner(folder)}, not root, who could read users.json's password "
+                        "hashes and the secrets, or change them", f"give --out a new folder (made root's, 0700), "
+                        f"or make this one root's: sudo chown root: {folder}")
+
+
+def _owner(path: Path) -> str:
+    uid = path.lstat().st_uid
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
 
 
 def yaml_text(data: Any) -> str:

@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from ..auth.kinds import kind_of
+from ..auth.secrets import secret_settings
 from ..hub.settings import CULLER_NAME, hub_settings
 from ..users.groups import LIMITS
 from .migration import Note
 
 OURS = ("tljh_lite.", "tljh.")  # modules that exist only in a tljh-lite hub
-# Trait names whose values are secrets: they go to values-secrets.yaml.
-SECRET_WORDS = ("secret", "password", "token")
 CHART_MEMORY_GUARANTEE = "1G"  # singleuser.memory.guarantee in the chart's values.yaml
 FIRSTUSE_DBM = "/srv/jupyterhub/passwords.dbm"  # the chart's hub pod: its working folder, the hub-db volume
 STAGING_ACME = "https://acme-staging-v02.api.letsencrypt.org/directory"
@@ -46,12 +46,13 @@ def chart_values(config: Mapping[str, Any], *, image: tuple[str, str],
     """The chart's values for a merged config; `image` is singleuser.image (name, tag)."""
     out = ChartValues({}, {})
     settings = hub_settings(config, python="python3")
+    secrets = secret_settings(config)  # config.yaml's secret settings go to values-secrets.yaml only
     hub_config: dict[str, dict] = {}
     for cls, traits in settings.items():
         for trait, value in traits.items():
             if trait in CHART_KEYS.get(cls, ()):
                 continue
-            target = out.secrets if _is_secret(trait) and value else out.values
+            target = out.secrets if (cls, trait) in secrets and value else out.values
             _put(target, ["hub", "config", cls, trait], _plain(value))
             hub_config.setdefault(cls, {})[trait] = value
     authenticator = out.values["hub"]["config"]["JupyterHub"]["authenticator_class"]
@@ -165,6 +166,16 @@ def _auth_notes(config, out: ChartValues) -> None:
         out.notes.append(Note(f"auth.type {auth_type}", "not in the chart's hub image (quay.io/jupyterhub/k8s-hub); "
                               "values.yaml names it anyway, with its settings", "build a hub image FROM "
                               "quay.io/jupyterhub/k8s-hub with its package and set hub.image, or choose another"))
+    if kind_of(auth_type) == "lti13":
+        # Not with the released class: it would let in whoever posts the login form (docs/lms.md).
+        out.values["hub"]["config"].get("LTI13Authenticator", {}).pop("allow_all", None)
+        out.notes.append(Note(f"auth.type {auth_type}", "the chart's hub image runs jupyterhub-ltiauthenticator as "
+                              "released, which logs in whoever posts the hub's login form with a name (tljh-lite "
+                              "runs a class of its own, docs/lms.md), so values.yaml leaves allow_all off and no "
+                              "launch gets in", "build a hub image FROM quay.io/jupyterhub/k8s-hub with tljh-lite "
+                              "in it, set hub.config.JupyterHub.authenticator_class to "
+                              "tljh_lite.auth.lti.authenticator.LTI13Authenticator and "
+                              "hub.config.LTI13Authenticator.allow_all to true"))
     if "nativeauthenticator" in kind:
         out.notes.append(Note("NativeAuthenticator's passwords", "they live in this hub's database, which does not "
                               "move (the new hub may run an older JupyterHub)", "students sign up again on the new "
@@ -197,10 +208,6 @@ def _unmapped_keys(config, out: ChartValues) -> None:
     if users["admin"]:
         out.notes.append(Note("users.admin (sudo)", "here admins may sudo on the machine; in a pod nobody is root",
                               "admins keep the hub's admin role; packages for everyone go into the image"))
-
-
-def _is_secret(trait: str) -> bool:
-    return any(word in trait.lower() for word in SECRET_WORDS)
 
 
 def _put(target: dict, path: list[str], value: Any) -> None:

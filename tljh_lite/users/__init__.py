@@ -1,6 +1,9 @@
 """The people who use the hub: their accounts, the class roster, passwords and groups.
 
-- `accounts`: unix accounts (`jupyter-<name>`), their groups, admins' sudo;
+- `accounts`: unix accounts (`jupyter-<name>`), whose they are, their groups, admins' sudo;
+  `adoption`: accounts from before they recorded their hub user, recorded once at install;
+- `roles`: users.admin as the hub's exact admins, and what a change of role ends at a hub start;
+- `promotion`: a new admin's password is one tljh-lite set (`trusted`: the record of those);
 - `roster`: reading a class roster CSV, every problem named by its row;
 - `plan`: what importing a roster changes in config.yaml (pure: config in, changes out);
 - `passwords`: generating passwords, and the FirstUse store; `native`: NativeAuthenticator's;

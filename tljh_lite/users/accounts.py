@@ -8,7 +8,9 @@ import pwd
 from pathlib import Path
 from typing import Iterable
 
+from ..errors import TljhError
 from ..runner import Runner
+from ..unixname import PREFIX, Comment, account_comment, record_of, recorded_user, unix_username
 
 USERS_GROUP = "jupyterhub-users"
 ADMINS_GROUP = "jupyterhub-admins"
@@ -24,8 +26,22 @@ Defaults exempt_group = {ADMINS_GROUP}
 """
 
 
-def ensure_user(runner: Runner, name: str) -> bool:
-    """Create the unix account if it is missing; True if it was created.
+class AccountOfAnother(TljhError):
+    """A hub user's server would run on a unix account that is not recorded as hers.
+
+    The message is what the hub shows her on the spawn page, so it names no one
+    else; `owner` (None: recorded for nobody) is for the hub's log.
+    """
+
+    def __init__(self, account: str, owner: str | None):
+        self.account, self.owner = account, owner
+        whose = "recorded for another hub user" if owner else "made without a record of whose it is"
+        super().__init__(f"the unix account {account} is {whose}, so this server cannot start on it",
+                         "ask an admin: the hub's log says whose account it is (sudo journalctl -u jupyterhub)")
+
+
+def ensure_user(runner: Runner, name: str, comment: str | None = None) -> bool:
+    """Create the unix account if it is missing (with `comment` as its GECOS); True if it was created.
 
     The home directory starts as a copy of /etc/skel (useradd's --create-home
     does that), so what plugins put there (a link to a shared folder) every
@@ -36,7 +52,8 @@ def ensure_user(runner: Runner, name: str) -> bool:
         return False
     except KeyError:
         pass
-    runner.run(["useradd", "--create-home", "--shell", "/bin/bash", "--user-group", name])
+    argv = ["useradd", "--create-home", "--shell", "/bin/bash", "--user-group"]
+    runner.run(argv + (["--comment", comment] if comment is not None else []) + [name])
     os.chmod(pwd.getpwnam(name).pw_dir, 0o700)
     return True
 
@@ -56,6 +73,32 @@ def ensure_system_user(runner: Runner, name: str, home: Path) -> bool:
     os.chown(home, account.pw_uid, account.pw_gid)
     os.chmod(home, 0o700)
     return True
+
+
+def claim_account(runner: Runner, hub_username: str, comment_of: Comment = account_comment) -> tuple[str, bool]:
+    """The unix account a hub user's server runs as: made, with her record, if missing.
+
+    Returns (account, made). An account recorded for another hub user is
+    refused, and so is an unrecorded one, except the short-name account
+    `jupyter-<name>`, which no other hub name can lead to: it is hers, and is
+    recorded now (accounts made before records existed, or by a plugin).
+    """
+    account = unix_username(hub_username, comment_of)
+    comment = comment_of(account)
+    if comment is None:
+        return account, ensure_user(runner, account, record_of(hub_username))
+    owner = recorded_user(comment)
+    if owner == hub_username:
+        return account, False
+    if owner is None and account == PREFIX + hub_username:
+        record_owner(runner, account, hub_username)
+        return account, False
+    raise AccountOfAnother(account, owner)
+
+
+def record_owner(runner: Runner, account: str, hub_username: str) -> None:
+    """Record `account` as `hub_username`'s (its GECOS comment)."""
+    runner.run(["usermod", "--comment", record_of(hub_username), account])
 
 
 def remove_user(runner: Runner, name: str) -> None:

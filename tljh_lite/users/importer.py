@@ -26,10 +26,12 @@ from ..config.problems import with_count
 from ..errors import TljhError
 from ..files import atomic_write
 from ..paths import Paths
-from .passwords import NewPassword, PasswordStore, generate_password
-from .stores import password_store
+from .passwords import NewPassword, generate_password
 from .plan import GENERATE, GIVEN, ImportPlan, plan_import
+from .promotion import running_admins
 from .roster import Roster, read_roster
+from .stores import password_store
+from .trusted import RecordedStore
 
 
 @dataclass(frozen=True)
@@ -49,17 +51,21 @@ def import_roster(paths: Paths, checker: Checker, options: ImportOptions, reload
     checker.check(file_config)  # never build on a config that is already broken
     config = checker.merged(file_config)
     store = password_store(config, paths)
+    names = [person.username for person in roster.people]
     plan = plan_import(config, roster, prune=options.prune,
-                       with_password=store.with_password(p.username for p in roster.people) if store else set(),
-                       password_problem=store.problem if store else None)
+                       with_password=store.with_password(names) if store else set(),
+                       password_problem=store.problem if store else None,
+                       trusted=store.trusted(names) if store else set(), running_admins=running_admins(paths))
     _check_result(checker, file_config, plan)
     for warning in plan.warnings:
         say(f"warning: {warning}")
-    if store:
-        plan.drop_passwords(_already_theirs(store, plan))
+    theirs = _already_theirs(store, plan) if store else set()
+    plan.drop_passwords(theirs)
     generated = [name for name, change in plan.passwords.items() if change.password == GENERATE]
     if options.dry_run:
         return _dry_run(plan, generated, options)
+    if theirs:
+        store.vouch(theirs)  # the professor gave exactly these: tljh-lite's as much as if it had set them
     _check_passwords_out(options.passwords_out, generated, roster)
     passwords = _new_passwords(plan)
     if passwords:
@@ -103,7 +109,7 @@ def _check_passwords_out(path: Path | None, generated: list[str], roster: Roster
         raise TljhError(f"the folder {path.parent} does not exist", "give --passwords-out a file in an existing folder")
 
 
-def _already_theirs(store: PasswordStore, plan: ImportPlan) -> set[str]:
+def _already_theirs(store: RecordedStore, plan: ImportPlan) -> set[str]:
     """Who has the password the roster gives already (so importing a file twice changes nothing)."""
     given = {name: change.person.password for name, change in plan.passwords.items() if change.password == GIVEN}
     return store.already(given) if given else set()
@@ -117,7 +123,7 @@ def _new_passwords(plan: ImportPlan) -> dict[str, NewPassword]:
     }
 
 
-def _store(store: PasswordStore, passwords: dict[str, NewPassword], out: Path | None) -> None:
+def _store(store: RecordedStore, passwords: dict[str, NewPassword], out: Path | None) -> None:
     generated = {name: new.password for name, new in passwords.items() if new.generated}
     if generated:
         text = io.StringIO()

@@ -55,6 +55,11 @@ class NativePasswords:
     def with_password(self, names: Iterable[str]) -> set[str]:
         return {name for name in names if self.main.get_user(name) is not None}
 
+    def hashes(self, names: Iterable[str]) -> dict[str, bytes]:
+        self.main.db.expire_all()  # rows other sessions changed (store's threads) are read again
+        rows = {name: self.main.get_user(name) for name in names}
+        return {name: bytes(row.password) for name, row in rows.items() if row is not None}
+
     def already(self, passwords: Mapping[str, str]) -> set[str]:
         rows = {name: self.main.get_user(name) for name in passwords}
         known = [name for name, row in rows.items() if row is not None]

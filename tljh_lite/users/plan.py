@@ -13,7 +13,10 @@ For each person in the roster:
 - her password: the one given (set unless it is hers already, which the
   importer checks), or `*`, generated unless she has one; with neither, she
   sets it at her first login, except an admin, who gets a generated one if she
-  has none: no one becomes root by being first to log in as a new admin.
+  has none: no one becomes root by being first to log in as a new admin. A
+  new admin (one the running hub does not have as an admin) keeps the password
+  she has only if tljh-lite set it (users.promotion): one set at a first login
+  or a signup is replaced by a generated one, and the plan says so.
 With prune, students in users.allowed who are not in the roster are removed
 from it and from their groups (admins are never pruned). Removing from
 users.allowed is what locks a student out (users/admission.py); her home
@@ -27,6 +30,7 @@ from typing import Any, Callable, Mapping
 
 from ..config import tree
 from .groups import groups_of
+from .promotion import needs_password
 from .roster import Person, Roster, RosterError
 
 GIVEN, GENERATE = "given", "generate"
@@ -40,6 +44,7 @@ class PersonChange:
     role: str | None = None  # "admin" or "student", when it changes (or she is new)
     groups: tuple[list[str], list[str]] | None = None  # (before, after), when they change
     password: str | None = None  # GIVEN or GENERATE
+    replaces: bool = False  # a new admin's password that tljh-lite did not set is replaced
 
     @property
     def removed(self) -> bool:
@@ -61,6 +66,8 @@ class PersonChange:
             details.append(f"groups: {', '.join(after) or 'none'}{were}")
         if self.password:
             details.append("password: generated" if self.password == GENERATE else "password: from the roster")
+        if self.replaces:
+            details.append("replacing the one she has, which tljh-lite did not set (a first login or a signup)")
         return f"{'+' if self.new else '~'} {self.name}: {', '.join(details)}"
 
 
@@ -132,12 +139,15 @@ class ImportPlan:
 
 def plan_import(config: Mapping[str, Any], roster: Roster, *, prune: bool = False,
                 with_password: set[str] = frozenset(),
-                password_problem: Callable[[str], str | None] | None = None) -> ImportPlan:
+                password_problem: Callable[[str], str | None] | None = None,
+                trusted: set[str] = frozenset(), running_admins: set[str] | None = None) -> ImportPlan:
     """The changes a roster makes to a merged config.
 
-    `with_password`: names that have a password already; `password_problem`
-    says why the authenticator would refuse a password (None: its passwords
-    are not ours to set, so the roster may give none).
+    `with_password`: names that have a password already; `trusted`: those
+    whose password tljh-lite set; `running_admins`: the admins of the running
+    hub (None: no hub yet, every admin is new); `password_problem` says why
+    the authenticator would refuse a password (None: its passwords are not
+    ours to set, so the roster may give none).
     """
     if not roster.people:
         raise RosterError(roster.source, ["has no one in it: below the first row, one row per person"])
@@ -145,8 +155,8 @@ def plan_import(config: Mapping[str, Any], roster: Roster, *, prune: bool = Fals
     admins = {name.lower() for name in users["admin"]}
     allowed = {name.lower() for name in users["allowed"]}
     problems: list[str] = []
-    changes = [_person_change(config, person, admins, allowed, with_password, password_problem, problems)
-               for person in roster.people]
+    keeps = _Passwords(with_password, trusted, running_admins, password_problem)
+    changes = [_person_change(config, person, admins, allowed, keeps, problems) for person in roster.people]
     if password_problem is None and any(c.password for c in changes):
         rows = ", ".join(str(c.person.row) for c in changes if c.password)
         problems = [f"rows {rows}: auth.type is {config['auth']['type']}, which keeps passwords elsewhere; leave the "
@@ -164,8 +174,23 @@ def plan_import(config: Mapping[str, Any], roster: Roster, *, prune: bool = Fals
     return ImportPlan(changes, warnings)
 
 
-def _person_change(config, person: Person, admins: set[str], allowed: set[str], with_password: set[str],
-                   password_problem, problems: list[str]) -> PersonChange:
+@dataclass(frozen=True)
+class _Passwords:
+    """What the store says, for deciding each person's password."""
+
+    with_password: set[str]
+    trusted: set[str]
+    running_admins: set[str] | None
+    problem: Callable[[str], str | None] | None
+
+    def admin_needs_one(self, name: str) -> bool:
+        """An admin-to-be who gets a password tljh-lite sets (users.promotion), where passwords are ours."""
+        return self.problem is not None and needs_password(name, self.with_password, self.trusted,
+                                                           self.running_admins)
+
+
+def _person_change(config, person: Person, admins: set[str], allowed: set[str], keeps: _Passwords,
+                   problems: list[str]) -> PersonChange:
     name = person.username
     was_admin = name in admins
     change = PersonChange(name, person, new=not was_admin and name not in allowed)
@@ -177,10 +202,11 @@ def _person_change(config, person: Person, admins: set[str], allowed: set[str], 
         if set(before) != set(person.groups):
             change.groups = (before, list(person.groups))
     if person.password and not person.generate:
-        problem = password_problem(person.password) if password_problem else None
+        problem = keeps.problem(person.password) if keeps.problem else None
         if problem:
             problems.append(f"row {person.row}: the password for {name} is {problem}")
         change.password = GIVEN
-    elif name not in with_password and (person.generate or (admin and password_problem is not None)):
+    elif (person.generate and name not in keeps.with_password) or (admin and keeps.admin_needs_one(name)):
         change.password = GENERATE
+        change.replaces = name in keeps.with_password
     return change

@@ -6,7 +6,8 @@ from typing import Any, Mapping
 
 from ..errors import TljhError
 from ..paths import Paths
-from .passwords import FIRSTUSE_MIN_LENGTH, FirstUsePasswords, PasswordStore, passwords_dbm
+from .passwords import FIRSTUSE_MIN_LENGTH, FirstUsePasswords, passwords_dbm
+from .trusted import RecordedStore, TrustRecord, record_file
 
 
 def authenticator_kind(config: Mapping[str, Any]) -> str | None:
@@ -18,20 +19,25 @@ def authenticator_kind(config: Mapping[str, Any]) -> str | None:
     return None
 
 
-def password_store(config: Mapping[str, Any], paths: Paths) -> PasswordStore | None:
-    """The store of a merged config's authenticator, or None (GitHub, LDAP, ...: not ours to set)."""
+def password_store(config: Mapping[str, Any], paths: Paths) -> RecordedStore | None:
+    """The store of a merged config's authenticator, or None (GitHub, LDAP, ...: not ours to set).
+
+    Every password stored through it is recorded as set by tljh-lite (users.trusted).
+    """
     kind = authenticator_kind(config)
     if kind == "firstuse":
         minimum = (config["auth"].get("FirstUseAuthenticator") or {}).get("min_password_length")
-        return FirstUsePasswords(passwords_dbm(paths), FIRSTUSE_MIN_LENGTH if minimum is None else minimum)
-    if kind == "native":
+        store = FirstUsePasswords(passwords_dbm(paths), FIRSTUSE_MIN_LENGTH if minimum is None else minimum)
+    elif kind == "native":
         from .native import NativePasswords  # jupyterhub and nativeauthenticator: imported only when used
 
-        return NativePasswords.for_config(config, paths)
-    return None
+        store = NativePasswords.for_config(config, paths)
+    else:
+        return None
+    return RecordedStore(store, TrustRecord(record_file(paths)))
 
 
-def require_store(config: Mapping[str, Any], paths: Paths) -> PasswordStore:
+def require_store(config: Mapping[str, Any], paths: Paths) -> RecordedStore:
     store = password_store(config, paths)
     if store is None:
         raise TljhError(
