@@ -2,18 +2,19 @@
 
     sudo .venv-test/bin/python bench/courses.py [--release bookworm] [--runs 5] [--markdown FILE]
 
-One fresh systemd container (integration harness, no memory limit, 2 cores),
-every figure next to its baseline from the same container and run:
-  - install: bootstrap (the baseline), bootstrap run again with nothing
-    changed, then again with `--plugin tljh-lite-courses` (what the plugin adds
-    to a hub without courses), and `tljh-lite course create` (nbgrader into the
-    students' environment, the course's folders and formgrader, a hub restart);
+Two fresh systemd containers (integration harness, no memory limit, 2 cores):
+  - "plain": tljh-lite installed with bootstrap, no plugin (the baseline);
+  - "course": tljh-lite installed with bootstrap --plugin tljh-lite-courses,
+    then `tljh-lite course create`, every student of it enrolled.
+Figures, each next to its baseline from the same run:
+  - install: bootstrap of each, and `tljh-lite course create` (nbgrader into
+    the students' environment, the course's folders and formgrader, a hub
+    restart);
   - a student's server, login form to the JupyterLab page through the proxy,
-    a new student each run (median of --runs): first with no course (the
-    baseline), then with a course, each student enrolled in it (nbgrader's
-    assignment list and validator load in her server);
-  - memory: each idle student server (systemd MemoryCurrent, median), in both
-    cases; the course's formgrader unit, and the hub's units.
+    a new student each run, the two hubs taking turns (so a busy moment of the
+    machine falls on both alike); median of --runs;
+  - memory: each idle student server (systemd MemoryCurrent, median), the
+    hub's units, and the course's formgrader unit.
 Target (issue 23): a course adds under 10 % to a student's server start and
 memory. All traffic goes to 127.0.0.1; every wait has a timeout.
 """
@@ -46,44 +47,55 @@ def timed(action) -> float:
     return time.monotonic() - start
 
 
-def servers(stack: Stack, names: list[str]) -> tuple[float, float]:
-    """(median seconds from login to JupyterLab, median MiB of an idle server), each a new student."""
-    seconds = [one_student(stack, name) for name in names]
-    time.sleep(IDLE_SETTLE_SECONDS)  # idle: logged in, JupyterLab loaded, nobody typing
-    memory = statistics.median(memory_mib(stack, stack.unit_of(name)) for name in names)
-    stop_all(stack, names)
-    return statistics.median(seconds), memory
-
-
-def measure(image: str, runs: int) -> dict[str, float]:
-    out: dict[str, float] = {}
+def installed(image: str, *plugins: str) -> tuple[InstalledHub, float]:
     container = Container.start(image, port=80)
     try:
         container.wait_for_systemd()
         copy_checkout(container)
         hub = InstalledHub(container, "", 0)
-        admin = ("--admin", f"{ADMIN}:{ADMIN_PASSWORD}")
-        out["install"] = timed(lambda: hub.bootstrap(*admin))
-        out["rerun"] = timed(lambda: hub.bootstrap(*admin))
-        out["rerun_plugin"] = timed(lambda: hub.bootstrap(*admin, "--plugin", PLUGIN))
-        plain = [f"plain{i}" for i in range(runs)]
-        enrolled = [f"enrolled{i}" for i in range(runs)]
-        for name in plain + enrolled:
-            hub.tljh_config("add-item", "users.allowed", name)
-        hub.tljh_config("reload")
-        stack = Stack("tljh-lite", container, hub.url, "student-password", ["jupyterhub", "configurable-http-proxy"],
-                      lambda n: f"jupyter-{n}")
-        out["start_plain"], out["idle_plain"] = servers(stack, plain)
-        out["hub_plain"] = sum(memory_mib(stack, u) for u in stack.hub_units)
-        out["course_create"] = timed(lambda: hub.sh(["tljh-lite", "course", "create", COURSE, "--instructor", ADMIN],
-                                                    timeout=1200))
-        for name in enrolled:
-            hub.sh(["tljh-lite", "course", "add", COURSE, name])
-        out["start_course"], out["idle_course"] = servers(stack, enrolled)
-        out["hub_course"] = sum(memory_mib(stack, u) for u in stack.hub_units)
-        out["formgrader"] = memory_mib(stack, f"tljh-formgrader-{COURSE}.service")
-    finally:
+        flags = [flag for plugin in plugins for flag in ("--plugin", plugin)]
+        return hub, timed(lambda: hub.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}", *flags))
+    except BaseException:
         container.remove()
+        raise
+
+
+def stack_of(hub: InstalledHub, names: list[str]) -> Stack:
+    for name in names:
+        hub.tljh_config("add-item", "users.allowed", name)
+    hub.tljh_config("reload")
+    return Stack("tljh-lite", hub.container, hub.url, "student-password", ["jupyterhub", "configurable-http-proxy"],
+                 lambda n: f"jupyter-{n}")
+
+
+def measure(image: str, runs: int) -> dict[str, float]:
+    out: dict[str, float] = {}
+    hubs = []
+    try:
+        plain, out["install"] = installed(image)
+        hubs.append(plain)
+        course, out["install_plugin"] = installed(image, PLUGIN)
+        hubs.append(course)
+        out["course_create"] = timed(lambda: course.sh(["tljh-lite", "course", "create", COURSE, "--instructor", ADMIN],
+                                                       timeout=1200))
+        names = [f"student{i}" for i in range(runs)]
+        stacks = {"plain": stack_of(plain, names), "course": stack_of(course, names)}
+        for name in names:
+            course.sh(["tljh-lite", "course", "add", COURSE, name])
+        seconds: dict[str, list[float]] = {"plain": [], "course": []}
+        for name in names:  # taking turns
+            for kind, stack in stacks.items():
+                seconds[kind].append(one_student(stack, name))
+        time.sleep(IDLE_SETTLE_SECONDS)  # idle: logged in, JupyterLab loaded, nobody typing
+        for kind, stack in stacks.items():
+            out[f"start_{kind}"] = statistics.median(seconds[kind])
+            out[f"idle_{kind}"] = statistics.median(memory_mib(stack, stack.unit_of(name)) for name in names)
+            out[f"hub_{kind}"] = sum(memory_mib(stack, u) for u in stack.hub_units)
+            stop_all(stack, names)
+        out["formgrader"] = memory_mib(stacks["course"], f"tljh-formgrader-{COURSE}.service")
+    finally:
+        for hub in hubs:
+            hub.container.remove()
     return out
 
 
@@ -95,10 +107,10 @@ def table(release: str, runs: int, r: dict[str, float]) -> list[str]:
     memory_ok = (r["idle_course"] - r["idle_plain"]) / r["idle_plain"] < TARGET
     rows = [
         ("install: bootstrap (s)", r["install"], "", "baseline"),
-        ("bootstrap again, nothing changed (s)", r["rerun"], "", ""),
-        ("bootstrap again with --plugin tljh-lite-courses (s)", r["rerun_plugin"], "", "no course yet"),
-        ("tljh-lite course create (s)", r["course_create"], more(r["install"] + r["course_create"], r["install"]),
-         "nbgrader installed, formgrader started; vs the install"),
+        ("install: bootstrap --plugin tljh-lite-courses (s)", r["install_plugin"], more(r["install_plugin"], r["install"]),
+         "no course yet"),
+        ("tljh-lite course create (s)", r["course_create"], more(r["install_plugin"] + r["course_create"], r["install"]),
+         "nbgrader installed, formgrader started; with the install, vs the baseline"),
         ("student: login to JupyterLab, no course (s, median)", r["start_plain"], "", "baseline"),
         ("student: login to JupyterLab, in a course (s, median)", r["start_course"],
          more(r["start_course"], r["start_plain"]), "met" if start_ok else "NOT met"),
@@ -109,7 +121,7 @@ def table(release: str, runs: int, r: dict[str, float]) -> list[str]:
         ("hub + proxy units, one course (MiB)", r["hub_course"], more(r["hub_course"], r["hub_plain"]), ""),
         ("the course's formgrader unit (MiB)", r["formgrader"], "", "one per course, idle"),
     ]
-    title = (f"A course's cost, Debian {release} container, no memory limit, {runs} students per case, "
+    title = (f"A course's cost, Debian {release} containers, no memory limit, {runs} students per case, "
              f"target: < {TARGET:.0%} more per student server (start and memory)")
     return [title, ""] + report.table(["what", "figure", "vs baseline", "note"], rows)
 
