@@ -33,6 +33,11 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
 class NbgraderAtFirstUse(Router):
     """Routes its URLs to nbgrader's handlers, loading nbgrader's extensions the first time."""
 
+    # Not a handler itself: jupyter_server's check that every handler's methods are authenticated
+    # (ServerWebApplication.add_handlers) finds none to check here. nbgrader's handlers, which
+    # answer every request, are checked when _load registers them.
+    SUPPORTED_METHODS: tuple[str, ...] = ()
+
     def __init__(self, serverapp: Any):
         self.serverapp = serverapp
         self.rules: list[tuple[PathMatches, type]] | None = None
