@@ -1,18 +1,19 @@
 """Student servers: tljh-lite against the raw stack, measured in the same run.
 
     sudo .venv-test/bin/python bench/servers.py [--release bookworm] [--runs 3] [--burst 10 30 50]
-                                                [--burst-runs 3] [--markdown FILE]
+                                                [--burst-runs 3] [--markdown FILE] [--record [VERSION]]
 
-Two fresh systemd containers (integration harness), no memory limit, 2 cores:
+Three fresh systemd containers (integration harness), no memory limit, 2 cores,
+up side by side and measured in turns (each figure from one stack, then the
+next), so that all three see the same machine when other work shares it:
   - tljh-lite, installed with bootstrap (FirstUseAuthenticator: each
     student's first login sets a bcrypt password, as in class);
   - the raw stack: a plain venv with jupyterhub, jupyterhub-systemdspawner
     and jupyterlab, default settings, JupyterHub starting its own
     configurable-http-proxy (Debian's), DummyAuthenticator, SystemdSpawner
-    with dynamic users (no account creation). Measured twice: with
-    JupyterHub's default timeouts, then (same container, hub restarted) with
-    tljh-lite's 600 s start and HTTP timeouts, so a burst can be compared
-    with one that does not fail.
+    with dynamic users (no account creation). Twice: with JupyterHub's
+    default timeouts, and (a second container) with tljh-lite's 600 s start
+    and HTTP timeouts, so a burst can be compared with one that does not fail.
 Figures:
   - one student: login form -> server ready -> JupyterLab page through the
     proxy (median of --runs);
@@ -24,6 +25,10 @@ Figures:
     cgroup's MemoryCurrent also counts page cache).
 Waiting for a server follows the hub's progress event stream, as the
 browser's spawn page does.
+Then the change from the previous release's figures (bench/releases/, see
+releases.py), naming every figure more than 10 % worse; --record writes this
+run's figures as the current version's record (do it when releasing; --record
+0.4.0 before the version number in the package is raised).
 All traffic goes to 127.0.0.1 (published container ports); request counts and
 waits are bounded (--timeout per burst).
 """
@@ -33,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import statistics
 import sys
 import threading
@@ -48,6 +54,7 @@ from containers import Container  # noqa: E402
 from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402
 from hubclient import HubClient, wait_for_hub  # noqa: E402
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, copy_checkout  # noqa: E402
+import releases  # noqa: E402
 import report  # noqa: E402
 
 RAW_PASSWORD = "bench-password"
@@ -174,12 +181,16 @@ def burst(stack: Stack, names: list[str], timeout: float) -> tuple[float, list[f
     """Everyone at once: (time until the last is ready, per-student times, failures)."""
     barrier = threading.Barrier(len(names))
     deadline = time.monotonic() + timeout
+    failed: list[str] = []
 
     def student(name: str) -> float | None:
         barrier.wait()
         try:
             seconds = one_student(stack, name)
-        except Exception:
+        except Exception as e:  # counted as a failure; the first of a burst is shown
+            if not failed:
+                failed.append(f"{stack.name}: {name}: {e!r}"[:300])
+                print(f"  first failure: {failed[0]}", file=sys.stderr, flush=True)
             return None
         return seconds if time.monotonic() < deadline else None
 
@@ -205,6 +216,15 @@ def process_memory(stack: Stack) -> dict[str, float]:
     return totals
 
 
+def _or_nan(measure_one, *args) -> float:
+    """A failure is a figure too (nan: shown as -), not the end of the run."""
+    try:
+        return measure_one(*args)
+    except Exception as e:
+        print(f"  failed: {e!r}"[:300], file=sys.stderr, flush=True)
+        return float("nan")
+
+
 def stop_all(stack: Stack, names: list[str]) -> None:
     for name in names:
         stack.container.exec(["systemctl", "stop", stack.unit_of(name)], check=False)
@@ -219,38 +239,50 @@ class Bursts:
     failures: int = 0
 
 
-def measure(stack: Stack, tag: str, runs: int, bursts: list[int], burst_runs: int, timeout: float) -> dict:
-    """Everything for one stack; `tag` keeps its students' names apart from another pass on the same hub."""
-    out: dict = {}
-    singles = [f"{tag}solo{i}" for i in range(runs)]
-    groups = {(n, r): [f"{tag}b{n}r{r}x{i}" for i in range(n)] for n in bursts for r in range(burst_runs)}
-    stack.prepare_students(singles + [name for names in groups.values() for name in names])
-    out["one"] = [one_student(stack, name) for name in singles]
+def measure(stacks: dict[str, tuple[Stack, str]], runs: int, bursts: list[int], burst_runs: int,
+            timeout: float) -> dict[str, dict]:
+    """Everything for every stack, in turns: each figure is taken from one stack, then the next, so
+    that all of them see the same machine (on a shared machine the load changes by the minute).
+    `stacks` maps a name to (stack, tag); the tag keeps its students' names apart."""
+    out: dict[str, dict] = {name: {} for name in stacks}
+    singles = {name: [f"{tag}solo{i}" for i in range(runs)] for name, (_, tag) in stacks.items()}
+    groups = {name: {(n, r): [f"{tag}b{n}r{r}x{i}" for i in range(n)] for n in bursts for r in range(burst_runs)}
+              for name, (_, tag) in stacks.items()}
+    for name, (stack, _) in stacks.items():
+        stack.prepare_students(singles[name] + [who for names in groups[name].values() for who in names])
+    for i in range(runs):
+        for name, (stack, _) in stacks.items():
+            out[name].setdefault("one", []).append(_or_nan(one_student, stack, singles[name][i]))
     time.sleep(IDLE_SETTLE_SECONDS)  # idle: logged in, JupyterLab loaded, nobody typing
-    out["idle_server_mib"] = statistics.median(memory_mib(stack, stack.unit_of(name)) for name in singles)
-    out["hub_mib"] = sum(memory_mib(stack, u) for u in stack.hub_units)
-    out["processes"] = process_memory(stack)
-    stop_all(stack, singles)
-    for (n, r), names in groups.items():
-        result = out.setdefault(f"burst{n}", Bursts())
-        total, times, failures = burst(stack, names, timeout)
-        result.totals.append(total if failures == 0 else float("nan"))  # nobody waits for a failed student
-        result.times += times
-        result.failures += failures
-        stop_all(stack, names)
+    for name, (stack, _) in stacks.items():
+        out[name]["idle_server_mib"] = statistics.median(memory_mib(stack, stack.unit_of(who)) for who in singles[name])
+        out[name]["hub_mib"] = sum(memory_mib(stack, u) for u in stack.hub_units)
+        out[name]["processes"] = process_memory(stack)
+        stop_all(stack, singles[name])
+    for n in bursts:
+        for r in range(burst_runs):
+            for name, (stack, _) in stacks.items():
+                names = groups[name][(n, r)]
+                result = out[name].setdefault(f"burst{n}", Bursts())
+                total, times, failures = burst(stack, names, timeout)
+                result.totals.append(total if failures == 0 else float("nan"))  # nobody waits for a failed student
+                result.times += times
+                result.failures += failures
+                stop_all(stack, names)
+                print(f"{name}: burst of {n}: {total:.1f} s, {failures} failed", flush=True)
     return out
 
 
 def rows(results: dict[str, dict], runs: int, bursts: list[int], burst_runs: int) -> list[tuple]:
     """(label, value per stack...) in the order of `results`."""
-    med = statistics.median
     stacks = list(results.values())
 
     def row(label, pick):
         return (label, *[pick(r) for r in stacks])
 
     out = [
-        row(f"one student: login to JupyterLab (s, median of {runs})", lambda r: med(r["one"])),
+        row(f"one student: login to JupyterLab (s, median of {runs}; - if any failed)",
+            lambda r: _median_unless_failed(r["one"])),
         row("idle server memory (MiB, median, MemoryCurrent)", lambda r: r["idle_server_mib"]),
         row("hub + proxy units (MiB, MemoryCurrent: page cache included)", lambda r: r["hub_mib"]),
         row("hub + culler + proxy processes (MiB anonymous)", lambda r: sum(r["processes"].values())),
@@ -293,6 +325,47 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def release_values(results: dict[str, dict], bursts: list[int]) -> dict[str, dict[str, float]]:
+    """This run's figures as a release record holds them (releases.py): tljh-lite's and the baseline's,
+    the raw stack with its defaults, or for the bursts (which it fails) with 600 s timeouts."""
+    ours, raw, patient = results["tljh-lite"], results["raw stack"], results["raw stack, 600 s timeouts"]
+    picks = {
+        "login_s": lambda r: _median_unless_failed(r["one"]),
+        "idle_server_mib": lambda r: r["idle_server_mib"],
+        "hub_process_mib": lambda r: r["processes"]["hub"],
+        "hub_culler_proxy_mib": lambda r: sum(r["processes"].values()),
+    }
+    values = {key: {"tljh-lite": pick(ours), "baseline": pick(raw)} for key, pick in picks.items()}
+    if values["login_s"]["baseline"] != values["login_s"]["baseline"]:
+        # Its 30 s HTTP timeout failed a student (a loaded machine): the same stack given 600 s instead.
+        values["login_s"]["baseline"] = picks["login_s"](patient)
+    for n in bursts:
+        last = lambda r, n=n: _median_unless_failed(r[f"burst{n}"].totals)  # noqa: E731
+        values[f"burst{n}_last_s"] = {"tljh-lite": last(ours), "baseline": last(patient)}
+        values[f"burst{n}_failures"] = {"tljh-lite": ours[f"burst{n}"].failures, "baseline": patient[f"burst{n}"].failures}
+    return values
+
+
+def release_lines(values: dict[str, dict[str, float]], bursts: list[int], record: str | None, how: str) -> list[str]:
+    """The change from the previous release, and this run's record written as version `record` if asked."""
+    version = record or releases.current_version()
+    before = releases.previous(releases.load_all(), version, recording=record is not None)
+    lines = [""]
+    if before is None:
+        lines.append(f"No earlier release recorded in bench/releases/ to compare {version} with.")
+    else:
+        rows, worse = releases.changes(before, values, bursts)
+        lines += [f"Change from {before['version']} (recorded {before['recorded']}: {before['how']})", ""]
+        lines += report.table(["figure", before["version"], f"{version} now", "change"], rows)
+        lines.append("")
+        lines += ([f"More than {releases.WORSE_BY:.0%} worse than {before['version']}: " + "; ".join(worse)] if worse
+                  else [f"Nothing is more than {releases.WORSE_BY:.0%} worse than {before['version']}."])
+    if record is not None:
+        path = releases.write(releases.record(version, values, how))
+        lines.append(f"Recorded as {version}'s figures: {path.relative_to(releases.HERE.parent)}")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--release", choices=RELEASES, default="bookworm")
@@ -301,28 +374,33 @@ def main() -> int:
     parser.add_argument("--burst-runs", type=int, default=3, help="how many times each burst size is run")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed for each burst")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument("--record", nargs="?", const=releases.current_version(), metavar="VERSION",
+                        help="write this run's figures as VERSION's release record (bench/releases/; default: this "
+                             "checkout's version, for a release whose number is not yet in tljh_lite/__init__.py: give it)")
     args = parser.parse_args()
+    # A TERM (timeout, kill) unwinds like Ctrl-C, so the three containers are always removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ensure_dockerd()
     image = ensure_image(args.release)
-    results = {}
-
-    def measured(stack: Stack, tag: str) -> dict:
-        return measure(stack, tag, args.runs, args.burst, args.burst_runs, args.timeout)
-
+    # All three side by side (their own containers), measured in turns: see measure().
     raw = start_raw(image)  # each start removes its container if it fails
+    stacks: list[Stack] = [raw]
     try:
-        results["raw stack"] = measured(raw, "d")
-        raw.restart(PATIENT)
-        results["raw stack, 600 s timeouts"] = measured(raw, "p")
+        patient = start_raw(image)
+        stacks.append(patient)
+        patient.restart(PATIENT)
+        ours = start_tljh_lite(image)
+        stacks.append(ours)
+        results = measure({"raw stack": (raw, "d"), "raw stack, 600 s timeouts": (patient, "p"), "tljh-lite": (ours, "t")},
+                          args.runs, args.burst, args.burst_runs, args.timeout)
     finally:
-        raw.container.remove()
-    ours = start_tljh_lite(image)
-    try:
-        results["tljh-lite"] = measured(ours, "t")
-    finally:
-        ours.container.remove()
+        for stack in stacks:
+            stack.container.remove()
     header = [f"Student servers, Debian {args.release} containers, 2 cores, {time.strftime('%Y-%m-%d')}", ""]
-    report.emit(header + table(results, args.runs, args.burst, args.burst_runs), args.markdown)
+    how = (f"bench/servers.py --runs {args.runs} --burst {' '.join(map(str, args.burst))} --burst-runs "
+           f"{args.burst_runs}, Debian {args.release}; baseline: the raw stack in the same run (bursts: with 600 s timeouts)")
+    comparison = release_lines(release_values(results, args.burst), args.burst, args.record, how)
+    report.emit(header + table(results, args.runs, args.burst, args.burst_runs) + comparison, args.markdown)
     return 0
 
 

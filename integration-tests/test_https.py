@@ -331,14 +331,17 @@ def test_the_timer_renews_and_the_new_certificate_is_served_by_itself(https_hub)
     assert "renew: ok: the proxy now serves the new certificate" in hub.sh("tljh-lite https status").stdout
 
 
-def test_after_a_proxy_crash_a_running_server_answers_within_seconds(https_hub):
+def test_after_a_proxy_crash_a_running_server_answers_again_without_the_hub(https_hub):
     hub = https_hub.hub
     carol = https_hub.client()
     assert carol.login(STUDENT, STUDENT_PASSWORD)
     carol.start_server()
     hub_pid = hub.unit_property("jupyterhub", "MainPID")
     hub.sh(f"kill -9 {proxy_pid(hub)}")
-    assert _answers_within(carol, 10) < 10
+    # The routes come back with the proxy's restart (proxysync), not from the hub's route check
+    # every 5 minutes: well within a minute even on a loaded machine (seconds on an idle one:
+    # bench/servers.py measures speed, not this test; 14 s was seen at load 60).
+    assert _answers_within(carol, 60) < 60
     assert hub.unit_property("jupyterhub", "MainPID") == hub_pid
 
 

@@ -46,7 +46,8 @@ def test_status_shows_the_services_and_both_students_servers(hub, working_class)
     result = hub.sh("tljh-lite status", check=False)
     text = result.stdout
     assert re.match(r"tljh-lite \S+, JupyterHub \d", text), text
-    for name in ("jupyterhub.service", "configurable-http-proxy.service", "tljh-usage.timer", "culler", "usage page"):
+    for name in ("jupyterhub.service", "configurable-http-proxy.service", "tljh-usage.timer", "culler",
+                 "tljh-usage-page.socket"):
         line = next((row.strip() for row in text.splitlines() if row.strip().startswith(name + " ")), "")
         assert line[len(name):].split()[:2] == ["active", "up"], f"{name} is not active:\n{text}"
     rows = {row.split()[0]: row for row in text.splitlines() if row.startswith("  us")}
@@ -65,7 +66,7 @@ def test_status_json_gives_the_same_for_monitoring(hub, working_class):
     assert servers["usa"]["cpu_seconds"] > 1 and servers["usa"]["idle"] is not None
     services = {s["name"]: s for s in status["services"]}
     assert services["jupyterhub.service"]["state"] == "active" and services["jupyterhub.service"]["uptime"] > 0
-    assert services["usage page"]["state"] == "active"
+    assert services["tljh-usage-page.socket"]["state"] == "active"
     assert status["versions"]["tljh-lite"] and status["machine"]["cpus"] >= 1
 
 
@@ -87,11 +88,21 @@ def test_a_bad_price_is_refused_in_one_line(hub, working_class):
     assert "vm_monthly: 40" in hub.tljh_config("show").stdout
 
 
-def test_the_usage_page_is_for_admins_and_a_student_gets_403(hub, working_class):
+def test_the_usage_page_starts_when_asked_for_is_for_admins_and_a_student_gets_403(hub, working_class):
+    # Nothing runs for it until someone asks: systemd holds its socket (docs/status.md).
+    hub.sh("systemctl stop tljh-usage-page.service")
+    assert hub.unit_property("tljh-usage-page.service", "ActiveState") == "inactive"
+    assert hub.unit_property("tljh-usage-page.socket", "ActiveState") == "active"
     admin = hub.admin()
     page = admin.get("services/usage/")
     assert page.status_code == 200 and "Hub usage" in page.text and 'id="report"' in page.text
     assert page.url.endswith("/services/usage/")
+    assert hub.unit_property("tljh-usage-page.service", "ActiveState") == "active"
+    # Its token reaches it as a credential: not in its unit file, its environment or its command line.
+    token = hub.sh("cat /opt/tljh/state/usage-page-token").stdout.strip()
+    pid = hub.unit_property("tljh-usage-page.service", "MainPID")
+    seen = hub.sh(f"cat /etc/systemd/system/tljh-usage-page.service /proc/{pid}/environ /proc/{pid}/cmdline").stdout
+    assert len(token) >= 32 and token not in seen
     refused = working_class["usb"].get("services/usage/")
     assert refused.status_code == 403 and "Hub usage" not in refused.text
     # From a student's terminal: straight to the page's port on 127.0.0.1, no page without the hub's

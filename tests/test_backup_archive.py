@@ -21,6 +21,8 @@ from tljh_lite.backup.writer import ArchiveWriter, _RegionReader
 from tljh_lite.config.defaults import merged
 from tljh_lite.paths import Paths
 
+from crafted_archives import crafted, member
+
 
 def manifest(roots=()) -> Manifest:
     return Manifest("2026-01-01T00:00:00Z", "host", "0.2.0", "6.1.1", "3.11", None, True,
@@ -165,29 +167,9 @@ def test_a_manifest_from_a_newer_format_names_the_version_to_install(tmp_path, h
 
 def evil_archive(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]], roots: list[str]) -> None:
     """An archive with the members given and a manifest that vouches for them."""
-    import hashlib
-
     m = manifest()
     m.roots = [{"path": r, "kind": "home"} for r in roots]
-    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tar:
-        for info, data in members:
-            if data is not None:
-                info.size = len(data)
-                m.files[info.name] = hashlib.sha256(data).hexdigest()
-            if info.issym():
-                m.links[info.name] = info.linkname
-            m.entries += 1
-            tar.addfile(info, io.BytesIO(data) if data is not None else None)
-        body = m.to_json()
-        info = tarfile.TarInfo(MANIFEST_NAME)
-        info.size = len(body)
-        tar.addfile(info, io.BytesIO(body))
-
-
-def member(name: str, kind=tarfile.REGTYPE, linkname: str = "") -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.type, info.linkname = kind, linkname
-    return info
+    crafted(path, members, m)
 
 
 @pytest.mark.parametrize("members, words", [

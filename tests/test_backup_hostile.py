@@ -14,8 +14,6 @@ runs in a child Python under a lowered RLIMIT_NOFILE.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import io
 import json
 import re
 import os
@@ -33,7 +31,7 @@ import pytest
 from tljh_lite.backup import create as create_module
 from tljh_lite.backup import restore, roots, scheduled
 from tljh_lite.backup.errors import BackupError
-from tljh_lite.backup.manifest import MANIFEST_NAME, Manifest
+from tljh_lite.backup.manifest import Manifest
 from tljh_lite.backup.pinned import pinned
 from tljh_lite.backup.putback import extract_files
 from tljh_lite.backup.reader import verify
@@ -42,6 +40,8 @@ from tljh_lite.backup.walk import MAX_DEPTH
 from tljh_lite.backup.writer import ArchiveWriter
 from tljh_lite.config.defaults import merged
 from tljh_lite.paths import Paths
+
+from crafted_archives import crafted, member
 
 ROOT = Path(__file__).resolve().parent.parent
 NOBODY = 65534
@@ -314,29 +314,6 @@ def test_restore_over_a_file_turned_into_a_2000_deep_tree_clears_it_with_few_des
 
 
 # -- 5. crafted archives -----------------------------------------------------------------------------------
-
-def crafted(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]], manifest: Manifest) -> None:
-    """An archive with these members and a manifest that vouches for every one of them."""
-    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tar:
-        for info, data in members:
-            if data is not None:
-                info.size = len(data)
-                manifest.files[info.name] = hashlib.sha256(data).hexdigest()
-            if info.issym():
-                manifest.links[info.name] = info.linkname
-            manifest.entries += 1
-            tar.addfile(info, io.BytesIO(data) if data is not None else None)
-        body = manifest.to_json()
-        info = tarfile.TarInfo(MANIFEST_NAME)
-        info.size = len(body)
-        tar.addfile(info, io.BytesIO(body))
-
-
-def member(name: str, kind=tarfile.REGTYPE, linkname: str = "", mode: int = 0o644) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.type, info.linkname, info.mode = kind, linkname, mode
-    return info
-
 
 HOME = "/home/jupyter-a"
 ACCOUNT = [{"name": "jupyter-a", "home": HOME, "groups": []}]

@@ -206,6 +206,23 @@ def a_manifest(revision=None) -> Manifest:
     return Manifest("2026-01-01T00:00:00Z", "old-vm", "0.2.0", "6.1.1", "3.11", revision, True)
 
 
+def archive_of_one_home(tmp_path, name: str, text: str) -> tuple[Path, Path, Manifest]:
+    """A backup of /home/jupyter-a (under tmp_path) holding one file: (archive, home, manifest)."""
+    from tljh_lite.backup.writer import ArchiveWriter
+
+    home = tmp_path / "home" / "jupyter-a"
+    home.mkdir(parents=True)
+    (home / name).write_text(text)
+    archive = tmp_path / "b.tar.gz"
+    with open(archive, "wb") as out:
+        writer = ArchiveWriter(out)
+        writer.add_tree(str(home))
+        m = a_manifest()
+        m.roots = [{"path": str(home), "kind": "home"}]
+        writer.close(m)
+    return archive, home, m
+
+
 def test_a_hub_in_use_is_refused_without_force(tmp_path, hub, monkeypatch):
     monkeypatch.setattr(restore, "hub_users", lambda paths: {"alice", "bob"})
     monkeypatch.setattr(hubstate, "known_revisions", lambda: set())
@@ -274,18 +291,7 @@ def test_a_snapshot_is_consistent_and_carries_the_revision(tmp_path):
 def test_restore_checks_every_file_again_as_it_writes_it(tmp_path, monkeypatch):
     from tljh_lite.backup import extract
 
-    archive = tmp_path / "b.tar.gz"
-    home = tmp_path / "home" / "jupyter-a"
-    home.mkdir(parents=True)
-    (home / "f").write_text("content")
-    from tljh_lite.backup.writer import ArchiveWriter
-
-    with open(archive, "wb") as out:
-        writer = ArchiveWriter(out)
-        writer.add_tree(str(home))
-        m = a_manifest()
-        m.roots = [{"path": str(home), "kind": "home"}]
-        writer.close(m)
+    archive, home, m = archive_of_one_home(tmp_path, "f", "content")
     m.files[f"{str(home).lstrip('/')}/f"] = hashlib.sha256(b"something else").hexdigest()
     monkeypatch.setattr(putback, "Extractor", lambda root, trusted: extract.Extractor(root, owners=False))
     (tmp_path / "root").mkdir()
@@ -312,18 +318,8 @@ def test_an_error_of_the_disk_while_putting_back_is_one_line_that_says_to_run_it
     import errno
 
     from fakes import RecordingRunner
-    from tljh_lite.backup.writer import ArchiveWriter
 
-    home = tmp_path / "home" / "jupyter-a"
-    home.mkdir(parents=True)
-    (home / "notes.txt").write_text("notes\n")
-    archive = tmp_path / "b.tar.gz"
-    with open(archive, "wb") as out:
-        writer = ArchiveWriter(out)
-        writer.add_tree(str(home))
-        m = a_manifest()
-        m.roots = [{"path": str(home), "kind": "home"}]
-        writer.close(m)
+    archive, _, _ = archive_of_one_home(tmp_path, "notes.txt", "notes\n")
     monkeypatch.setattr(restore, "trust_ca_bundle", lambda: None)
     monkeypatch.setattr(restore, "hub_users", lambda paths: set())
     monkeypatch.setattr(restore, "check_roots", lambda manifest, config: None)  # a home under tmp_path

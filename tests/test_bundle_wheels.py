@@ -149,6 +149,7 @@ def test_what_an_install_asks_for_comes_from_tljh_lite_and_the_plugins_hooks():
     asked = wanted_module.wanted(pm)
     assert asked["apt"][:3] == ["node-configurable-http-proxy", "git", "sudo"]
     assert {"python3-venv", "certbot"} <= set(asked["apt"])  # bootstrap's, and HTTPS's for later
+    assert "systemd-zram-generator" in asked["apt"]  # zram.enabled's (on by default), on a VM with no network
     assert "sl" in asked["apt"]  # the test plugin's
     assert "jupyterlab" in asked["user_pip"] and asked["hub_pip"] == ["tomli-w"] and "pyjokes" in asked["user_pip"]
 

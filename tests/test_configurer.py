@@ -22,7 +22,8 @@ def test_defaults():
     assert s["Authenticator"] == {
         "allowed_users": set(), "allow_existing_users": False, "blocked_users": set(), "admin_users": set()
     }
-    assert s["Spawner"] == {"default_url": "/lab"}  # no limits unless asked for
+    assert s["Spawner"]["default_url"] == "/lab"
+    assert "mem_limit" not in s["Spawner"] and "cpu_limit" not in s["Spawner"]  # no limits unless asked for
     assert s["UserCreatingSpawner"] == {"user_groups": {}}
 
 
@@ -174,4 +175,34 @@ def test_over_https_the_xsrf_cookies_are_secure_too():
     server = ServerApp()
     server.parse_command_line([arg.format(USERNAME="jupyter-x", USERID=1) for arg in s["Spawner"]["args"]])
     assert server.tornado_settings == {"xsrf_cookie_kwargs": {"secure": True}}
-    assert "args" not in settings({}).get("Spawner", {})
+
+
+def kernel_culling(s) -> dict:
+    """What a student's server's kernel manager gets from the spawner's arguments (parsed as it parses them)."""
+    from traitlets import Bool, Integer
+    from traitlets.config import Application, Configurable
+
+    class MappingKernelManager(Configurable):
+        cull_idle_timeout = Integer(0, config=True)
+        cull_interval = Integer(300, config=True)
+        cull_connected = Bool(False, config=True)
+        cull_busy = Bool(False, config=True)
+
+    app = Application()
+    app.classes = [MappingKernelManager]
+    app.parse_command_line([arg.format(USERNAME="jupyter-x", USERID=1) for arg in s.get("Spawner", {}).get("args", [])])
+    manager = MappingKernelManager(config=app.config)
+    return {k: getattr(manager, k) for k in ("cull_idle_timeout", "cull_interval", "cull_connected", "cull_busy")}
+
+
+def test_idle_kernels_are_shut_down_by_the_students_server_after_an_hour_busy_ones_never():
+    assert kernel_culling(settings({})) == {"cull_idle_timeout": 3600, "cull_interval": 300, "cull_connected": True,
+                                            "cull_busy": False}
+    short = settings({"services": {"cull": {"kernel_timeout": 600, "every": 0}}})
+    assert kernel_culling(short)["cull_idle_timeout"] == 600 and kernel_culling(short)["cull_interval"] == 300
+    for off in ({"kernel_timeout": 0}, {"enabled": False}):
+        assert kernel_culling(settings({"services": {"cull": off}}))["cull_idle_timeout"] == 0  # never
+    # Over HTTPS the server gets both its secure cookies and the kernel culling.
+    both = settings({"https": {"enabled": True, "tls": {"key": "/k", "cert": "/c"}}})
+    assert kernel_culling(both)["cull_idle_timeout"] == 3600 and len(both["Spawner"]["args"]) == 5
+    assert "args" not in settings({"services": {"cull": {"kernel_timeout": 0}}}).get("Spawner", {})

@@ -29,15 +29,15 @@ def test_the_memory_limit_is_the_most_one_server_used_plus_a_quarter_in_256m_ste
 
 def test_a_class_of_50_with_half_active_needs_a_16g_4_core_vm():
     p = sizing.plan(50, 0.5, active_p95_mib=300, idle_p95_mib=120, max_server_mib=600, active_cpu_p95=0.1)
-    # (500 + 50 * (0.5 * 300 + 0.5 * 120)) * 1.25 = 13,750 MiB -> 16 GiB; 50 * 0.5 * 0.1 * 1.25 = 3.1 cores -> 4
-    assert p.memory_mib == pytest.approx(13_750)
+    # (512 + 50 * (0.5 * 300 + 0.5 * 120)) * 1.25 = 13,765 MiB -> 16 GiB; 50 * 0.5 * 0.1 * 1.25 = 3.1 cores -> 4
+    assert p.memory_mib == pytest.approx(13_765)
     assert (p.vm_memory_gib, p.vm_cores, p.limit_memory) == (16, 4, "768M")
     assert p.cores == pytest.approx(3.125)
 
 
 def test_cpu_not_accounted_gives_no_core_count_and_a_huge_class_no_single_vm():
     p = sizing.plan(20, 1.0, 200, 100, 250, None)
-    assert p.cores is None and p.vm_cores is None and p.vm_memory_gib == 8  # (500 + 4000) * 1.25 = 5,625 MiB
+    assert p.cores is None and p.vm_cores is None and p.vm_memory_gib == 8  # (512 + 4000) * 1.25 = 5,640 MiB
     assert sizing.plan(5000, 1, 2000, 2000, 2000, 0.5).vm_memory_gib is None
 
 
@@ -131,3 +131,20 @@ def test_the_plots_draw_minutes_while_the_record_is_young_and_hours_after(tmp_pa
     assert len(series(db, now - 30 * 86400, now)) == 3  # a young record: its minutes
     record(db, ClassSample(now - 10 * 86400, (ServerSample("ada", 100 * MIB, 60, True),)))
     assert len(series(db, now - 30 * 86400, now)) == 2  # ten days of it: hours
+
+
+def test_the_rule_of_thumb_is_the_plan_turned_around():
+    for mib in sizing.LESSON_MIB.values():
+        n = sizing.students_for(4, mib)
+        assert sizing.plan(n, 1.0, mib, mib, mib, None).memory_mib <= 4 * 1024  # the rule's class fits the VM
+        assert sizing.plan(n + 1, 1.0, mib, mib, mib, None).memory_mib > 4 * 1024  # and one more would not
+    assert round(sizing.students_per_gib(sizing.LESSON_MIB["light"])) == 8
+    assert round(sizing.students_per_gib(sizing.LESSON_MIB["pandas"])) == 4
+
+
+def test_the_report_gives_the_rule_with_or_without_a_record_and_docs_performance_states_the_same(tmp_path):
+    rule = report.rule_line()
+    assert report.text(None, "30d").endswith(rule)  # before the class: the rule is all there is
+    assert "1 GiB per 8 working students in a light lesson, per 4 in a pandas lesson" in rule
+    doc = (Path(__file__).parent.parent / "docs" / "performance.md").read_text()
+    assert "**0.5 GiB for the hub, then 1 GiB per 8 working students in a light lesson, per 4 in a pandas lesson**" in doc

@@ -38,6 +38,22 @@ def test_an_admins_server_is_isolated_too_but_may_sudo():
     assert "NoNewPrivileges" not in props
 
 
+def test_a_students_server_finds_no_node_and_an_admins_does():
+    # JupyterLab runs node at every start when it finds it (docs/performance.md).
+    hidden = unit_properties({}, admin=False)["InaccessiblePaths"].split()
+    assert {"-/usr/bin/node", "-/usr/bin/nodejs"} <= set(hidden)
+    assert "InaccessiblePaths" not in unit_properties({}, admin=True)
+    # A course that needs node for its students says so in the config.
+    assert unit_properties({"InaccessiblePaths": ""}, admin=False)["InaccessiblePaths"] == ""
+
+
+def test_with_limits_memory_a_server_may_swap_half_as_much_again_and_no_more():
+    assert unit_properties({}, admin=False, mem_limit=1024**3)["MemorySwapMax"] == str(512 * 1024**2)
+    assert unit_properties({}, admin=True, mem_limit=256 * 1024**2)["MemorySwapMax"] == str(128 * 1024**2)
+    assert "MemorySwapMax" not in unit_properties({}, admin=False)  # no limit, no cap (as systemd's default)
+    assert unit_properties({"MemorySwapMax": "0"}, admin=False, mem_limit=1024**3)["MemorySwapMax"] == "0"
+
+
 def test_the_config_may_change_isolation_but_never_a_students_no_new_privileges():
     configured = {"NoNewPrivileges": "no", "ProtectProc": "default", "DeviceAllow": "/dev/nvidia0 rw"}
     student = unit_properties(configured, admin=False)

@@ -14,8 +14,9 @@ PROXY_API_URL = f"http://127.0.0.1:{PROXY_API_PORT}"
 # forwards /.well-known/acme-challenge/ here while it serves plain HTTP.
 ACME_CHALLENGE_PORT = 15003
 ACME_CHALLENGE_URL = f"http://127.0.0.1:{ACME_CHALLENGE_PORT}"
-# The admins' usage page, a service the hub starts (tljh_lite.usage.service).
+# The admins' usage page: systemd listens here and starts it on demand (tljh_lite.usage.units).
 USAGE_PAGE_PORT = 15004
+USAGE_PAGE_URL = f"http://127.0.0.1:{USAGE_PAGE_PORT}"
 
 
 def connect_host(address: str) -> str:

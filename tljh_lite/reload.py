@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from pathlib import Path
+
+from .apt import Distro
 from .auth.switch import before_restart
 from .runner import Runner
 from .config.file import ConfigFile
@@ -19,6 +22,9 @@ from .systemd import reason_from_journal
 from .hub.unit import HUB_UNIT
 from .units.manager import UnitManager
 from .users.promotion import secure_new_admins
+from .zram.setup import ensure_zram
+
+OS_RELEASE = Path("/etc/os-release")
 
 
 def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90,
@@ -47,6 +53,7 @@ def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout
         version = _restart_hub(units, paths, checker, last_good, config, timeout)
     last_good.save()
     units.schedule(config)
+    say(ensure_zram(runner, config, Distro.from_os_release(OS_RELEASE.read_text())))
     return version
 
 

@@ -33,10 +33,13 @@ class Unit:
     """One systemd unit that tljh-lite writes, declared once, by the feature that needs it.
 
     - `render(paths, config)`: the unit file's text.
-    - `wanted(config)`: whether it runs (a daemon) or is scheduled (a timer) under
-      that config; a oneshot is started by its timer and never stays active.
+    - `wanted(config)`: whether it runs (a daemon) or is armed (a timer, a socket)
+      under that config; a oneshot is started by its timer and never stays active,
+      an on-demand service is started by its socket and stops by itself.
     - `kind`: "daemon" (started and kept running; restarted when what it reads
-      changed), "timer", or "oneshot".
+      changed), "timer" or "socket" (triggers: enabled and started), "oneshot" or
+      "on-demand" (started by a trigger; stopped when its unit changes, so the
+      next trigger starts the new one).
     - `proxy_side`: what serves students over HTTP(S); changed only with the proxy
       (`tljh-config reload proxy` and the installer), never by a hub reload.
     - `reads(paths, unit_text)`: what a daemon reads besides its own file and the
@@ -50,16 +53,26 @@ class Unit:
     name: str
     what: str
     render: Callable[[Paths, Config], str]
-    kind: Literal["daemon", "timer", "oneshot"] = "daemon"
+    kind: Literal["daemon", "timer", "socket", "oneshot", "on-demand"] = "daemon"
     wanted: Callable[[Config], bool] = _always
     proxy_side: bool = False
     reads: Callable[[Paths, str], Iterable[Path | bytes]] = _nothing_else
     prepare: Callable[..., None] | None = None
     restart_blocks: bool = True
 
+    @property
+    def trigger(self) -> bool:
+        """Started and enabled to start something else (a timer, a socket)."""
+        return self.kind in ("timer", "socket")
+
+    @property
+    def triggered(self) -> bool:
+        """Started by a trigger only, and active only while it works."""
+        return self.kind in ("oneshot", "on-demand")
+
     def needed(self, config: Config) -> bool:
-        """Whether it should be active now (a oneshot only while its timer runs it)."""
-        return self.kind != "oneshot" and self.wanted(config)
+        """Whether it should be active now (a oneshot or on-demand service only while it works)."""
+        return not self.triggered and self.wanted(config)
 
 
 # What a public listener (the proxy, the port-80 responder) runs as: no account of

@@ -14,11 +14,13 @@ import pluggy
 
 from ..https.acme import CERTBOT_PACKAGE
 from ..plugins import collect, plugin_manager
+from ..zram.setup import PACKAGE as ZRAM_PACKAGE
 
 # Besides what the installer asks apt for: bootstrap's python3-venv (installer/bootstrap.py
 # VENV_PACKAGE), and certbot, which an install from a bundle puts in at once: a machine with
-# no network cannot fetch it the day HTTPS is turned on.
-ALSO_APT_PACKAGES = ["python3-venv", CERTBOT_PACKAGE]
+# no network cannot fetch it the day HTTPS is turned on; and the zram generator, which the
+# installer adds when zram.enabled and the machine allows it (tljh_lite/installer/main.py).
+ALSO_APT_PACKAGES = ["python3-venv", CERTBOT_PACKAGE, ZRAM_PACKAGE]
 
 
 def wanted(pm: pluggy.PluginManager) -> dict[str, list[str]]:

@@ -53,9 +53,18 @@ DEFAULTS: dict[str, Any] = {
             "users": False,
             "max_age": 0,
             "remove_named_servers": False,
+            # A kernel that has run nothing for an hour is shut down by the student's own
+            # server (busy kernels never): its notebook stays, she restarts the kernel when
+            # she is back. An hour, like the servers' timeout: a student who listens through
+            # a lecture keeps her variables; a kernel left behind in the morning's notebook
+            # gives back its memory (a pandas lesson's holds hundreds of MiB).
+            "kernel_timeout": 3600,
         },
         "configurator": {"enabled": False},
     },
+    # Swap in compressed memory where the machine allows it: idle students' pages compress
+    # about 3:1 and go there instead of taking RAM from those who work (docs/performance.md).
+    "zram": {"enabled": True},
     # The VM's monthly price, in the professor's currency; none until she sets it (tljh-lite report).
     "cost": {"vm_monthly": None},
     # Off until the professor turns it on: backups need disk space she should choose.

@@ -219,12 +219,17 @@ BASE_SCHEMA: dict[str, Any] = _section(
                         "users": {"type": "boolean"},
                         "max_age": {"type": "integer", "minimum": 0, "x-expected": "a number of seconds (0: no limit)"},
                         "remove_named_servers": {"type": "boolean"},
+                        # tljh-lite's: idle kernels shut down by each student's server (hub/settings.py).
+                        "kernel_timeout": {"type": "integer", "minimum": 0,
+                                           "x-expected": "a number of seconds (0: never)"},
                     }
                 ),
                 # TLJH's jupyterhub-configurator switch; accepted so TLJH files load.
                 "configurator": _section({"enabled": {"type": "boolean"}}),
             }
         ),
+        # tljh-lite's: swap in compressed memory (tljh_lite/zram, docs/performance.md).
+        "zram": _section({"enabled": {"type": "boolean"}}),
         # tljh-lite's: what the VM costs, for `tljh-lite report`'s cost per student (docs/status.md).
         "cost": _section(
             {

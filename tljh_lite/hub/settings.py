@@ -11,7 +11,8 @@ from typing import Any, Mapping
 
 from ..auth.kinds import hub_class, kind_of
 from ..auth.lti.web import hub_web_settings, server_web_settings
-from ..ports import USAGE_PAGE_PORT
+from ..https.responder import CHALLENGE_PREFIX
+from ..ports import ACME_CHALLENGE_URL, HUB_URL, USAGE_PAGE_URL
 from ..users.admission import firstuse_allows_all
 from ..users.groups import group_overrides, load_groups
 from ..users.roles import admin_role
@@ -28,11 +29,13 @@ SECURE_COOKIE = {"secure": True}
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
 
-def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: str | None = None) -> Settings:
+def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: str | None = None,
+                 usage_page_token: str | None = None) -> Settings:
     """JupyterHub settings for a merged config; `python` runs the hub's services.
 
     `proxy_sync_token` is the token of the proxy-sync service (tljh_lite.proxysync),
-    which may only ask the hub to re-add the proxy's routes.
+    which may only ask the hub to re-add the proxy's routes; `usage_page_token`
+    the usage page's (tljh_lite.usage.service), which acts for nobody.
     """
     settings: Settings = {}
     put = lambda cls, trait, value: settings.setdefault(cls, {}).__setitem__(trait, value)  # noqa: E731
@@ -56,16 +59,25 @@ def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: st
         put("JupyterHub", "load_groups", load_groups(config))
         put("Spawner", "group_overrides", group_overrides(config))
 
+    server_args = kernel_cull_args(config["services"]["cull"])
     if config["https"]["enabled"]:
         # JupyterHub marks its login cookies Secure over https by itself, but not the
         # _xsrf cookies (the hub's and each student server's), which tornado sets.
         # With LTI, a launch inside the LMS's page needs more (auth.lti.web).
         put("JupyterHub", "tornado_settings", {"xsrf_cookie_kwargs": SECURE_COOKIE, **hub_web_settings(config)})
         server = {"xsrf_cookie_kwargs": SECURE_COOKIE, **server_web_settings(config)}
-        put("Spawner", "args", [server_argument("ServerApp.tornado_settings", server)])
+        server_args.append(server_argument("ServerApp.tornado_settings", server))
+    if server_args:
+        put("Spawner", "args", server_args)
 
     services, roles = _culler(config["services"]["cull"], python)
-    services.append(usage_page_service(python))
+    # ACME http-01 challenges go to the port-80 responder's loopback listener, so a first
+    # certificate can be had while the proxy serves plain HTTP; the usage page to its socket.
+    routes = {CHALLENGE_PREFIX: ACME_CHALLENGE_URL}
+    if usage_page_token:
+        services.append(usage_page_service(config["base_url"], usage_page_token))
+        routes[usage_page_oauth(config["base_url"])["prefix"]] = USAGE_PAGE_URL
+    put("ConfigurableHTTPProxy", "extra_routes", routes)
     if proxy_sync_token:
         services.append({"name": PROXY_SYNC_NAME, "api_token": proxy_sync_token})
         roles.append({"name": PROXY_SYNC_NAME, "scopes": ["proxy"], "services": [PROXY_SYNC_NAME]})
@@ -82,16 +94,38 @@ def server_argument(trait: str, value: dict) -> str:
     return f"--{trait}={value!r}".replace("{", "{{").replace("}", "}}")
 
 
-def usage_page_service(python: str) -> dict:
-    """The admins' usage page at /services/usage/ (tljh_lite.usage.service): JupyterHub
-    gives access:services only to its admin role, so a student gets 403."""
+def usage_page_oauth(base_url: str) -> dict[str, Any]:
+    """Where the usage page lives and how it logs its visitors in through the hub's OAuth
+    (the hub's service entry and the page itself, tljh_lite.usage.service, both use it)."""
+    prefix = f"{base_url}services/{USAGE_PAGE_NAME}/"
+    return {
+        "prefix": prefix,
+        "client_id": f"service-{USAGE_PAGE_NAME}",
+        "redirect_uri": f"{prefix}oauth_callback",
+        "api_url": f"{HUB_URL}{base_url}hub/api",
+        "hub_prefix": f"{base_url}hub/",
+        # What a visitor must hold: JupyterHub gives it to its admin role only.
+        "access_scopes": {f"access:services!service={USAGE_PAGE_NAME}"},
+    }
+
+
+def usage_page_service(base_url: str, token: str) -> dict:
+    """The admins' usage page at /services/usage/: a JupyterHub service the hub neither
+    starts nor watches. systemd starts it when the page is asked for and it stops when
+    nobody has asked for a while (tljh_lite.usage.units), so a page opened once a week
+    costs nothing the rest of the time. No `url`: the hub would ask it over HTTP at
+    every start and every minute (service_check_interval), starting it each time; the
+    proxy's route to it is an extra route instead. Access: the scope
+    access:services!service=usage, which only the hub's admin role holds, so a student
+    gets 403 from the hub's OAuth, and again from the page."""
+    oauth = usage_page_oauth(base_url)
     return {
         "name": USAGE_PAGE_NAME,
-        "url": f"http://127.0.0.1:{USAGE_PAGE_PORT}",
-        "command": [python, "-m", "tljh_lite.usage.service"],
+        "api_token": token,
+        "oauth_client_id": oauth["client_id"],
+        "oauth_redirect_uri": oauth["redirect_uri"],
         # Admins are not asked "allow the usage page to know who you are?" every time.
         "oauth_no_confirm": True,
-        "display": True,
     }
 
 
@@ -130,6 +164,26 @@ def _auth(auth: Mapping[str, Any], put) -> None:
         for trait, value in traits.items():
             if value is not None:  # as TLJH: none means "leave the class default"
                 put(section, trait, value)
+
+
+def kernel_cull_args(cull: Mapping[str, Any]) -> list[str]:
+    """A student's server shuts down her kernels that ran nothing for services.cull.kernel_timeout
+    seconds: jupyter_server's own culling (MappingKernelManager), asked for on its command line.
+
+    cull_connected: an open notebook tab does not keep an idle kernel; cull_busy off: a kernel
+    that is computing is never shut down, however long it takes. Checked every
+    services.cull.every seconds (0: half the timeout, as the server culler).
+    """
+    timeout = cull["kernel_timeout"]
+    if not cull["enabled"] or timeout == 0:
+        return []
+    every = cull["every"] or max(1, timeout // 2)
+    return [
+        f"--MappingKernelManager.cull_idle_timeout={timeout}",
+        f"--MappingKernelManager.cull_interval={every}",
+        "--MappingKernelManager.cull_connected=True",
+        "--MappingKernelManager.cull_busy=False",
+    ]
 
 
 def _culler(cull: Mapping[str, Any], python: str) -> tuple[list[dict], list[dict]]:

@@ -18,6 +18,7 @@ from traitlets import Dict, List, Unicode
 from ..downloads.settings import server_env
 from ..paths import Paths
 from ..runner import Runner
+from .listening import wait_until_listening
 from ..plugins import installed_plugins
 from ..students.markers import NewUserMarkers
 from ..students.unit import unit_properties
@@ -63,8 +64,19 @@ class UserCreatingSpawner(SystemdSpawner):
             # a User= (systemd.exec(5), PrivateDevices=).
             self.disable_user_sudo = False
             self.isolate_devices = False
-        self.unit_extra_properties = unit_properties(self._configured_properties, admin=self.user.admin)
-        return await super().start()
+        self.unit_extra_properties = unit_properties(self._configured_properties, admin=self.user.admin,
+                                                     mem_limit=self.mem_limit)
+        address = await super().start()
+        if address is not None:
+            # JupyterHub's own wait polls at growing random intervals: see tljh_lite.hub.listening.
+            await wait_until_listening(*address, timeout=self.http_timeout, stopped=self._stopped)
+        return address
+
+    async def _stopped(self) -> str | None:
+        if await self.poll() is None:
+            return None
+        return (f"the server's unit {self.unit_name} stopped while starting; "
+                f"an admin can see why with: sudo journalctl -u {self.unit_name} -n 50")
 
     def get_env(self):
         # The hub's download settings (its unit's EnvironmentFile): students' pip and

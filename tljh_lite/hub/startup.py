@@ -17,10 +17,10 @@ from ..config.file import ConfigFile
 from .access import exact_groups, unix_groups, with_plugin_access
 from .settings import apply, hub_settings
 from ..paths import Paths
-from ..https.responder import CHALLENGE_PREFIX
-from ..ports import ACME_CHALLENGE_URL, HUB_URL, PROXY_API_URL
+from ..ports import HUB_URL, PROXY_API_URL
 from ..proxysync import token_file
 from ..runner import Runner
+from ..usage.units import usage_page_token_file
 from ..users.admission import block_dropped_users
 from ..users.hubgroups import remove_stale_members
 from ..users.roles import apply_role_changes
@@ -44,13 +44,8 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
             "last_activity_interval": 60,
         },
         # The proxy is its own unit; the token comes from CONFIGPROXY_AUTH_TOKEN.
-        # ACME http-01 challenges go to the port-80 responder's loopback listener,
-        # so a first certificate can be had while the proxy serves plain HTTP.
-        "ConfigurableHTTPProxy": {
-            "should_start": False,
-            "api_url": PROXY_API_URL,
-            "extra_routes": {CHALLENGE_PREFIX: ACME_CHALLENGE_URL},
-        },
+        # Its extra routes (ACME challenges, the usage page) come with config.yaml's settings.
+        "ConfigurableHTTPProxy": {"should_start": False, "api_url": PROXY_API_URL},
         "FirstUseAuthenticator": {"dbm_path": str(paths.state_dir / "passwords.dbm")},
         # The LTI tool's own key (auth.lti.toolkey), root only like the rest of the state.
         "LTI13Authenticator": {"tool_key_file": str(paths.lti_tool_key)},
@@ -89,9 +84,9 @@ def configure(c: Any, paths: Paths) -> None:
     config = ConfigFile(paths.config_file).load()
     checker.check(config)
     merged = checker.merged(config)
-    token = token_file(paths).read_text().strip() if token_file(paths).exists() else None
     access = per_plugin(pm, "tljh_lite_hub_access", config=merged)
-    apply(c, with_plugin_access(hub_settings(merged, python=sys.executable, proxy_sync_token=token), access))
+    apply(c, with_plugin_access(hub_settings(merged, python=sys.executable, proxy_sync_token=_secret(token_file(paths)),
+                                             usage_page_token=_secret(usage_page_token_file(paths))), access))
     block_dropped_users(c, merged, paths.hub_db)
     plugin_groups = {name: {"users": members} for name, members in exact_groups(access).items()}
     remove_stale_members({"groups": {**merged["groups"], **plugin_groups}}, paths.hub_db)
@@ -100,6 +95,10 @@ def configure(c: Any, paths: Paths) -> None:
     except Exception:  # never keep the hub from starting; the admin role above still applies
         log.exception("could not apply the changes of who is an admin")
     pm.hook.tljh_custom_jupyterhub_config(c=c)
+
+
+def _secret(path: Path) -> str | None:
+    return path.read_text().strip() if path.exists() else None
 
 
 def extra_config_files(paths: Paths) -> list[Path]:

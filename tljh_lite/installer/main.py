@@ -32,6 +32,7 @@ from ..plugins import collect, plugin_manager, reconcile
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
 from ..students.ssh import ensure_no_ssh
+from .alongside import can_run_alongside, run_alongside
 from ..hub.unit import HUB_UNIT
 from ..users.admission import known_users
 from ..users.adoption import adopt_accounts
@@ -45,6 +46,8 @@ from .admins import (
     replace_untrusted_passwords,
 )
 from ..apt import Distro, ensure_apt_packages
+from ..builtin import APT_PACKAGES
+from ..zram.setup import PACKAGE as ZRAM_PACKAGE, ensure_zram, not_possible
 from ..https.acme import CERTBOT_PACKAGE
 from .downloads import finish_downloads, prepare_downloads
 from .plugin_steps import apply_config_hooks, call_each, conda_warnings, install_plugins
@@ -123,16 +126,29 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         progress.say(warning)
 
     # From a bundle, certbot too: a machine with no network cannot fetch it the day HTTPS is turned on.
-    also = [CERTBOT_PACKAGE] if options.bundle else []
-    with progress.step("Installing system packages"):
-        ensure_apt_packages(runner, options.distro, collect(pm, "tljh_extra_apt_packages") + also)
+    apt_packages = collect(pm, "tljh_extra_apt_packages") + ([CERTBOT_PACKAGE] if options.bundle else [])
+    zram_on = checker.merged(ConfigFile(paths.config_file).load())["zram"]["enabled"] and not not_possible(runner)
+    if zram_on:
+        apt_packages.append(ZRAM_PACKAGE)
     hub_packages = collect(pm, "tljh_extra_hub_pip_packages")
-    if hub_packages:
-        with progress.step("Installing plugins' packages into the hub environment"):
+
+    def apt() -> None:
+        ensure_apt_packages(runner, options.distro, apt_packages)
+
+    def python_packages() -> None:
+        if hub_packages:
             pip_install_into(runner, paths, hub_python, hub_packages, hint="a plugin's hub package failed to install")
-    with progress.step(f"Setting up the students' environment in {paths.user_venv}"):
         ensure_user_env(runner, paths, options.user_requirements_txt_url, collect(pm, "tljh_extra_user_pip_packages"))
-        finish_downloads(paths, downloads)
+
+    if can_run_alongside(apt_packages, {*APT_PACKAGES, ZRAM_PACKAGE}, options.user_requirements_txt_url):
+        with progress.step(f"Installing system packages, and the students' environment in {paths.user_venv} alongside"):
+            run_alongside(apt, python_packages)
+    else:
+        with progress.step("Installing system packages"):
+            apt()
+        with progress.step(f"Installing plugins' packages and the students' environment in {paths.user_venv}"):
+            python_packages()
+    finish_downloads(paths, downloads)
     with progress.step("Preparing accounts, admins and config"):
         for group in (USERS_GROUP, ADMINS_GROUP):
             ensure_group(runner, group)
@@ -154,6 +170,8 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         with progress.step("Setting up what plugins' config keys ask for"):
             for plugin in reconcile(pm, config):
                 progress.say(f"    tljh_lite_reconcile: {plugin} done")
+    with progress.step("Memory compression"):
+        progress.say(f"    {ensure_zram(runner, config, options.distro)}")
     with progress.step("Starting the proxy and the hub"):
         Systemd(runner).stop(PROGRESS_PAGE_UNIT)  # it held port 80 during the install
         restarted, version = UnitManager(paths, runner, say=progress.say).apply(config, HEALTH_TIMEOUT)

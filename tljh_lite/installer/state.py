@@ -9,6 +9,7 @@ from pathlib import Path
 from ..files import atomic_write
 from ..paths import Paths
 from ..proxysync import token_file
+from ..usage.units import usage_page_token_file
 
 
 def ensure_private_dir(path: Path) -> None:
@@ -30,5 +31,6 @@ def ensure_state(paths: Paths) -> None:
     ensure_secret(paths.proxy_env, lambda token: f"CONFIGPROXY_AUTH_TOKEN={token}\n")
     ensure_secret(paths.state_dir / "jupyterhub_cookie_secret", lambda token: token + "\n")
     ensure_secret(token_file(paths), lambda token: token + "\n")
+    ensure_secret(usage_page_token_file(paths), lambda token: token + "\n")
     ensure_private_dir(paths.config_dir)
     paths.config_d.mkdir(mode=0o755, exist_ok=True)

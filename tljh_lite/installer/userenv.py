@@ -2,8 +2,9 @@
 
 Root owns it and students cannot write to it, so its bytecode is compiled at
 install time (servers start faster), and bootstrap's excludes keep slow,
-unused imports out of it (see tljh_lite/installer/uv.py). It is rebuilt only when what
-we asked for changes.
+unused imports out of it (see tljh_lite/installer/uv.py). JupyterHub's
+single-user server in it is trimmed of the hub's database layer
+(singleuser_trim.py). It is rebuilt only when what we asked for changes.
 
 Students add their own packages as in TLJH: `pip install --user PKG` in a
 terminal, `%pip install PKG` in a notebook (pip falls back to a user install
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import logging
 import os
 import re
 import shutil
@@ -25,7 +27,10 @@ import shutil
 from ..runner import Runner
 from ..files import write_if_changed
 from ..paths import Paths
+from .singleuser_trim import trim_singleuser
 from .uv import install_command, uv
+
+log = logging.getLogger("tljh_lite")
 
 
 # JupyterLab's defaults for every student, unless an admin wrote their own:
@@ -57,6 +62,7 @@ def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, 
     stamp = paths.state_dir / "user-env.json"
     stamp_text = json.dumps(command) + "\n"
     if python.exists() and not requirements_url and stamp.exists() and stamp.read_text() == stamp_text:
+        log.info(trim_singleuser(runner, str(python), paths.user_venv))  # an admin's pip may have undone it
         return ensure_user_site(paths)
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
     if not python.exists():
@@ -68,6 +74,7 @@ def ensure_user_env(runner: Runner, paths: Paths, requirements_url: str | None, 
         hint="the user environment could not be installed (the error is above; check --user-requirements-txt-url)",
     )
     write_if_changed(stamp, stamp_text, 0o600)
+    log.info(trim_singleuser(runner, str(python), paths.user_venv))
     ensure_lab_overrides(paths)
     ensure_user_site(paths)
     return True

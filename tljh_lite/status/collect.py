@@ -80,6 +80,17 @@ def backup(config: Mapping[str, Any], paths: Paths) -> dict[str, Any]:
             "problem": backup_problem(attempt)}
 
 
+def zram(config: Mapping[str, Any]) -> dict[str, Any]:
+    from ..zram.state import line, zram_state
+
+    state = zram_state()
+    in_container = Path("/run/systemd/container").exists()  # systemd writes it when it runs in one
+    return {"enabled": config["zram"]["enabled"], "line": line(state, config["zram"]["enabled"], in_container),
+            "device": None if state is None else {"name": state.device, "disksize": state.disksize,
+                                                  "stored": state.stored, "compressed": state.compressed,
+                                                  "algorithm": state.algorithm}}
+
+
 def missing_parts(paths: Paths) -> list[str]:
     """What a finished install has and this machine lacks."""
     checks = {
@@ -124,6 +135,7 @@ def collect(config: Mapping[str, Any], paths: Paths, runner: Runner, now: float 
     if status["backup"] and status["backup"]["problem"]:
         problems.append(f"{status['backup']['problem']}; see: sudo tljh-lite backup status")
     status["usage_last_sample"] = quiet(lambda: last_sample(paths), None)
+    status["zram"] = zram(config)
     status["problems"] = problems
     return status
 

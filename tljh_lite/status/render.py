@@ -46,6 +46,8 @@ def text(status: Mapping[str, Any]) -> str:
         for path, d in m["disks"].items():
             lines.append(f"  disk    {path}: {d['used'] / GIB:.1f} of {d['total'] / GIB:.1f} GiB "
                          f"({100 * d['used'] / max(d['total'], 1):.0f} %)")
+    if status.get("zram"):
+        lines.append(f"  {status['zram']['line']}")
     b = status.get("backup")
     if b:
         lines.append(f"Last backup: {b['last'] or 'none yet'} (schedule: {b['schedule']})")

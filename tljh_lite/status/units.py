@@ -12,8 +12,9 @@ from ..runner import Runner
 from ..units.catalog import needed_units
 from ..usage.probe import show, systemd_time
 
-# Hub-managed services: found among the hub's children by what they run.
-HUB_SERVICES = {"culler": "jupyterhub_idle_culler", "usage page": "tljh_lite.usage.service"}
+# Hub-managed services: found among the hub's children by what they run. (The usage
+# page is not one: systemd starts it on demand, and its socket is in the catalog.)
+HUB_SERVICES = {"culler": "jupyterhub_idle_culler"}
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,11 @@ def unit_states(runner: Runner, config: Mapping[str, Any]) -> list[ServiceState]
 
 
 def hub_services(runner: Runner, config: Mapping[str, Any]) -> list[ServiceState]:
-    """The hub's own services (the culler, the usage page): running as the hub's children?"""
+    """The hub's own services (the culler): running as the hub's children?"""
     main_pid = show(runner, [HUB_UNIT], ("MainPID",))
     pid = main_pid[0].get("MainPID", "0") if main_pid else "0"
     children = child_processes(int(pid)) if pid.isdigit() and pid != "0" else []
-    wanted = {"culler": config["services"]["cull"]["enabled"], "usage page": True}
+    wanted = {"culler": config["services"]["cull"]["enabled"]}
     states = []
     for name, marker in HUB_SERVICES.items():
         match = next((c for c in children if marker in c[1]), None)

@@ -24,6 +24,17 @@ ISOLATION = {
     "PrivateIPC": "yes",
 }
 
+# For students, unless the config says otherwise: no Node.js. The proxy needs it,
+# so Debian's package puts it in /usr/bin, but no student's lesson does, and
+# JupyterLab (4.6) runs `node yarn.js config` at every server start whenever it
+# finds node on the PATH: 0.6 s and half a CPU-second of every login, for a
+# registry setting nobody uses here (docs/performance.md). The files are made
+# inaccessible in her server's mount namespace only ("-": missing is fine)
+# (systemd.exec(5), #InaccessiblePaths=). Admins keep node: their terminals run
+# apt, which must be able to upgrade it. A course that needs node for its
+# students sets InaccessiblePaths in c.SystemdSpawner.unit_extra_properties.
+STUDENT_DEFAULTS = {"InaccessiblePaths": "-/usr/bin/node -/usr/bin/nodejs -/usr/local/bin/node"}
+
 # For students only, and nothing in the config turns it off: no setuid program
 # (sudo, su, ...) ever gives her more privileges. SystemdSpawner sets it only
 # through disable_user_sudo, and PrivateDevices= implies it only while
@@ -32,13 +43,29 @@ ISOLATION = {
 STUDENT_ONLY = {"NoNewPrivileges": "yes"}
 
 
-def unit_properties(configured: Mapping[str, str], *, admin: bool) -> dict[str, str]:
+def swap_limit(mem_limit: int | None) -> dict[str, str]:
+    """With limits.memory, at most half as much again in swap (systemd.resource-control(5), #MemorySwapMax=).
+
+    With swap (zram, tljh_lite.zram), the cold pages of an idle server and kernel
+    go to compressed memory instead of taking RAM from students who work. But
+    without a cap, a kernel past MemoryMax= would swap instead of being killed,
+    filling the swap the whole class shares. So her kernel is still killed alone,
+    once it holds limits.memory in RAM and half that in swap; in zram, at about
+    3:1, that half costs a sixth of the limit. Without limits.memory there is no
+    cap on either (set one: docs/config.md). Enforced where cgroup v2 is (every
+    supported Debian and Ubuntu by default); cgroup v1 hosts ignore it.
+    """
+    return {} if mem_limit is None else {"MemorySwapMax": str(int(mem_limit) // 2)}
+
+
+def unit_properties(configured: Mapping[str, str], *, admin: bool, mem_limit: int | None = None) -> dict[str, str]:
     """The unit_extra_properties a server starts with.
 
-    Ours first, then the config's (c.SystemdSpawner.unit_extra_properties) over
-    them, then, for a student, STUDENT_ONLY, which nothing overrides.
+    Ours first (the swap cap for `mem_limit`, and for a student STUDENT_DEFAULTS),
+    then the config's (c.SystemdSpawner.unit_extra_properties) over them, then,
+    for a student, STUDENT_ONLY, which nothing overrides.
     """
-    properties = {**ISOLATION, **configured}
+    properties = {**ISOLATION, **swap_limit(mem_limit), **({} if admin else STUDENT_DEFAULTS), **configured}
     if not admin:
         properties.update(STUDENT_ONLY)
     return properties

@@ -78,7 +78,7 @@ class UnitManager:
             if unit.name in stale:
                 self.systemd.restart(unit.name, wait=unit.restart_blocks)
                 restarted.append(unit.name)
-        self._schedule(self._units(lambda u: u.kind == "timer"), config, changed)
+        self._schedule(self._units(lambda u: u.trigger or u.triggered), config, changed)
         version = self.wait(config, timeout)
         self.record()
         return restarted, version
@@ -97,23 +97,30 @@ class UnitManager:
             self.systemd.restart(name, wait=True)
 
     def schedule(self, config: Config) -> None:
-        """After a hub reload: the timers (backups, usage) written and on or off as the config says.
-        Those on the proxy side change only with the proxy (`reload proxy`)."""
-        timers = self._units(lambda u: u.kind == "timer" and not u.proxy_side)
-        services = self._units(lambda u: u.kind == "oneshot" and not u.proxy_side)
-        changed = self.write_units(config, only=[u.name for u in timers + services])
-        self._schedule(timers, config, changed)
+        """After a hub reload: the triggers (backups, usage) and what they start written, and on
+        or off as the config says. Those on the proxy side change only with the proxy (`reload proxy`)."""
+        units = self._units(lambda u: (u.trigger or u.triggered) and not u.proxy_side)
+        changed = self.write_units(config, only=[u.name for u in units])
+        self._schedule(units, config, changed)
 
-    def _schedule(self, timers: list[Unit], config: Config, changed: set[str]) -> None:
-        for timer in timers:
-            if not timer.wanted(config):
-                self._turn_off(timer.name)
-            elif timer.name in changed:
+    def _schedule(self, units: list[Unit], config: Config, changed: set[str]) -> None:
+        """Triggers (timers, sockets) on or off; a changed on-demand service stopped, so that
+        its next start runs what was just written."""
+        for unit in units:
+            if unit.kind == "on-demand":
+                if unit.name in changed:
+                    self.systemd.stop(unit.name)
+                continue
+            if not unit.trigger:
+                continue
+            if not unit.wanted(config):
+                self._turn_off(unit.name)
+            elif unit.name in changed:
                 # restart, not just start: a timer that runs keeps its old schedule until then
-                self.systemd.enable(timer.name)
-                self.runner.run(["systemctl", "restart", timer.name])
+                self.systemd.enable(unit.name)
+                self.runner.run(["systemctl", "restart", unit.name])
             else:
-                self.runner.run(["systemctl", "enable", "--now", "--quiet", timer.name])
+                self.runner.run(["systemctl", "enable", "--now", "--quiet", unit.name])
 
     def _turn_off(self, name: str) -> None:
         self.runner.run(["systemctl", "disable", "--now", "--quiet", name], check=False)
@@ -133,7 +140,7 @@ class UnitManager:
         them after going back). Returns the hub's version.
         """
         side = self._units(lambda u: u.proxy_side)
-        others = [u for u in side if u.name != PROXY_UNIT and u.kind != "oneshot"]  # the proxy restarts last
+        others = [u for u in side if u.name != PROXY_UNIT and not u.triggered]  # the proxy restarts last
         before = {u.name: self._unit_text(u.name) for u in side}
         was_active = {u.name: self.systemd.is_active(u.name) for u in others if u.kind == "daemon"}
         try:

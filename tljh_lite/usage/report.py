@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
 from ..errors import TljhError
-from .sizing import HEADROOM, Plan, cost_per_student, plan
+from .sizing import BASE_MIB, HEADROOM, LESSON_MIB, Plan, cost_per_student, plan, students_for, students_per_gib
 from .store import open_store, record_file
 from .summary import Summary, summarize
 
@@ -21,6 +21,19 @@ BENCH_STUDENTS_4GB_2CPU: dict[str, int] | None = {"tljh-lite": 12, "raw": 6}
 
 NO_DATA = ("No data yet: the usage record has no samples for this period. tljh-usage.timer records "
            "every minute once students' servers run; see: systemctl status tljh-usage.timer")
+
+
+def rule_of_thumb() -> dict[str, Any]:
+    """The sizing rule without a record of the class (sizing.py): students per GiB, and on a 4 GiB VM."""
+    return {lesson: {"per_gib": students_per_gib(mib), "on_4gib": students_for(4, mib)} for lesson, mib in LESSON_MIB.items()}
+
+
+def rule_line() -> str:
+    rule = rule_of_thumb()
+    return (f"Rule of thumb:          {BASE_MIB / 1024:.1f} GiB for the hub, then 1 GiB per "
+            f"{rule['light']['per_gib']:.0f} working students in a light lesson, per {rule['pandas']['per_gib']:.0f} "
+            f"in a pandas lesson (a 4 GiB VM: {rule['light']['on_4gib']} or {rule['pandas']['on_4gib']}); "
+            "docs/performance.md")
 
 
 def parse_since(text: str) -> int:
@@ -43,7 +56,8 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return {"summary": self.summary.as_dict(), "students": self.students,
                 "plan": asdict(self.plan) if self.plan else None, "vm_monthly": self.vm_monthly,
-                "cost_per_student_month": self.cost_per_student, "bench_students_4gb_2cpu": BENCH_STUDENTS_4GB_2CPU}
+                "cost_per_student_month": self.cost_per_student, "bench_students_4gb_2cpu": BENCH_STUDENTS_4GB_2CPU,
+                "rule_of_thumb": rule_of_thumb()}
 
 
 def build(summary: Summary, config: Mapping[str, Any], students: int | None = None) -> Report:
@@ -82,7 +96,7 @@ def _stamp(t: int | None) -> str:
 
 def text(report: Report | None, since: str) -> str:
     if report is None or report.summary.empty:
-        return NO_DATA
+        return NO_DATA + "\n" + rule_line()
     s, p = report.summary, report.plan
     lines = [
         f"Usage over the last {since}: {_stamp(s.first)} to {_stamp(s.last)}, {s.minutes} minutes recorded",
@@ -116,6 +130,7 @@ def text(report: Report | None, since: str) -> str:
     else:
         lines.append(f"Cost per student-month: {report.cost_per_student:.2f} "
                      f"(cost.vm_monthly {report.vm_monthly:g} / {report.students} students)")
+    lines.append(rule_line())
     if BENCH_STUDENTS_4GB_2CPU:
         lines.append(f"Benchmark:              {BENCH_STUDENTS_4GB_2CPU['tljh-lite']} working students fit a 4 GB, "
                      f"2-core VM (raw stack: {BENCH_STUDENTS_4GB_2CPU['raw']}); docs/performance.md")

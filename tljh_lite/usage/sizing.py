@@ -1,14 +1,17 @@
 """From what the class used to what to rent: pure arithmetic, unit-tested (tests/test_report_sizing.py).
 
-For N students with servers running at once, of whom a share `active` work
-(the rest idle until the culler stops them):
+The sizing rule (docs/performance.md, "Sizing"): the hub's share, then each
+student at once, plus HEADROOM. For N students with servers running at once,
+of whom a share `active` work (the rest idle until the culler stops them):
 
-    memory = BASE + N * (active * p95 active + (1 - active) * p95 idle), plus HEADROOM
-    cores  = N * active * p95 CPU of an active student, plus HEADROOM
+    memory = (BASE + N * (active * p95 active + (1 - active) * p95 idle)) * (1 + HEADROOM)
+    cores  = N * active * p95 CPU of an active student * (1 + HEADROOM)
 
-rounded up to the sizes clouds rent. limits.memory is the most one server
-used, plus LIMIT_MARGIN, rounded up to 256 MiB (never under 512 MiB): a cap
-that stops a runaway notebook, not a working one.
+rounded up to the sizes clouds rent. With no record of the class yet, the
+same rule with LESSON_MIB for everyone working: students per GiB
+(`students_per_gib`). limits.memory is the most one server used, plus
+LIMIT_MARGIN, rounded up to 256 MiB (never under 512 MiB): a cap that stops a
+runaway notebook, not a working one.
 """
 
 from __future__ import annotations
@@ -17,9 +20,16 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-# What runs besides the students' servers: the system, the hub (~120 MiB), the
-# proxy (~70 MiB), the usage page (~70 MiB), measured on our test hub.
-BASE_MIB = 500
+# What runs besides the students' servers: the system, the hub (about 95 MiB), the
+# proxy (20 MiB) and the idle culler (18 MiB) at rest, with room for the system's
+# own (bench/class_capacity.py's "at rest", docs/performance.md); the usage page
+# runs only while an admin looks at it.
+BASE_MIB = 512
+# One working student: her server (60 MiB) and her kernel, after a light lesson
+# (plain Python, 36 MiB) and after a pandas lesson (pandas, matplotlib, a 10 MB
+# CSV as a data frame: 137 MiB), rounded up (docs/performance.md, "Sizing").
+LESSON_MIB = {"light": 100, "pandas": 200}
+# Above the p95 a class reaches: peaks, page cache, a student who opens a second notebook.
 HEADROOM = 0.25
 LIMIT_MARGIN = 0.25
 MEMORY_SIZES_GIB = (1, 2, 4, 8, 16, 32, 64, 128, 256)
@@ -72,6 +82,16 @@ def plan(students: int, active_share: float, active_p95_mib: float, idle_p95_mib
         vm_cores=None if cores is None else round_up_to(CORE_COUNTS, max(cores, 1)),
         limit_memory=memory_limit(max_server_mib),
     )
+
+
+def students_per_gib(per_student_mib: float) -> float:
+    """How many working students each GiB above the hub's share holds, by the rule."""
+    return 1024 / (per_student_mib * (1 + HEADROOM))
+
+
+def students_for(vm_gib: float, per_student_mib: float) -> int:
+    """The most students a VM of `vm_gib` holds by the rule (the inverse of `plan` with everyone working)."""
+    return max(0, math.floor((vm_gib * 1024 / (1 + HEADROOM) - BASE_MIB) / per_student_mib))
 
 
 def cost_per_student(vm_monthly: float | None, students: int) -> float | None:
