@@ -3,9 +3,12 @@ instructor's terminal and the formgrader's REST API, the students' Assignments t
 server extension's REST API), and probes from a student's terminal.
 
 Runs on the `plugin_hub` (tljh-lite-courses is installed there with --plugin, and costs nothing
-until a course exists). Tests run in file order; the accounts here (ada, ben, ta1, ines) are used
-by no other test file on that hub, and the courses are removed at the end (their formgraders use
-memory the later tests need).
+until a course exists), with the session's two courses (the `courses` fixture, course_hub.py: made
+once, by whichever module needs a course first). Tests run in file order; the accounts here (ada,
+ben, ta1, ines) are deleted at the end, and data102 is removed by the last test (its formgrader
+uses memory the later modules need); data101 stays for test_lms.py and test_wild_plugins.py.
+A restore of these courses on a new machine is test_backup.py's; a re-run of bootstrap keeping
+them, test_wild_plugins.py's.
 """
 
 from __future__ import annotations
@@ -14,49 +17,18 @@ import csv
 import io
 import json
 import re
-import subprocess
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from course_hub import (
+    COURSE, INBOUND, SOURCE_NOTEBOOK, STAFF, STUDENTS, course_cmd, formgrader, formgrader_action, make_and_release,
+)
 from hubclient import HubClient
-from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, install
-
-STUDENTS = {"ada": "ada-first-password", "ben": "ben-first-password"}
-STAFF = {"ta1": "ta1-first-password", "ines": "ines-first-password"}  # grader of data101, instructor of data102
-COURSE = "/srv/nbgrader/courses/data101"
-INBOUND = "/srv/nbgrader/exchange/data101/inbound"
-
-
-def cell(kind: str, source: str, grade_id: str, *, grade: bool, solution: bool, points: int = 0) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
-            "solution": solution, "task": False}
-    if grade:
-        meta["points"] = points
-    body = {"cell_type": kind, "id": grade_id, "metadata": {"nbgrader": meta}, "source": source}
-    if kind == "code":
-        body.update(execution_count=None, outputs=[])
-    return body
-
-
-# An autograded answer (its solution stripped at release), a test cell with hidden tests (stripped too),
-# and an answer graded by hand: 2 + 1 points.
-SOURCE_NOTEBOOK = {
-    "cells": [
-        cell("code", "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION", "square",
-             grade=False, solution=True),
-        cell("code", "assert square(2) == 4\n### BEGIN HIDDEN TESTS\nassert square(3) == 9\n### END HIDDEN TESTS",
-             "test_square", grade=True, solution=False, points=2),
-        cell("markdown", "Explain your answer.", "explain_q", grade=False, solution=False),
-        cell("markdown", "YOUR ANSWER HERE", "explain", grade=True, solution=True, points=1),
-    ],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
-}
+from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
 
 
 def terminal(client: HubClient, command: str, timeout: float = 300) -> str:
@@ -102,38 +74,29 @@ def logged_in(hub: InstalledHub, name: str, password: str, server: bool = True) 
     return client
 
 
-def course_cmd(hub: InstalledHub, *args: str, check: bool = True):
-    return hub.sh(["tljh-lite", "course", *args], check=check, timeout=600)
-
-
 @pytest.fixture(scope="module")
-def school(plugin_hub: InstalledHub):
-    hub = plugin_hub
-    for name in (*STUDENTS, *STAFF):
-        hub.tljh_config("add-item", "users.allowed", name)
-    hub.tljh_config("reload")
+def school(courses):
+    hub = courses.hub
     yield hub
-    for name in ("data101", "data102"):
-        course_cmd(hub, "remove", name, check=False)
-        hub.tljh_config("unset", f"groups.{name}", check=False)  # the students' group outlives its course
     admin = hub.admin()
     for name in (*STUDENTS, *STAFF):
         admin.delete_user(name)
-        hub.tljh_config("remove-item", "users.allowed", name, check=False)
+    hub.sh("; ".join(f"tljh-config remove-item users.allowed {name}" for name in (*STUDENTS, *STAFF)), check=False)
     hub.tljh_config("reload")
 
 
-def test_a_hub_without_courses_has_no_nbgrader_and_no_formgrader(school):
-    assert school.sh("test -e /opt/tljh/user/bin/nbgrader", check=False).exit_code == 1
-    assert school.sh("test -e /srv/nbgrader", check=False).exit_code == 1
-    assert "course" in school.sh("tljh-lite --help").stdout
-    assert "No courses" in course_cmd(school, "list").stdout
+def test_a_hub_without_courses_has_no_nbgrader_and_no_formgrader(courses):
+    """As the hub was before the session's first course (course_hub.py looked)."""
+    assert courses.before["nbgrader installed"] is False
+    assert courses.before["/srv/nbgrader exists"] is False
+    assert "course" in courses.before["help"]
+    assert "No courses" in courses.before["list"]
 
 
 @pytest.mark.parametrize("args, words", [
-    (["create", "Data-101", "--instructor", "prof"], "'Data-101' is not a course name"),
-    (["create", "data101", "--instructor", "nobody"], "the instructor 'nobody' is not a user of this hub"),
-    (["create", "data101", "--instructor", "prof", "--grader", "ghost"], "the grader 'ghost' is not a user"),
+    (["create", "Data-103", "--instructor", "prof"], "'Data-103' is not a course name"),
+    (["create", "data103", "--instructor", "nobody"], "the instructor 'nobody' is not a user of this hub"),
+    (["create", "data103", "--instructor", "prof", "--grader", "ghost"], "the grader 'ghost' is not a user"),
 ])
 def test_bad_input_is_one_line_and_changes_nothing(school, args, words):
     before = school.sh("sha256sum /opt/tljh/config/config.yaml").stdout
@@ -141,18 +104,15 @@ def test_bad_input_is_one_line_and_changes_nothing(school, args, words):
     assert result.exit_code == 1
     assert words in result.stderr and result.stderr.strip().count("\n") == 0, result.stderr
     assert school.sh("sha256sum /opt/tljh/config/config.yaml").stdout == before
-    assert school.sh("test -e /srv/nbgrader/courses/data101", check=False).exit_code == 1
+    assert school.sh("test -e /srv/nbgrader/courses/data103", check=False).exit_code == 1
 
 
-def test_create_two_courses_in_one_command_each(school):
-    made = course_cmd(school, "create", "data101", "--instructor", ADMIN, "--grader", "ta1", "--title", "Data 101")
+def test_create_two_courses_in_one_command_each(school, courses):
+    made = courses.created
     assert "Course data101 is ready" in made.stdout, made.stdout + made.stderr
     assert "Installed nbgrader" in made.stdout
-    course_cmd(school, "create", "data102", "--instructor", "ines")
-    again = course_cmd(school, "create", "data101", "--instructor", ADMIN, check=False)
-    assert again.exit_code == 1 and "the course data101 exists already" in again.stderr
-    for name, course in (("ada", "data101"), ("ben", "data101"), ("ada", "data102")):
-        assert "is now a student" in course_cmd(school, "add", course, name).stdout
+    assert courses.again.exit_code == 1 and "the course data101 exists already" in courses.again.stderr
+    assert all("is now a student" in added.stdout for added in courses.added)
     assert school.sh("/opt/tljh/user/bin/python3 -c 'import nbgrader; print(nbgrader.__version__)'").stdout.strip() == "0.9.6"
     stat = lambda path: school.sh(f"stat -c '%U %G %a' {path}").stdout.strip()  # noqa: E731
     assert stat(COURSE) == "grader-data101 formgrade-data101 2770"
@@ -189,25 +149,6 @@ def stop_servers(clients: dict[str, HubClient], names) -> None:
         client = clients[name]
         client.session.delete(client.url(f"hub/api/users/{name}/server"),
                               headers={"X-XSRFToken": client._xsrf("/hub/")}, timeout=120)
-
-
-def formgrader(client: HubClient, course: str, path: str = "formgrader", method: str = "GET", **kwargs):
-    url = client.url(f"services/{course}/{path}")
-    response = client.session.request(method, url, timeout=120, **kwargs) if method == "GET" else None
-    if method != "GET":
-        client.session.get(client.url(f"services/{course}/formgrader"), timeout=120)  # the service's _xsrf cookie
-        headers = {"X-XSRFToken": client._xsrf(f"/services/{course}/")}
-        response = client.session.request(method, url, headers=headers, timeout=120, **kwargs)
-    return response
-
-
-def formgrader_action(client: HubClient, path: str, course: str = "data101") -> str:
-    """A formgrader button (Generate, Release, Collect, Autograde, Feedback): its log, once it succeeded."""
-    response = formgrader(client, course, f"formgrader/api/{path}", method="POST")
-    assert response.status_code == 200, response.text[:300]
-    result = response.json()
-    assert result["success"], result
-    return result.get("log", "")
 
 
 # ben's answer: wrong (x + x passes the visible test, not the hidden one), and hostile: when it is
@@ -302,17 +243,6 @@ def test_the_whole_cycle_from_release_to_grades(school, people):
     assert [(r["student"], r["ps1"], r["total"], r["max"], r["late"]) for r in rows] == [
         ("ada", "3", "3", "3", ""), ("ben", "0", "0", "3", "ps1")]
     stop_servers(people, [ADMIN])  # the instructor works in the formgrader from now on
-
-
-def make_and_release(client: HubClient, course: str, name: str, notebook: dict) -> None:
-    """What the formgrader's Manage Assignments page does: add the assignment, write its notebook (in the
-    formgrader's own Jupyter), generate the students' version, release it."""
-    assert formgrader(client, course, f"formgrader/api/assignment/{name}", method="PUT", json={}).status_code == 200
-    written = formgrader(client, course, f"api/contents/source/{name}/{name}.ipynb", method="PUT",
-                         json={"type": "notebook", "content": notebook})
-    assert written.status_code in (200, 201), written.text[:300]
-    formgrader_action(client, f"assignment/{name}/assign", course)
-    formgrader_action(client, f"assignment/{name}/release", course)
 
 
 def test_each_person_sees_only_their_courses(school, people):
@@ -445,68 +375,6 @@ def test_a_student_removed_from_a_course_keeps_her_grades_but_gets_no_new_assign
     assert courses == []
     rows = list(csv.DictReader(io.StringIO(course_cmd(school, "grades", "data101", "--csv", "-").stdout)))
     assert [(r["student"], r["total"]) for r in rows] == [("ada", "3"), ("ben", "0")]
-
-
-def grades_csv(hub: InstalledHub, course: str = "data101") -> str:
-    return course_cmd(hub, "grades", course, "--csv", "-").stdout
-
-
-def wait_for_formgrader(client: HubClient, course: str, timeout: float = 300) -> int:
-    """The formgrader's answer to `client` once its unit serves (it starts in 10-30 s on a busy machine;
-    503 until then, and 404 while the hub, starting, has not given the proxy its route yet)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        status = formgrader(client, course).status_code
-        if status not in (404, 502, 503) or time.monotonic() > deadline:
-            return status
-        time.sleep(2)
-
-
-def test_running_bootstrap_again_keeps_courses_gradebooks_and_formgraders(school, people):
-    """An upgrade is a bootstrap re-run: nothing of a course is rewritten, its formgrader keeps running."""
-    stop_servers(people, STUDENTS)  # the class has gone home: the upgrade and the backup get their memory
-    unit = "tljh-formgrader-data101.service"
-    pid, grades = school.unit_property(unit, "MainPID"), grades_csv(school)
-    submitted = school.sh(f"find {COURSE}/submitted -type f -printf '%p %u %g %m\\n' | sort").stdout
-    result, _ = school.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}")
-    assert "Installation successful" in result.stdout and "tljh_lite_reconcile: tljh_lite_courses done" in result.stdout
-    assert school.unit_property(unit, "MainPID") == pid  # nothing it reads changed: not restarted
-    assert grades_csv(school) == grades
-    assert school.sh(f"find {COURSE}/submitted -type f -printf '%p %u %g %m\\n' | sort").stdout == submitted
-
-
-def test_a_backup_restored_on_a_new_machine_keeps_the_courses_grades_and_submissions(school, containers, image):
-    archive = "/root/courses-backup.tar.gz"
-    school.sh(f"tljh-lite backup create --file {archive}", timeout=600)
-    listing = school.sh(f"tar -tzf {archive}").stdout.splitlines()
-    for member in ("srv/nbgrader/courses/data101/gradebook.db", "srv/nbgrader/exchange/data101/outbound/ps1/ps1.ipynb",
-                   "srv/nbgrader/courses/data101/submitted/jupyter-ada/ps1/ps1.ipynb",
-                   "srv/nbgrader/courses/data101/source/ps1/ps1.ipynb", "tljh-backup/config/config.yaml"):
-        assert member in listing, member
-    manifest = json.loads(school.sh(f"tar -xzOf {archive} tljh-backup/manifest.json").stdout)
-    assert {"name": "grader-data101", "plugin": True}.items() <= next(
-        a for a in manifest["accounts"] if a["name"] == "grader-data101").items()
-
-    target = install(containers, image)  # a new machine: no plugin, no course
-    copied = Path(f"/tmp/tljh-lite-courses-{target.container.name}.tar.gz")
-    subprocess.run(["docker", "cp", f"{school.container.name}:{archive}", str(copied)], check=True)
-    try:
-        target.container.copy_in(copied, archive)
-    finally:
-        copied.unlink()
-    restored = target.sh(f"tljh-lite backup restore {archive}", timeout=1200)
-    assert "Restored: " in restored.stdout, restored.stdout + restored.stderr
-
-    assert grades_csv(target) == grades_csv(school)
-    for path in (COURSE, f"{COURSE}/submitted/jupyter-ada/ps1/ps1.ipynb", f"{COURSE}/gradebook.db", INBOUND):
-        owners = "stat -c '%U %G %a' " + path
-        assert target.sh(owners).stdout == school.sh(owners).stdout, path
-    assert "x * x" in target.sh(f"cat {COURSE}/submitted/jupyter-ada/ps1/ps1.ipynb").stdout
-    assert target.unit_property("tljh-formgrader-data101.service", "ActiveState") == "active"
-    ta1 = target.logged_in("ta1", STAFF["ta1"])  # her password came back with the hub
-    assert wait_for_formgrader(ta1, "data101") == 200
-    assert "ps1" in formgrader(ta1, "data101", "formgrader/api/assignments").text
-    assert formgrader(target.logged_in("ada", STUDENTS["ada"]), "data101").status_code == 403
 
 
 def test_remove_archives_the_course_and_its_gradebook(school, people):
