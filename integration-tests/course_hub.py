@@ -70,17 +70,19 @@ def grades_csv(hub: InstalledHub, course: str = "data101") -> str:
 
 def make_courses(hub: InstalledHub) -> Courses:
     """data101 (instructor: the admin, grader ta1, students ada and ben) and data102 (instructor ines,
-    student ada), as docs/courses.md makes them: the people are users of the hub first (config.yaml
-    only: the first create's reload makes them known to the hub), then one command a course."""
+    student ada), the two ways docs/courses.md gives: data102 as keys of config.yaml (`tljh-config`),
+    data101 in one command, whose reload makes both (one hub restart for the two). The people are
+    users of the hub first (config.yaml only: that reload makes them known to the hub too)."""
     before = {
         "nbgrader installed": hub.sh("test -e /opt/tljh/user/bin/nbgrader", check=False).exit_code == 0,
         "/srv/nbgrader exists": hub.sh("test -e /srv/nbgrader", check=False).exit_code == 0,
         "help": hub.sh("tljh-lite --help").stdout,
         "list": course_cmd(hub, "list").stdout,
     }
-    hub.sh(" && ".join(f"tljh-config add-item users.allowed {name}" for name in (*STUDENTS, *STAFF)))
+    lines = [f"tljh-config add-item users.allowed {name}" for name in (*STUDENTS, *STAFF)]
+    lines += ["tljh-config set courses.data102.title 'Data 102'", "tljh-config add-item courses.data102.instructors ines"]
+    hub.sh(" && ".join(lines))
     created = course_cmd(hub, "create", "data101", "--instructor", ADMIN, "--grader", "ta1", "--title", "Data 101")
-    course_cmd(hub, "create", "data102", "--instructor", "ines")
     again = course_cmd(hub, "create", "data101", "--instructor", ADMIN, check=False)
     added = [course_cmd(hub, "add", course, name) for name, course in (("ada", "data101"), ("ben", "data101"),
                                                                        ("ada", "data102"))]

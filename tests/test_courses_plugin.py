@@ -22,7 +22,7 @@ from tljh_lite.plugins import per_plugin, plugin_manager
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "plugins" / "tljh-lite-courses"
 sys.path.insert(0, str(PLUGIN_DIR))
 try:
-    from tljh_lite_courses import gradebook, hubaccess, layout, membership, model, nbconfig, plugin
+    from tljh_lite_courses import gradebook, hubaccess, layout, lms, membership, model, nbconfig, plugin
 finally:
     sys.path.remove(str(PLUGIN_DIR))
 
@@ -288,3 +288,102 @@ def test_a_rosters_groups_column_puts_students_into_a_course(checker):
     new = checker.merged(plan_import(config, roster).apply(config))
     assert model.course(new, "data101").students == ("ada", "ben")
     assert hubaccess.hub_access(new, TOKENS)["groups"]["nbgrader-data101"] == ["ada", "ben"]
+
+
+# --- a launch from the school's LMS (issue 24) ---------------------------------------------------
+
+def launched_from(context_id):
+    return {"context_id": context_id, "context_label": "A101", "context_title": "course A", "custom": {}}
+
+
+def test_an_lms_course_maps_onto_the_course_whose_lms_contexts_list_it_and_only_so(checker):
+    config = two_courses(checker)
+    config["courses"]["data102"]["lms_contexts"] = ["4711", "data101"]
+    checker.check(config)
+    assert lms.course_for_context(config, launched_from("4711")).name == "data102"
+    assert lms.course_for_context(config, launched_from("data101")).name == "data102"  # the mapping, not the name
+    del config["courses"]["data102"]["lms_contexts"]
+    # an LMS course named as ours (its id chosen by whoever made it) maps onto nothing
+    for elsewhere in ("4711", "data101", "data102", "", None):
+        assert lms.course_for_context(config, launched_from(elsewhere)) is None
+    assert lms.course_for_context(config, {"context_id": None}) is None  # a link outside any LMS course
+
+
+def test_lms_contexts_are_checked_like_any_key(checker):
+    config = two_courses(checker)
+    config["courses"]["data101"]["lms_contexts"] = "4711"
+    with pytest.raises(ConfigError, match="courses.data101.lms_contexts"):
+        checker.check(config)
+
+
+@pytest.fixture
+def hub_files(tmp_path, monkeypatch):
+    """A hub's prefix with config.yaml (two courses, the first mapped from LMS course "A"), as the hook finds it,
+    and this plugin as the installed one (the hook's checker loads the installed plugins)."""
+    import tljh_lite.plugins
+    from tljh_lite.paths import PREFIX_ENV_VAR, Paths
+
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_courses", plugin)])
+    monkeypatch.setattr(tljh_lite.plugins, "plugin_manager", lambda *args, **kwargs: pm)
+
+    paths = Paths(tmp_path)
+    paths.config_dir.mkdir()
+    paths.config_file.write_text("# the professor's\ncourses:\n  data101:\n    instructors: [prof]\n"
+                                 "    lms_contexts: [A]\n  data102:\n    instructors: [ines]\n")
+    monkeypatch.setenv(PREFIX_ENV_VAR, str(tmp_path))
+    return paths
+
+
+@pytest.mark.parametrize("roles, key, groups", [
+    (["instructor"], ("courses", "data101", "instructors"), ["formgrade-data101"]),
+    (["grader"], ("courses", "data101", "graders"), ["formgrade-data101"]),
+    (["student"], ("groups", "data101", "users"), ["nbgrader-data101"]),
+])
+def test_a_launch_puts_her_into_the_mapped_course_with_her_role_and_returns_her_groups(hub_files, checker, roles,
+                                                                                        key, groups):
+    """Through the hook as the hub calls it (landing.ask_plugins), on her first launch: config.yaml
+    has her role (no roster import), and the plan gives the authenticator her course groups."""
+    from tljh_lite.auth.lti.claims import Launch
+    from tljh_lite.auth.lti.landing import ask_plugins
+    from tljh_lite.config.file import ConfigFile
+
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_courses", plugin)])
+    plan, warnings = ask_plugins(pm, Launch("ivy", tuple(roles), context=launched_from("A")), "/")
+    assert warnings == []
+    assert plan.groups == tuple(groups) and plan.next_path is None  # a plain link: her server decides nothing here
+    config = ConfigFile(hub_files.config_file).load()
+    section = config
+    for part in key:
+        section = section[part]
+    assert "ivy" in section
+    assert hub_files.config_file.read_text().startswith("# the professor's\n")
+    # a second launch changes nothing and still names her groups
+    again, _ = ask_plugins(pm, Launch("ivy", tuple(roles), context=launched_from("A")), "/")
+    assert again.groups == tuple(groups)
+
+
+@pytest.mark.parametrize("roles, context_id", [(["student"], "B"), ([], "A"), (["student"], None)])
+def test_a_launch_from_no_course_of_ours_or_without_a_course_role_changes_nothing(hub_files, roles, context_id,
+                                                                                  caplog):
+    from tljh_lite.auth.lti.claims import Launch
+    from tljh_lite.auth.lti.landing import ask_plugins
+
+    before = hub_files.config_file.read_bytes()
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_courses", plugin)])
+    with caplog.at_level("INFO", logger="JupyterHub"):
+        plan, warnings = ask_plugins(pm, Launch("ivy", tuple(roles), context=launched_from(context_id)), "/")
+    assert plan is None and warnings == []
+    assert hub_files.config_file.read_bytes() == before
+    # the hub's journal names an LMS course no course here maps: how the professor learns its id
+    assert ("from the LMS course 'B' (course A): no course here lists it in lms_contexts" in caplog.text) == (
+        context_id == "B")
+
+
+def test_a_launch_into_a_course_a_student_is_in_already_keeps_her_other_courses(hub_files, checker):
+    from tljh_lite.config.file import ConfigFile
+
+    membership.enroll(hub_files, "data102", "ada", "student", checker)
+    answer = lms.enroll_from_launch(hub_files, "ada", ["student"], launched_from("A"), checker)
+    assert answer == {"groups": ["nbgrader-data101", "nbgrader-data102"]}
+    config = ConfigFile(hub_files.config_file).load()
+    assert config["groups"]["data101"]["users"] == ["ada"] and config["groups"]["data102"]["users"] == ["ada"]

@@ -89,6 +89,8 @@ def run_list(context, args) -> int:
         print(f"{each.name} ({each.title}): formgrader /services/{each.name}/ ({each.unit}: {state})")
         print(f"  instructors: {', '.join(each.instructors) or 'none'}; graders: {', '.join(each.graders) or 'none'}")
         print(f"  students ({len(each.students)}): {', '.join(each.students) or 'none'}")
+        if each.lms_contexts:
+            print(f"  launches from the LMS courses {', '.join(each.lms_contexts)} put people in (lms_contexts)")
         assignments = ", ".join(a["name"] for a in book.assignments) or "none"
         waiting = ", ".join(f"{a}: {n}" for a, n in sorted(book.waiting.items())) or "none"
         print(f"  assignments: {assignments}; submissions waiting to be collected: {waiting}")

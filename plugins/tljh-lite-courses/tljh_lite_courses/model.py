@@ -5,6 +5,7 @@
         title: Data science 101
         instructors: [prof]
         graders: [ta1]
+        lms_contexts: ["4711"]  # optional: LMS courses whose launches put people in (lms.py)
     groups:
       data101:
         users: [ada, ben]       # the students: a group of config.yaml, so the roster's groups column fills it
@@ -56,6 +57,9 @@ def config_schema() -> dict[str, dict]:
             "title": {"type": "string", "x-expected": "the course's title, as text"},
             "instructors": USERNAME_LIST,
             "graders": USERNAME_LIST,
+            # The LMS courses a launch comes from that put her into this one (lms.py).
+            "lms_contexts": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                             "x-expected": "a list of LMS course ids (the context id of an LTI launch)"},
         },
         "additionalProperties": False,
     }
@@ -84,6 +88,7 @@ class Course:
     graders: tuple[str, ...]
     students: tuple[str, ...]
     port: int
+    lms_contexts: tuple[str, ...] = ()  # the LMS courses whose launches put people into this one (lms.py)
 
     @property
     def grader_account(self) -> str:
@@ -157,6 +162,7 @@ def courses(config: Mapping[str, Any]) -> list[Course]:
             graders=tuple(str(s).lower() for s in spec.get("graders") or []),
             students=students,
             port=FIRST_PORT + index,
+            lms_contexts=tuple(str(c) for c in spec.get("lms_contexts") or []),
         ))
     return found
 

@@ -68,6 +68,16 @@ def tljh_lite_cli_commands():
 
 
 @hookimpl
+def tljh_lite_lms_launch(username, roles, context):
+    """She arrives from an LMS course: into the course it maps onto, with her role (lms.py)."""
+    from tljh_lite.paths import Paths
+
+    from .lms import enroll_from_launch
+
+    return enroll_from_launch(Paths.from_environ(), username, roles, context)
+
+
+@hookimpl
 def tljh_lite_backup_paths():
     """Course folders, gradebooks, the exchange, graders' homes, removed courses: all of /srv/nbgrader."""
     return [str(model.BASE)] if model.BASE.exists() else []
