@@ -89,6 +89,13 @@ def make_courses(hub: InstalledHub) -> Courses:
     return Courses(hub, before, created, again, added)
 
 
+def server_api(client: HubClient, method: str, path: str, **kwargs):
+    """A call to the client's own server, as JupyterLab makes it (xsrf header)."""
+    prefix = f"/user/{client.username}/"
+    headers = {"X-XSRFToken": client._server_headers()["X-XSRFToken"]}
+    return client.session.request(method, client.url(f"{prefix}{path}"), headers=headers, timeout=300, **kwargs)
+
+
 def formgrader(client: HubClient, course: str, path: str = "formgrader", method: str = "GET", **kwargs):
     url = client.url(f"services/{course}/{path}")
     response = client.session.request(method, url, timeout=120, **kwargs) if method == "GET" else None

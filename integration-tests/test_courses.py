@@ -26,6 +26,7 @@ from playwright.sync_api import sync_playwright
 from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from course_hub import (
     COURSE, INBOUND, SOURCE_NOTEBOOK, STAFF, STUDENTS, course_cmd, formgrader, formgrader_action, make_and_release,
+    server_api,
 )
 from hubclient import HubClient
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
@@ -33,13 +34,6 @@ from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
 
 def terminal(client: HubClient, command: str, timeout: float = 300) -> str:
     return client.run_in_terminal(command, timeout=timeout)
-
-
-def server_api(client: HubClient, method: str, path: str, **kwargs):
-    """A call to the client's own server, as JupyterLab makes it (xsrf header)."""
-    prefix = f"/user/{client.username}/"
-    headers = {"X-XSRFToken": client._server_headers()["X-XSRFToken"]}
-    return client.session.request(method, client.url(f"{prefix}{path}"), headers=headers, timeout=300, **kwargs)
 
 
 def assignment_action(client: HubClient, action: str, course: str = "data101", assignment: str = "ps1"):
