@@ -5,7 +5,8 @@ person sees, the probes), test_backup.py (a restore on a new machine keeps them)
 
 The first course installs nbgrader, so what the hub was like before (no nbgrader, no /srv/nbgrader,
 no courses) is looked at first and kept in `Courses.before`, for test_courses.py to assert on
-whichever module made them.
+whichever module made them. Modules run in file order: test_backup.py (grades a submission in
+data102) comes before test_courses.py, whose last test removes data102.
 """
 
 from __future__ import annotations
