@@ -31,6 +31,8 @@ from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402
 
 log = logging.getLogger(__name__)
 
+pytest_plugins = ["module_times"]
+
 _FUNCTION_FACTORY = pytest.StashKey[ContainerFactory]()
 _SESSION_FACTORY = pytest.StashKey[ContainerFactory]()
 

@@ -77,7 +77,7 @@ classes = {"github": GitHubOAuthenticator, "google": GoogleOAuthenticator}
 found = {}
 for which, path, traits in json.loads(sys.argv[1]):
     c = Config()
-    apply(c, hub_settings(merged(ConfigFile(Path(path)).load()), python=sys.executable))
+    apply(c, hub_settings(merged(ConfigFile(Path(path)).load())))
     auth = classes[which](config=c)
     values = {name: getattr(auth, name) for name in traits}
     found[which] = {k: sorted(v) if isinstance(v, (set, list)) else v for k, v in values.items()}

@@ -48,7 +48,7 @@ def test_hub_answers_through_the_proxy_on_port_80(hub):
 
 def test_secrets_are_root_only_and_not_on_command_lines(hub):
     assert hub.sh("stat -c %a /opt/tljh/state").stdout.strip() == "700"
-    for secret in ("proxy.env", "jupyterhub_cookie_secret"):
+    for secret in ("proxy.env", "jupyterhub_cookie_secret", "cull-idle-token"):
         assert hub.sh(f"stat -c %a /opt/tljh/state/{secret}").stdout.strip() == "600"
     token = hub.sh("cut -d= -f2 /opt/tljh/state/proxy.env").stdout.strip()
     command_lines = hub.sh("cat /proc/[0-9]*/cmdline | tr '\\0' ' '", check=False).stdout
@@ -64,19 +64,28 @@ def test_admin_logs_in_through_the_form_and_a_wrong_password_is_refused(hub):
 
 
 def test_a_class_logs_in_at_the_same_moment(hub):
-    # Ten first logins at once (FirstUse stores ten passwords): each must get in.
-    # Guards the login path against anything unsafe under concurrency.
+    # Ten first logins at once (FirstUse stores ten passwords, hashed off the hub's event loop:
+    # tljh_lite/auth/firstuse.py): each must get in. Two more at once under one name with two
+    # passwords: the first stored wins and the other is refused, as if they came one after the other.
     names = [f"class{i}" for i in range(10)]
-    for name in names:
+    twins = [("twin", "twin-password-one"), ("twin", "twin-password-two")]
+    for name in names + ["twin", "shorty"]:
         hub.tljh_config("add-item", "users.allowed", name)
     hub.tljh_config("reload")
     try:
-        with ThreadPoolExecutor(len(names)) as pool:
-            logged_in = list(pool.map(lambda name: hub.client().login(name, f"{name}-first-password"), names))
-        assert logged_in == [True] * len(names)
+        attempts = [(name, f"{name}-first-password") for name in names] + twins
+        with ThreadPoolExecutor(len(attempts)) as pool:
+            logged_in = list(pool.map(lambda attempt: hub.client().login(*attempt), attempts))
+        assert logged_in[:len(names)] == [True] * len(names)
+        assert sorted(logged_in[len(names):]) == [False, True]
+        (kept,), (refused,) = ([p for (_, p), ok in zip(twins, logged_in[len(names):]) if ok is want] for want in (True, False))
+        assert hub.client().login("twin", kept) and not hub.client().login("twin", refused)
         assert not hub.client().login(names[0], "someone-elses-password")
+        # A first password shorter than 7 characters is refused and not kept: a good one still becomes hers.
+        assert not hub.client().login("shorty", "short")
+        assert hub.client().login("shorty", "a-long-enough-password")
     finally:
-        for name in names:
+        for name in names + ["twin", "shorty"]:
             hub.tljh_config("remove-item", "users.allowed", name)
         hub.tljh_config("reload")
 
@@ -94,6 +103,13 @@ def test_an_allowed_student_runs_code_in_her_own_server(hub):
     assert alice.open_server().url.endswith("/user/alice/lab")
     assert alice.run_code("5 * 4") == "20"
     assert alice.run_code("import getpass; print(getpass.getuser())") == "jupyter-alice"
+    # Her server listens below the ports outgoing connections are given (32768 and up here), where
+    # nothing can take its port between the spawner's choice and the bind (tljh_lite.hub.portledger).
+    pid = hub.unit_property("jupyter-alice", "MainPID")
+    environment = hub.sh(f"tr '\\0' '\\n' < /proc/{pid}/environ").stdout
+    port = int(re.search(r"JUPYTERHUB_SERVICE_URL=http://127\.0\.0\.1:(\d+)/", environment).group(1))
+    assert 24576 <= port < 32768, environment
+    hub.sh(f"python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {port}), 5)'")  # she listens there
 
 
 def test_limits_and_default_app_reach_the_students_unit(hub):
@@ -224,10 +240,16 @@ def test_running_bootstrap_again_changes_nothing_and_keeps_everything(hub):
     assert alice.run_code("open('/home/jupyter-alice/homework.txt').read()") == "'my work'"
 
 
-def test_the_idle_culler_runs_as_a_hub_service(hub):
+def test_the_idle_culler_is_a_timer_and_the_hub_accepts_its_round(hub):
+    # Nothing runs between rounds (docs/performance.md): no culler among the processes.
+    assert hub.unit_property("tljh-cull-idle.timer", "ActiveState") == "active"
     processes = hub.sh("for p in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $p; echo; done", check=False).stdout
-    (culler,) = [line for line in processes.splitlines() if "jupyterhub_idle_culler" in line]
-    assert "--timeout=3600" in culler and "--cull-every=300" in culler
+    assert not [line for line in processes.splitlines() if "culler" in line]
+    assert "--timeout=3600" in hub.sh("systemctl cat tljh-cull-idle.service").stdout
+    # A round now: it lists the users and their servers with its token (a refused token fails the unit).
+    hub.sh("systemctl start tljh-cull-idle.service")
+    assert hub.unit_property("tljh-cull-idle.service", "Result") == "success"
+    assert hub.unit_property("tljh-cull-idle.service", "ActiveState") == "inactive"  # and it is gone again
 
 
 def test_user_requirements_are_installed_and_a_broken_list_fails_cleanly(hub):

@@ -46,7 +46,7 @@ def test_status_shows_the_services_and_both_students_servers(hub, working_class)
     result = hub.sh("tljh-lite status", check=False)
     text = result.stdout
     assert re.match(r"tljh-lite \S+, JupyterHub \d", text), text
-    for name in ("jupyterhub.service", "configurable-http-proxy.service", "tljh-usage.timer", "culler",
+    for name in ("jupyterhub.service", "configurable-http-proxy.service", "tljh-usage.timer", "tljh-cull-idle.timer",
                  "tljh-usage-page.socket"):
         line = next((row.strip() for row in text.splitlines() if row.strip().startswith(name + " ")), "")
         assert line[len(name):].split()[:2] == ["active", "up"], f"{name} is not active:\n{text}"

@@ -79,5 +79,5 @@ def configured(cli, config_path, checker, *lines: str) -> Config:
         assert result.code == 0, f"{line}: {result.err}"
     merged = checker.merged(ConfigFile(config_path).load())
     c = Config()
-    apply(c, hub_settings(merged, python=PY))
+    apply(c, hub_settings(merged))
     return c

@@ -9,7 +9,7 @@ from tljh_lite.hub.unit import hub_unit
 
 
 def auth(config: dict) -> dict:
-    s = hub_settings(merged(config), python="/opt/tljh/hub/bin/python3")
+    s = hub_settings(merged(config))
     return {**s.get("Authenticator", {}), **{f"FirstUse.{k}": v for k, v in s.get("FirstUseAuthenticator", {}).items()}}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tljh_lite.auth.kinds import NATIVE_CLASS, hub_class, kind_of
+from tljh_lite.auth.kinds import FIRSTUSE_CLASS, NATIVE_CLASS, hub_class, kind_of
 from tljh_lite.config.defaults import merged
 from tljh_lite.hub.settings import hub_settings
 
@@ -31,15 +31,17 @@ def test_kind_of(auth_type, kind):
     assert kind_of(auth_type) == kind
 
 
-def test_the_hub_runs_our_native_class_and_every_other_type_as_written():
+def test_the_hub_runs_our_native_and_firstuse_classes_and_every_other_type_as_written():
     assert hub_class("nativeauthenticator.NativeAuthenticator") == NATIVE_CLASS
     assert hub_class("native") == NATIVE_CLASS
-    for other in ("firstuseauthenticator.FirstUseAuthenticator", "tmpauthenticator.TmpAuthenticator", "github"):
+    for firstuse in ("firstuseauthenticator.FirstUseAuthenticator", "firstuse", FIRSTUSE_CLASS):
+        assert hub_class(firstuse) == FIRSTUSE_CLASS and kind_of(firstuse) == "firstuse"
+    for other in ("tmpauthenticator.TmpAuthenticator", "github"):
         assert hub_class(other) == other
 
 
 def settings(auth, users=None):
-    return hub_settings(merged({"auth": auth, "users": users or {"admin": ["prof"], "banned": ["eve"]}}), python="/p")
+    return hub_settings(merged({"auth": auth, "users": users or {"admin": ["prof"], "banned": ["eve"]}}))
 
 
 def test_native_lets_in_whom_the_admin_approves_and_keeps_banned_users_out():
@@ -69,10 +71,3 @@ def test_other_authenticators_keep_config_yaml_lists(auth_type):
     s = settings({"type": auth_type})
     assert "NativeAuthenticator" not in s and "TmpAuthenticator" not in s
     assert s["Authenticator"]["allowed_users"] == {"prof"}
-
-
-def test_culling_users_never_deletes_an_admin():
-    culled = hub_settings(merged({"services": {"cull": {"users": True}}}), python="/p")
-    assert "--cull-admin-users=False" in culled["JupyterHub"]["services"][0]["command"]
-    plain = hub_settings(merged({}), python="/p")
-    assert not any("admin" in arg for arg in plain["JupyterHub"]["services"][0]["command"])

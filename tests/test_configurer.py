@@ -7,17 +7,16 @@ from tljh_lite.config.defaults import DEFAULTS, merged
 from tljh_lite.hub.settings import apply, hub_settings
 from tljh_lite.proxy.settings import proxy_settings
 
-PY = "/opt/tljh/hub/bin/python3"
 
 
 def settings(config):
-    return hub_settings(merged(config), python=PY)
+    return hub_settings(merged(config))
 
 
 def test_defaults():
     s = settings({})
     assert s["JupyterHub"]["base_url"] == "/"
-    assert s["JupyterHub"]["authenticator_class"] == "firstuseauthenticator.FirstUseAuthenticator"
+    assert s["JupyterHub"]["authenticator_class"] == "tljh_lite.auth.firstuse.FirstUseAuthenticator"  # ours, same name
     assert s["FirstUseAuthenticator"] == {"create_users": False, "allow_all": False}
     assert s["Authenticator"] == {
         "allowed_users": set(), "allow_existing_users": False, "blocked_users": set(), "admin_users": set()
@@ -77,33 +76,15 @@ def service_roles(roles):
     return [role for role in roles if role["name"] != "admin"]
 
 
-def test_idle_culler_defaults_match_the_documented_ones():
-    s = settings({})
+def test_the_idle_culler_is_a_service_with_a_token_and_the_culling_scopes():
+    s = hub_settings(merged({}), culler_token="c0k")
     (service,) = culler_and_sync(s["JupyterHub"]["services"])
-    assert service["command"] == [
-        PY,
-        "-m",
-        "jupyterhub_idle_culler",
-        "--timeout=3600",
-        "--cull-every=300",
-        "--concurrency=5",
-        "--max-age=0",
-        "--cull-users=False",
-        "--remove-named-servers=False",
-    ]
+    assert service == {"name": "cull-idle", "api_token": "c0k"}  # no command: a timer runs it (tests/test_culler.py)
     (role,) = service_roles(s["JupyterHub"]["load_roles"])
     assert role["services"] == [service["name"]]
     assert set(role["scopes"]) == {"list:users", "read:users:activity", "read:servers", "delete:servers"}
-
-
-def test_idle_culler_options():
-    cull = {"timeout": 60, "every": 10, "concurrency": 2, "max_age": 7200, "users": True, "remove_named_servers": True}
-    s = settings({"services": {"cull": cull}})
-    command = s["JupyterHub"]["services"][0]["command"]
-    for flag in ["--timeout=60", "--cull-every=10", "--concurrency=2", "--max-age=7200", "--cull-users=True",
-                 "--remove-named-servers=True"]:
-        assert flag in command
-    assert "admin:users" in s["JupyterHub"]["load_roles"][0]["scopes"]  # deleting users needs it
+    deleting = settings({"services": {"cull": {"users": True}}})
+    assert "admin:users" in deleting["JupyterHub"]["load_roles"][0]["scopes"]  # deleting users needs it
 
 
 def test_idle_culler_off():
@@ -130,7 +111,7 @@ def test_proxy_https_with_letsencrypt_serves_certbots_lineage():
 
 
 def test_proxy_sync_service_may_only_touch_the_proxy():
-    s = hub_settings(merged({"services": {"cull": {"enabled": False}}}), python="/p", proxy_sync_token="t0k")
+    s = hub_settings(merged({"services": {"cull": {"enabled": False}}}), proxy_sync_token="t0k")
     assert culler_and_sync(s["JupyterHub"]["services"]) == [{"name": "proxy-sync", "api_token": "t0k"}]
     assert service_roles(s["JupyterHub"]["load_roles"]) == [
         {"name": "proxy-sync", "scopes": ["proxy"], "services": ["proxy-sync"]}]
@@ -157,7 +138,7 @@ def test_apply_puts_settings_on_a_traitlets_config():
 def test_hub_settings_do_not_mutate_the_config():
     config = merged({"users": {"allowed": ["a"]}})
     snapshot = repr(config)
-    hub_settings(config, python=PY)
+    hub_settings(config)
     assert repr(config) == snapshot
     assert DEFAULTS["users"]["allowed"] == []
 

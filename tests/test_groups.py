@@ -30,7 +30,7 @@ GROUPS = {
 
 def spawn(config: dict, user_groups: set[str]) -> dict:
     """What JupyterHub's Spawner.apply_group_overrides leaves on a spawner (its algorithm, JupyterHub 6.1)."""
-    settings = hub_settings(merged(config), python="python3")
+    settings = hub_settings(merged(config))
     traits = {"mem_limit": settings["Spawner"].get("mem_limit"), "cpu_limit": settings["Spawner"].get("cpu_limit")}
     overrides = settings["Spawner"].get("group_overrides", {})
     for key in sorted(overrides):
@@ -60,10 +60,10 @@ def test_a_group_limit_may_be_smaller_than_the_default():
 
 
 def test_groups_become_jupyterhub_groups_and_no_groups_set_nothing():
-    settings = hub_settings(merged(GROUPS), python="python3")
+    settings = hub_settings(merged(GROUPS))
     assert settings["JupyterHub"]["load_groups"]["tas"] == {"users": ["tom", "tina"]}
     assert load_groups(merged(GROUPS))["readers"] == {"users": ["bob"]}
-    assert "load_groups" not in hub_settings(merged({}), python="python3")["JupyterHub"]
+    assert "load_groups" not in hub_settings(merged({}))["JupyterHub"]
     assert group_overrides(merged({})) == {}
 
 

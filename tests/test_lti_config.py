@@ -142,7 +142,7 @@ def test_canvas_pages_are_named_and_the_issuer_then_is_not_a_frame_ancestor(cli,
 def test_nothing_changes_without_https_or_without_lti(cli, config_path, checker):
     without_https = configured(cli, config_path, checker, *MOODLE)
     assert "tornado_settings" not in without_https.JupyterHub
-    plain = hub_settings(merged({"https": {"enabled": True, "tls": {"key": "/k", "cert": "/c"}}}), python="/p")
+    plain = hub_settings(merged({"https": {"enabled": True, "tls": {"key": "/k", "cert": "/c"}}}))
     assert plain["JupyterHub"]["tornado_settings"] == {"xsrf_cookie_kwargs": {"secure": True}}
     assert server_settings(plain["Spawner"]["args"]) == {"xsrf_cookie_kwargs": {"secure": True}}
 

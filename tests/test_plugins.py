@@ -172,7 +172,7 @@ def _hub_settings_with(pm, config):
     from tljh_lite.hub.settings import hub_settings
 
     merged = config_checker(pm).merged(config)
-    return with_plugin_access(hub_settings(merged, python="py", usage_page_token="t"), per_plugin(pm, "tljh_lite_hub_access", config=merged))
+    return with_plugin_access(hub_settings(merged, usage_page_token="t"), per_plugin(pm, "tljh_lite_hub_access", config=merged))
 
 
 def test_tljh_lite_hub_access_adds_services_roles_groups_and_unix_groups():

@@ -146,5 +146,7 @@ def test_the_report_gives_the_rule_with_or_without_a_record_and_docs_performance
     rule = report.rule_line()
     assert report.text(None, "30d").endswith(rule)  # before the class: the rule is all there is
     assert "1 GiB per 8 working students in a light lesson, per 4 in a pandas lesson" in rule
+    assert "and a core per 7 in a pandas lesson" in rule
     doc = (Path(__file__).parent.parent / "docs" / "performance.md").read_text()
-    assert "**0.5 GiB for the hub, then 1 GiB per 8 working students in a light lesson, per 4 in a pandas lesson**" in doc
+    assert ("**0.5 GiB for the hub, then 1 GiB per 8 working students in a light lesson, per 4 in a pandas lesson, "
+            "and a core per 7 in a pandas lesson**") in doc

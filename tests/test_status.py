@@ -98,17 +98,6 @@ def test_units_a_missing_proxy_and_a_failed_sampler_are_problems_an_unused_timer
     assert "tljh-backup.timer" in with_backups
 
 
-def test_the_hubs_own_services_are_found_among_its_children(tmp_path):
-    (tmp_path / "stat").write_text("cpu 1 2 3\nbtime 1000\n")
-    for pid, ppid, cmd in [(10, 1, b"python3\0-m\0jupyterhub"), (11, 10, b"python3\0-m\0jupyterhub_idle_culler\0--timeout=1")]:
-        (tmp_path / str(pid)).mkdir()
-        fields = ["S", str(ppid)] + ["0"] * 17 + ["500"]  # starttime: 500 ticks after boot
-        (tmp_path / str(pid) / "stat").write_text(f"{pid} (python3) " + " ".join(fields) + "\n")
-        (tmp_path / str(pid) / "cmdline").write_bytes(cmd)
-    (found,) = services.child_processes(10, proc=tmp_path)
-    assert "jupyterhub_idle_culler --timeout=1" in found[1] and found[0] > 1000
-
-
 def test_memory_pressure_and_full_disks_are_named():
     healthy = probe.Machine(8 * GIB, 4 * GIB, 0.5, 2, 0.3, {"/home": (10, 100)})
     assert collect.machine_problems(healthy) == []

@@ -51,7 +51,7 @@ def test_the_page_is_a_hub_service_the_hub_neither_starts_nor_polls_without_a_co
 
 
 def test_the_proxy_routes_the_page_to_its_socket_under_the_base_url():
-    s = hub_settings(merged({"base_url": "/jupyter/"}), python="/p", usage_page_token="t0k")
+    s = hub_settings(merged({"base_url": "/jupyter/"}), usage_page_token="t0k")
     assert s["ConfigurableHTTPProxy"]["extra_routes"] == {
         "/.well-known/acme-challenge/": "http://127.0.0.1:15003", "/jupyter/services/usage/": f"http://127.0.0.1:{PORT}"}
     assert usage_page_service("/jupyter/", "t0k") in s["JupyterHub"]["services"]
@@ -59,7 +59,7 @@ def test_the_proxy_routes_the_page_to_its_socket_under_the_base_url():
     assert oauth["api_url"] == "http://127.0.0.1:15001/jupyter/hub/api" and oauth["hub_prefix"] == "/jupyter/hub/"
     assert oauth["access_scopes"] == {"access:services!service=usage"}  # the admin role's, nobody else's
     # Before the installer made its token (an old install mid-upgrade): no page, the ACME route still.
-    bare = hub_settings(merged({}), python="/p")
+    bare = hub_settings(merged({}))
     assert bare["ConfigurableHTTPProxy"]["extra_routes"] == {"/.well-known/acme-challenge/": "http://127.0.0.1:15003"}
     assert all(svc["name"] != "usage" for svc in bare["JupyterHub"]["services"])
 

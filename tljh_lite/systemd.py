@@ -20,6 +20,25 @@ from .runner import Runner
 Config = Mapping[str, Any]
 
 
+def hub_client_sandbox(address_families: str) -> str:
+    """[Service] lines for a small program that writes nothing and talks only to the hub on
+    127.0.0.1 (the usage page, a culler round): systemd.exec(5), systemd.resource-control(5)."""
+    return f"""\
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+NoNewPrivileges=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectControlGroups=yes
+RestrictAddressFamilies={address_families}
+# It talks to the hub on 127.0.0.1 only (effective where cgroup v2 allows it: systemd.resource-control(5)).
+IPAddressAllow=localhost
+IPAddressDeny=any
+"""
+
+
 def _always(config: Config) -> bool:
     return True
 

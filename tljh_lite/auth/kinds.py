@@ -2,16 +2,19 @@
 
 `auth.type` keeps TLJH's spelling (a class path such as
 `nativeauthenticator.NativeAuthenticator`, or an entry-point name such as
-`native`). NativeAuthenticator and ltiauthenticator's LTI13Authenticator run as
-classes of ours (`tljh_lite.auth.native`, `tljh_lite.auth.lti.authenticator`);
-every other type goes to JupyterHub as written.
+`native`). FirstUseAuthenticator, NativeAuthenticator and ltiauthenticator's
+LTI13Authenticator run as classes of ours under the same names
+(`tljh_lite.auth.firstuse`, `tljh_lite.auth.native`,
+`tljh_lite.auth.lti.authenticator`); every other type goes to JupyterHub as
+written.
 """
 
 from __future__ import annotations
 
+FIRSTUSE_CLASS = "tljh_lite.auth.firstuse.FirstUseAuthenticator"
 NATIVE_CLASS = "tljh_lite.auth.native.NativeAuthenticator"
 LTI13_CLASS = "tljh_lite.auth.lti.authenticator.LTI13Authenticator"
-_OURS = {"native": NATIVE_CLASS, "lti13": LTI13_CLASS}
+_OURS = {"firstuse": FIRSTUSE_CLASS, "native": NATIVE_CLASS, "lti13": LTI13_CLASS}
 # ltiauthenticator has LTI 1.1 too (ltiauthenticator.LTIAuthenticator): only 1.3 is ours.
 _LTI13_TYPES = {"ltiauthenticator.lti13.auth.lti13authenticator", LTI13_CLASS.lower()}
 
@@ -37,6 +40,8 @@ _ENTRY_POINTS = {"firstuse": "firstuse", "native": "native", "tmp": "tmp", "ldap
 def kind_of(auth_type: str) -> str:
     """'firstuse', 'native', 'tmp', 'dummy', 'ldap', 'oauth', 'lti13', 'pam', or 'other'."""
     lowered = auth_type.strip().lower()
+    if lowered == FIRSTUSE_CLASS.lower():
+        return "firstuse"
     if lowered == NATIVE_CLASS.lower():
         return "native"
     if lowered in _LTI13_TYPES:

@@ -29,13 +29,14 @@ SECURE_COOKIE = {"secure": True}
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
 
-def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: str | None = None,
-                 usage_page_token: str | None = None) -> Settings:
-    """JupyterHub settings for a merged config; `python` runs the hub's services.
+def hub_settings(config: Mapping[str, Any], *, proxy_sync_token: str | None = None,
+                 usage_page_token: str | None = None, culler_token: str | None = None) -> Settings:
+    """JupyterHub settings for a merged config.
 
     `proxy_sync_token` is the token of the proxy-sync service (tljh_lite.proxysync),
     which may only ask the hub to re-add the proxy's routes; `usage_page_token`
-    the usage page's (tljh_lite.usage.service), which acts for nobody.
+    the usage page's (tljh_lite.usage.service), which acts for nobody; `culler_token`
+    the idle culler's (tljh_lite.culler).
     """
     settings: Settings = {}
     put = lambda cls, trait, value: settings.setdefault(cls, {}).__setitem__(trait, value)  # noqa: E731
@@ -70,7 +71,7 @@ def hub_settings(config: Mapping[str, Any], *, python: str, proxy_sync_token: st
     if server_args:
         put("Spawner", "args", server_args)
 
-    services, roles = _culler(config["services"]["cull"], python)
+    services, roles = _culler(config["services"]["cull"], culler_token)
     # ACME http-01 challenges go to the port-80 responder's loopback listener, so a first
     # certificate can be had while the proxy serves plain HTTP; the usage page to its socket.
     routes = {CHALLENGE_PREFIX: ACME_CHALLENGE_URL}
@@ -186,26 +187,13 @@ def kernel_cull_args(cull: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _culler(cull: Mapping[str, Any], python: str) -> tuple[list[dict], list[dict]]:
+def _culler(cull: Mapping[str, Any], token: str | None) -> tuple[list[dict], list[dict]]:
+    """The culler's record in the hub: its token and what it may do. A systemd timer runs it
+    (tljh_lite.culler), so the hub starts no process for it."""
     if not cull["enabled"]:
         return [], []
-    command = [
-        python,
-        "-m",
-        "jupyterhub_idle_culler",
-        f"--timeout={cull['timeout']}",
-        f"--cull-every={cull['every']}",
-        f"--concurrency={cull['concurrency']}",
-        f"--max-age={cull['max_age']}",
-        f"--cull-users={cull['users']}",
-        f"--remove-named-servers={cull['remove_named_servers']}",
-    ]
-    if cull["users"]:
-        # Never an admin: deleting a user also deletes her FirstUse password (its delete_user),
-        # and whoever logged in next under an admin's name would set a new one, and get root.
-        command.append("--cull-admin-users=False")
     scopes = CULLER_SCOPES + (["admin:users"] if cull["users"] else [])
-    service = {"name": CULLER_NAME, "command": command}
+    service = {"name": CULLER_NAME, **({"api_token": token} if token else {})}
     role = {"name": CULLER_NAME, "scopes": scopes, "services": [CULLER_NAME]}
     return [service], [role]
 

@@ -11,6 +11,7 @@ import os
 import pwd
 from pathlib import Path
 
+from jupyterhub.utils import random_port
 from systemdspawner import SystemdSpawner
 from tornado import web
 from traitlets import Dict, List, Unicode
@@ -19,12 +20,16 @@ from ..downloads.settings import server_env
 from ..paths import Paths
 from ..runner import Runner
 from .listening import wait_until_listening
+from .portledger import PortLedger, servers_range
 from ..plugins import installed_plugins
 from ..students.markers import NewUserMarkers
 from ..students.unit import unit_properties
 from ..unixname import unix_username
 from ..users.accounts import ADMINS_GROUP, USERS_GROUP, AccountOfAnother, claim_account, set_groups
 from .startup import unix_groups_now
+
+
+PORTS = PortLedger(servers_range())  # one per hub process: every spawn goes through it
 
 
 class UserCreatingSpawner(SystemdSpawner):
@@ -51,6 +56,7 @@ class UserCreatingSpawner(SystemdSpawner):
         super().__init__(*args, **kwargs)
         # What the config asked for; start() puts ours around it (students.unit).
         self._configured_properties = dict(self.unit_extra_properties)
+        self._port_from_ledger = 0
 
     def _expand_user_vars(self, string: str) -> str:
         # {USERNAME} in unit and account names is the unix account, jupyter-<name>.
@@ -72,6 +78,17 @@ class UserCreatingSpawner(SystemdSpawner):
             await wait_until_listening(*address, timeout=self.http_timeout, stopped=self._stopped)
         return address
 
+    def _port_of_this_start(self) -> None:
+        """Our port in place of the kernel's that SystemdSpawner.start() has just taken: before
+        anything reads it (get_env's JUPYTERHUB_SERVICE_URL, which the server binds, comes first;
+        then get_args, and start's answer to the hub). tljh_lite.hub.portledger says why."""
+        if self.port != self._port_from_ledger:  # once per start, however often this is asked
+            self.port = self._port_from_ledger = PORTS.pick(random_port)
+
+    def get_args(self):
+        self._port_of_this_start()
+        return super().get_args()
+
     async def _stopped(self) -> str | None:
         if await self.poll() is None:
             return None
@@ -81,6 +98,7 @@ class UserCreatingSpawner(SystemdSpawner):
     def get_env(self):
         # The hub's download settings (its unit's EnvironmentFile): students' pip and
         # nbgitpuller go through the campus proxy too, without its password.
+        self._port_of_this_start()
         env = super().get_env()
         env.update(server_env(os.environ, admin=bool(self.user.admin)))
         return env

@@ -8,12 +8,12 @@ next, and jupyterhub_config.d/*.py last, so an escape-hatch file wins.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
 from ..config.checker import config_checker
 from ..config.file import ConfigFile
+from ..culler.units import culler_token_file
 from .access import exact_groups, unix_groups, with_plugin_access
 from .settings import apply, hub_settings
 from ..paths import Paths
@@ -85,8 +85,9 @@ def configure(c: Any, paths: Paths) -> None:
     checker.check(config)
     merged = checker.merged(config)
     access = per_plugin(pm, "tljh_lite_hub_access", config=merged)
-    apply(c, with_plugin_access(hub_settings(merged, python=sys.executable, proxy_sync_token=_secret(token_file(paths)),
-                                             usage_page_token=_secret(usage_page_token_file(paths))), access))
+    apply(c, with_plugin_access(hub_settings(merged, proxy_sync_token=_secret(token_file(paths)),
+                                             usage_page_token=_secret(usage_page_token_file(paths)),
+                                             culler_token=_secret(culler_token_file(paths))), access))
     block_dropped_users(c, merged, paths.hub_db)
     plugin_groups = {name: {"users": members} for name, members in exact_groups(access).items()}
     remove_stale_members({"groups": {**merged["groups"], **plugin_groups}}, paths.hub_db)

@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+from ..culler.units import culler_token_file
 from ..files import atomic_write
 from ..paths import Paths
 from ..proxysync import token_file
@@ -32,5 +33,6 @@ def ensure_state(paths: Paths) -> None:
     ensure_secret(paths.state_dir / "jupyterhub_cookie_secret", lambda token: token + "\n")
     ensure_secret(token_file(paths), lambda token: token + "\n")
     ensure_secret(usage_page_token_file(paths), lambda token: token + "\n")
+    ensure_secret(culler_token_file(paths), lambda token: token + "\n")
     ensure_private_dir(paths.config_dir)
     paths.config_d.mkdir(mode=0o755, exist_ok=True)

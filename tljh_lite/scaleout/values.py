@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 
 from ..auth.kinds import kind_of
 from ..auth.secrets import secret_settings
+from ..culler.units import culler_args
 from ..hub.settings import CULLER_NAME, hub_settings
 from ..users.groups import LIMITS
 from .migration import Note
@@ -45,7 +46,7 @@ def chart_values(config: Mapping[str, Any], *, image: tuple[str, str],
                  read_text: Callable[[str], str]) -> ChartValues:
     """The chart's values for a merged config; `image` is singleuser.image (name, tag)."""
     out = ChartValues({}, {})
-    settings = hub_settings(config, python="python3")
+    settings = hub_settings(config)
     secrets = secret_settings(config)  # config.yaml's secret settings go to values-secrets.yaml only
     hub_config: dict[str, dict] = {}
     for cls, traits in settings.items():
@@ -63,7 +64,7 @@ def chart_values(config: Mapping[str, Any], *, image: tuple[str, str],
         # On the hub's database volume, where firstuse_passwords.py puts the old passwords.
         _put(out.values, ["hub", "config", "FirstUseAuthenticator", "dbm_path"], FIRSTUSE_DBM)
     _singleuser(config, settings, image, out)
-    _culler(config, settings, out)
+    _culler(config, out)
     _services(settings, out)
     _https(config, read_text, out)
     _auth_notes(config, out)
@@ -99,11 +100,10 @@ def _memory_guarantee(config) -> str | None:
     return smallest if size(smallest) < size(CHART_MEMORY_GUARANTEE) else None
 
 
-def _culler(config, settings, out: ChartValues) -> None:
+def _culler(config, out: ChartValues) -> None:
     cull = config["services"]["cull"]
-    # As our culler runs: --cull-admin-users when given, else the culler's default (true).
-    culler = [s for s in settings.get("JupyterHub", {}).get("services", []) if s["name"] == CULLER_NAME]
-    flags = dict(arg.split("=", 1) for arg in (culler[0]["command"] if culler else []) if arg.startswith("--"))
+    # As our culler runs (tljh_lite.culler.units): admins are never deleted when users are.
+    flags = dict(arg.split("=", 1) for arg in culler_args(config) if arg.startswith("--"))
     # Every setting, always: the chart's defaults differ from ours (every 600 s, concurrency 10).
     out.values["cull"] = {
         "enabled": bool(cull["enabled"]), "users": bool(cull["users"]),

@@ -17,7 +17,7 @@ from ..errors import TljhError
 from ..paths import Paths
 from ..usage import probe
 from ..usage.current import quiet, servers
-from .units import hub_services, unit_states
+from .units import unit_states
 
 PRESSURE_PERCENT = 10.0  # PSI: tasks waited for memory more than this share of the last minute
 AVAILABLE_PERCENT = 10.0  # or less than this share of memory is available
@@ -111,7 +111,7 @@ def collect(config: Mapping[str, Any], paths: Paths, runner: Runner, now: float 
         problems.append("tljh-lite is not fully installed here; missing: " + ", ".join(missing)
                         + "; run the installer again (docs/installing.md)")
     status: dict[str, Any] = {"time": now, "versions": versions(), "missing": missing}
-    units = _safe("the services", problems, lambda: unit_states(runner, config) + hub_services(runner, config)) or []
+    units = _safe("the services", problems, lambda: unit_states(runner, config)) or []
     status["services"] = [{"name": u.name, "state": u.state, "since": u.since,
                            "uptime": None if u.since is None or u.state != "active" else now - u.since} for u in units]
     # On a half-installed machine the line above names what is missing; each unit need not say it again.

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..backup import units as backup
+from ..culler import units as culler
 from ..hub.unit import HUB
 from ..https import units as https
 from ..proxy.unit import PROXY
@@ -29,6 +30,7 @@ CATALOG: tuple[Unit, ...] = (
     *https.RENEWAL,
     *backup.UNITS,
     *usage.UNITS,
+    *culler.UNITS,
 )
 
 

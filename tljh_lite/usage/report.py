@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
 from ..errors import TljhError
-from .sizing import BASE_MIB, HEADROOM, LESSON_MIB, Plan, cost_per_student, plan, students_for, students_per_gib
+from .sizing import BASE_MIB, HEADROOM, LESSON_MIB, PANDAS_STUDENTS_PER_CORE, Plan, cost_per_student, plan, students_for, students_per_gib
 from .store import open_store, record_file
 from .summary import Summary, summarize
 
@@ -32,8 +32,8 @@ def rule_line() -> str:
     rule = rule_of_thumb()
     return (f"Rule of thumb:          {BASE_MIB / 1024:.1f} GiB for the hub, then 1 GiB per "
             f"{rule['light']['per_gib']:.0f} working students in a light lesson, per {rule['pandas']['per_gib']:.0f} "
-            f"in a pandas lesson (a 4 GiB VM: {rule['light']['on_4gib']} or {rule['pandas']['on_4gib']}); "
-            "docs/performance.md")
+            f"in a pandas lesson (a 4 GiB VM: {rule['light']['on_4gib']} or {rule['pandas']['on_4gib']}), "
+            f"and a core per {PANDAS_STUDENTS_PER_CORE} in a pandas lesson; docs/performance.md")
 
 
 def parse_since(text: str) -> int:

@@ -20,15 +20,19 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-# What runs besides the students' servers: the system, the hub (about 95 MiB), the
-# proxy (20 MiB) and the idle culler (18 MiB) at rest, with room for the system's
-# own (bench/class_capacity.py's "at rest", docs/performance.md); the usage page
-# runs only while an admin looks at it.
+# What runs besides the students' servers: the system, the hub (about 95 MiB) and the
+# proxy (20 MiB) at rest, with room for the system's own (bench/class_capacity.py's
+# "at rest", docs/performance.md); the usage page runs only while an admin looks at
+# it, the idle culler only for its round every services.cull.every seconds.
 BASE_MIB = 512
 # One working student: her server (60 MiB) and her kernel, after a light lesson
 # (plain Python, 36 MiB) and after a pandas lesson (pandas, matplotlib, a 10 MB
 # CSV as a data frame: 137 MiB), rounded up (docs/performance.md, "Sizing").
 LESSON_MIB = {"light": 100, "pandas": 200}
+# Cores: a pandas lesson's working students each core answers within 2 s at the p95
+# (bench/class_capacity.py on 4 GB and 2 cores: 15 passed, 18 did not; docs/performance.md).
+# A light lesson's cells are too short to need a rule.
+PANDAS_STUDENTS_PER_CORE = 7
 # Above the p95 a class reaches: peaks, page cache, a student who opens a second notebook.
 HEADROOM = 0.25
 LIMIT_MARGIN = 0.25

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..paths import Paths
 from ..ports import USAGE_PAGE_PORT
-from ..systemd import Unit
+from ..systemd import Unit, hub_client_sandbox
 
 USAGE_UNIT = "tljh-usage.service"
 USAGE_TIMER = "tljh-usage.timer"
@@ -114,19 +114,7 @@ ExecStart={python} -I -m tljh_lite.usage.service
 # (systemd.exec(5), LoadCredential=).
 LoadCredential=api-token:{usage_page_token_file(paths)}
 # Root, to read the usage record and config.yaml; it writes nothing (systemd.exec(5)).
-ProtectSystem=strict
-ProtectHome=yes
-PrivateTmp=yes
-PrivateDevices=yes
-NoNewPrivileges=yes
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectControlGroups=yes
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-# It talks to the hub on 127.0.0.1 only (effective where cgroup v2 allows it: systemd.resource-control(5)).
-IPAddressAllow=localhost
-IPAddressDeny=any
-Nice=5
+{hub_client_sandbox("AF_UNIX AF_INET AF_INET6")}Nice=5
 MemoryMax=256M
 """
 
