@@ -160,11 +160,13 @@ def grade_one_submission(hub: InstalledHub, course: str, student: str, assignmen
     grader, root = f"grader-{course}", f"/srv/nbgrader/courses/{course}"
     as_grader = (f"runuser -u {grader} -- env HOME=/srv/nbgrader/graders/{grader} "
                  "PATH=/opt/tljh/user/bin:/usr/bin:/bin")
-    hub.container.write_file(f"/tmp/{assignment}.ipynb", json.dumps(SOURCE_NOTEBOOK))
-    hub.container.write_file("/tmp/answer.py", ANSWER)
+    # Not /tmp: Debian 13 mounts a tmpfs there, over what `write_file` puts in the container's tree.
+    staged = "/srv/course-test-files"
+    hub.container.write_file(f"{staged}/{assignment}.ipynb", json.dumps(SOURCE_NOTEBOOK))
+    hub.container.write_file(f"{staged}/answer.py", ANSWER)
     hub.sh(f"cd {root} && {as_grader} mkdir -p source/{assignment} && "
-           f"{as_grader} cp /tmp/{assignment}.ipynb source/{assignment}/ && "
+           f"{as_grader} cp {staged}/{assignment}.ipynb source/{assignment}/ && "
            f"{as_grader} nbgrader db assignment add {assignment} && {as_grader} nbgrader generate_assignment {assignment} && "
-           f"{as_grader} python3 /tmp/answer.py {assignment} jupyter-{student} && "
+           f"{as_grader} python3 {staged}/answer.py {assignment} jupyter-{student} && "
            f"{as_grader} nbgrader autograde {assignment} --student jupyter-{student}", timeout=300)
-    hub.sh(f"rm /tmp/{assignment}.ipynb /tmp/answer.py")
+    hub.sh(f"rm -r {staged}")
