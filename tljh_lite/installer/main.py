@@ -28,7 +28,7 @@ from ..proxy.settings import public_url
 from ..units.manager import UnitManager
 from ..systemd import Systemd
 from ..users.accounts import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
-from ..plugins import collect, plugin_manager
+from ..plugins import collect, plugin_manager, reconcile
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
 from ..students.ssh import ensure_no_ssh
@@ -166,6 +166,10 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         (replaced if replaced is not None else []).extend(replace_untrusted_passwords(config, paths, admins))
         for link, command in COMMAND_LINKS.items():
             _link(link, paths.hub_venv / "bin" / command)
+    if pm.hook.tljh_lite_reconcile.get_hookimpls():
+        with progress.step("Setting up what plugins' config keys ask for"):
+            for plugin in reconcile(pm, config):
+                progress.say(f"    tljh_lite_reconcile: {plugin} done")
     with progress.step("Memory compression"):
         progress.say(f"    {ensure_zram(runner, config, options.distro)}")
     with progress.step("Starting the proxy and the hub"):
