@@ -3,8 +3,8 @@
     sudo .venv-test/bin/python bench/all.py [--release bookworm] [--runs 3] [--burst 10 30 50] [--burst-runs 3]
                                              [--markdown FILE]
 
-Runs bench/install.py, bench/servers.py, bench/config_cli.py, bench/backup.py and bench/roster.py one
-after the other (never at once: they would slow each other down) and prints their
+Runs bench/install.py, bench/servers.py, bench/config_cli.py, bench/backup.py, bench/roster.py and
+bench/courses.py one after the other (never at once: they would slow each other down) and prints their
 tables together.
 """
 
@@ -35,6 +35,7 @@ def main() -> int:
         ("config_cli.py", []),
         ("backup.py", ["--release", args.release, "--runs", str(args.runs)]),
         ("roster.py", ["--release", args.release, "--runs", str(args.runs)]),
+        ("courses.py", ["--release", args.release, "--runs", str(max(args.runs, 5))]),
     ]
     report = [f"# tljh-lite benchmarks ({time.strftime('%Y-%m-%d')})", ""]
     with tempfile.TemporaryDirectory() as tmp:

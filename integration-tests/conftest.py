@@ -157,6 +157,8 @@ def hub(session_containers: ContainerFactory, image: str):
 PLUGINS = [
     "plugins/tljh-lite-test-plugin",
     "plugins/tljh-lite-shared-folders",
+    # Courses cost nothing until one is made (test_courses.py makes two, and removes them again).
+    "plugins/tljh-lite-courses",
     # Public TLJH plugins' patterns, unchanged (test_wild_plugins.py): installed here, not in a
     # hub of their own, so CI pays for one install per release.
     "integration-tests/plugins/tljh-simplest",
@@ -174,3 +176,12 @@ def plugin_hub(session_containers: ContainerFactory, image: str):
     args = [arg for plugin in PLUGINS for arg in ("--plugin", f"{SOURCE_IN_CONTAINER}/{plugin}")]
     args.append("--show-progress-page")
     return install(session_containers, image, extra_args=args, extra_ports=[443])
+
+
+@pytest.fixture(scope="session")
+def courses(plugin_hub):
+    """data101 and data102 on `plugin_hub`, made once by whichever module needs a course first
+    (course_hub.py); they stay (test_courses.py removes data102 at its end, as its last test)."""
+    from course_hub import make_courses
+
+    return make_courses(plugin_hub)

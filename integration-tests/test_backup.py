@@ -1,14 +1,16 @@
 """Backups: create on a hub in use, refuse bad archives, restore onto a fresh machine, scheduled backups.
 
-The source is the session's `plugin_hub` (both plugins of plugins/, so plugins,
-their folders and ACLs are in the backup); what the tests add to it (two
-students, files, a course notebook) is taken away again at the end. One
+The source is the session's `plugin_hub` (the plugins of plugins/, so plugins,
+their folders and ACLs are in the backup) with the session's two nbgrader
+courses (course_hub.py) and one graded submission in data102; what the tests add
+to it (two students, files, a course notebook) is taken away again at the end. One
 student is hostile (issue 21): a 1 TiB sparse file made in her terminal and a
 2,000-deep tree made in her kernel, which the backup must survive, fast and
 small, listing what it left out. The target is one fresh install without
 plugins, in a container of this module: the restore brings the plugins,
 accounts, passwords, homes (the sparse file sparse again) and config, and is
-interrupted once on the way (the same command then finishes it). The
+interrupted once on the way (the same command then finishes it); the courses
+come back with their gradebooks, submissions and running formgraders. The
 scheduled backups run on that target too, so nothing needs putting back.
 The source's config asks for `limits.disk`, which homes in a container's
 overlay cannot take on any kernel: `tljh-config set` and status say so in one
@@ -17,6 +19,7 @@ line, and the restore carries the limit and says so too (issue 26).
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import threading
@@ -25,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from course_hub import STAFF, formgrader, grade_one_submission, grades_csv, wait_for_formgrader
 from hubclient import HubClient
 from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, install
 
@@ -128,9 +132,11 @@ def sha(hub: InstalledHub, paths: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def source(plugin_hub: InstalledHub):
-    """The plugin hub with two students (files, an ACL, a running server), a course notebook, a config comment."""
+def source(plugin_hub: InstalledHub, courses):
+    """The plugin hub with two students (files, an ACL, a running server), a course notebook, a config comment,
+    and the session's nbgrader courses, with ada's graded submission of ps0 in data102."""
     hub = plugin_hub
+    grade_one_submission(hub, "data102", "ada", "ps0")
     config_before = hub.sh("cat /opt/tljh/config/config.yaml").stdout
     for name in STUDENTS:
         hub.tljh_config("add-item", "users.allowed", name)
@@ -197,12 +203,17 @@ def test_create_writes_a_private_archive_while_students_work(source):
     listing = hub.sh(f"tar -tzf {ARCHIVE}").stdout.splitlines()
     for name in ("home/jupyter-ada/project/data/big.bin", "home/jupyter-olu/essay.md", LECTURE.lstrip("/"),
                  "opt/tljh/test-plugin/new-user-jupyter-ada", "tljh-backup/state/jupyterhub.sqlite",
-                 "tljh-backup/passwords.json", "tljh-backup/config/config.yaml"):
+                 "tljh-backup/passwords.json", "tljh-backup/config/config.yaml",
+                 "srv/nbgrader/courses/data102/gradebook.db", "srv/nbgrader/courses/data102/source/ps0/ps0.ipynb",
+                 "srv/nbgrader/courses/data102/submitted/jupyter-ada/ps0/ps0.ipynb"):
         assert name in listing, name
     assert listing[-1] == "tljh-backup/manifest.json"
     manifest = hub.sh(f"tar -xzOf {ARCHIVE} tljh-backup/manifest.json").stdout
     assert '"tljh_lite_test_plugin"' in manifest or "tljh-lite-test-plugin" in manifest
     assert '"db_revision": "' in manifest and '"jupyter-ada"' in manifest
+    accounts = json.loads(manifest)["accounts"]
+    assert {"name": "grader-data102", "plugin": True}.items() <= next(
+        a for a in accounts if a["name"] == "grader-data102").items()
     token = hub.sh("cut -d= -f2 /opt/tljh/state/proxy.env").stdout.strip()
     assert token not in result.stdout + result.stderr
     assert hub.client().api_version()  # the hub kept serving
@@ -213,7 +224,7 @@ def test_restore_refuses_a_hub_that_has_users_without_force(source):
     before = sha(hub, STATE_FILES)
     result = hub.sh(f"tljh-lite backup restore {ARCHIVE}", check=False)
     assert result.exit_code == 1
-    assert result.stderr.startswith("tljh-lite: error: this hub has users (ada, olu") and "--force" in result.stderr
+    assert result.stderr.startswith("tljh-lite: error: this hub has users (ada, ") and "--force" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert sha(hub, STATE_FILES) == before
 
@@ -274,7 +285,8 @@ def test_an_interrupted_restore_onto_a_fresh_machine_finishes_when_run_again(tar
     result = target.sh(f"tljh-lite backup restore {ARCHIVE}", timeout=600)  # no --force: it is the same restore
     assert "Restored: " in result.stdout and "students log in with their old passwords" in result.stdout
     first = target.sh("cat /root/first.log").stdout  # the plugins were installed before the hub stopped
-    assert "Installing the backup's plugins: tljh-lite-shared-folders" in first and "tljh-lite-test-plugin" in first
+    installing = next(line for line in first.splitlines() if "Installing the backup's plugins: " in line)
+    assert "tljh-lite-shared-folders" in installing and "tljh-lite-test-plugin" in installing
     # The backup's limits.disk, on a machine whose homes cannot take quotas: said, and the restore finished.
     assert "warning: disk quotas: / (overlay, holding /home" in first + result.stdout + result.stderr
     assert target.sh("test -e /opt/tljh/state/restore-in-progress.json", check=False).exit_code == 1
@@ -306,6 +318,24 @@ def test_after_restore_config_plugins_and_plugin_data_are_back(source, target):
     assert target.sh("cat /opt/tljh/test-plugin/new-user-jupyter-ada").stdout == "jupyter-ada\n"
     assert target.sh("dpkg-query -W -f='${Status}' sl").stdout == "install ok installed"  # plugin's apt package
     assert "Welcome from tljh-lite-test-plugin" in target.client().get("hub/login").text
+
+
+def test_after_restore_the_courses_have_their_grades_submissions_and_formgraders(source, target):
+    hub, course = source["hub"], "/srv/nbgrader/courses/data102"
+    grades = grades_csv(target, "data102")
+    assert grades == grades_csv(hub, "data102")
+    assert "ada,jupyter-ada,2,2,3," in grades  # autograded: 2 of 3, the hand-graded point waits
+    for path in (course, f"{course}/submitted/jupyter-ada/ps0/ps0.ipynb", f"{course}/gradebook.db",
+                 "/srv/nbgrader/exchange/data102/inbound"):
+        owners = "stat -c '%U %G %a' " + path
+        assert target.sh(owners).stdout == hub.sh(owners).stdout, path
+    assert "x * x" in target.sh(f"cat {course}/submitted/jupyter-ada/ps0/ps0.ipynb").stdout
+    for name in ("data101", "data102"):
+        assert target.unit_property(f"tljh-formgrader-{name}.service", "ActiveState") == "active"
+    ines = target.logged_in("ines", STAFF["ines"])  # data102's instructor (her first login: it sets her password)
+    assert wait_for_formgrader(ines, "data102") == 200
+    assert "ps0" in formgrader(ines, "data102", "formgrader/api/assignments").text
+    assert formgrader(target.logged_in("ada", STUDENTS["ada"]), "data102").status_code == 403
 
 
 def test_after_restore_students_and_the_admin_log_in_with_their_old_passwords(target):

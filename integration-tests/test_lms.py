@@ -5,7 +5,9 @@ docs/lms.md and registered in the LMS with what `tljh-lite lti info` printed.
 
 An instructor and two learners launch from "course A" (one in Chromium, two as HTTP) and land
 in their own servers; the test plugin's tljh_lite_lms_launch gets each one's role and course and
-puts her in the course's group; an assignment link opens the notebook the plugin names; a link
+puts her in the course's group; the courses plugin's puts her into the nbgrader course data101
+(the session's, course_hub.py), which the professor mapped course A onto: the instructor and the
+TA open its formgrader, a learner may not and sees its assignments; an assignment link opens the notebook the plugin names; a link
 whose URL is an nbgitpuller link lands there; forged, expired, replayed, wrong-audience and
 wrong-issuer launches, a role the professor did not allow and a plugin's refusal leave nothing
 behind; the hub's login form logs nobody in; a launch inside the LMS's page (an iframe) works in
@@ -29,6 +31,7 @@ import requests
 
 from auth_switch import config_restored
 from containers import ContainerFactory, Network
+from course_hub import formgrader, server_api, wait_for_formgrader
 from hubclient import HubClient
 from installed import ADMIN, InstalledHub
 from lms_platform import (
@@ -91,6 +94,7 @@ class Lti:
     trust: Path  # the tests' CA: the hub's and the LMS's certificates
     info: str  # what `tljh-lite lti info` printed
     admin_token: str  # the installed admin's API token (with LTI, nobody logs in through the form)
+    hub_pid: str  # the hub's process once switched to LTI: launches restart nothing
 
     def browser(self) -> LaunchingBrowser:
         return LaunchingBrowser(str(self.trust))
@@ -125,7 +129,7 @@ def lti_lines(hub_url: str, lms: StandInLms, key: str, cert: str) -> list[list[s
 
 
 @pytest.fixture(scope="module")
-def lti(plugin_hub: InstalledHub, session_containers: ContainerFactory, tmp_path_factory):
+def lti(plugin_hub: InstalledHub, courses, session_containers: ContainerFactory, tmp_path_factory):
     hub = plugin_hub
     ca = TestCA("tljh-lite test CA for the LMS and the hub")
     trust = tmp_path_factory.mktemp("lti") / "ca.pem"
@@ -150,13 +154,14 @@ def lti(plugin_hub: InstalledHub, session_containers: ContainerFactory, tmp_path
         with config_restored(hub, people=list(PEOPLE), groups=GROUPS, proxy=True):
             for line in lti_lines(hub_url, lms, f"{CERT_DIR}/hub.key", f"{CERT_DIR}/hub.crt"):
                 hub.tljh_config(*line)
+            hub.tljh_config("add-item", "courses.data101.lms_contexts", "A")  # docs/lms.md: course A is data101
             hub.tljh_config("reload", "proxy")
             hub.tljh_config("reload")
             info = hub.sh(["tljh-lite", "lti", "info", "--url", hub_url]).stdout
             urls = dict(re.findall(r"^  (Login initiation URL|Redirect URI|Target link URI)[^:]*:\s+(\S+)$", info, re.M))
             lms.register_tool(urls["Login initiation URL"], urls["Redirect URI"], urls["Target link URI"],
                               verify=str(trust))
-            yield Lti(hub, lms, hub_url, trust, info, made.json()["token"])
+            yield Lti(hub, lms, hub_url, trust, info, made.json()["token"], hub.unit_property("jupyterhub", "MainPID"))
     finally:
         hub.container.write_file(BUNDLE, bundle)
         hub.sh(f"rm -rf {CERT_DIR} {MARKERS}/lms-launch-*.json")
@@ -253,11 +258,31 @@ def test_an_instructor_and_two_learners_launch_from_course_a_into_their_servers(
     assert not users["ivy"]["admin"] and not users["lea"]["admin"]
 
 
+def test_launched_from_course_a_the_instructor_opens_its_formgrader_and_a_learner_sees_its_assignments(lti):
+    """Course A maps onto data101: her first launch made each a member with her role, no roster, no reload."""
+    ivy, _ = launch(lti, "a-home", "ivy")
+    lea, _ = launch(lti, "a-home", "lea")
+    ivy, lea = lti.client(ivy, "ivy"), lti.client(lea, "lea")
+    assert wait_for_formgrader(ivy, "data101") == 200
+    assert "Manage Assignments" in formgrader(ivy, "data101").text
+    assert formgrader(lea, "data101").status_code == 403
+    assert formgrader(ivy, "data102").status_code in (403, 404)  # course A is not data102 (gone once test_courses ran)
+    assert "ivy" in lti.hub.tljh_config("get", "courses.data101.instructors").stdout  # in config.yaml: it lasts
+    assert "lea" in lti.hub.tljh_config("get", "groups.data101.users").stdout
+    assert lti.hub.unit_property("jupyterhub", "MainPID") == lti.hub_pid  # no reload for any of it
+    released = sorted(lti.hub.sh("ls /srv/nbgrader/exchange/data101/outbound", check=False).stdout.split())
+    assert server_api(lea, "GET", "courses").json()["value"] == ["data101"]
+    listed = server_api(lea, "GET", "assignments", params={"course_id": "data101"}).json()["value"]
+    assert sorted(a["assignment_id"] for a in listed if a["status"] == "released") == released
+
+
 def test_a_teaching_assistant_is_a_grader_of_the_course(lti):
-    _, page = launch(lti, "a-home", "tia")
+    tia, page = launch(lti, "a-home", "tia")
     assert page.url.startswith(f"{lti.hub_url}user/tia/lab"), page.url
     assert recorded(lti, "tia")["roles"] == ["grader"]
     assert members(lti, "course-a-graders") == {"tia"}
+    assert members(lti, "formgrade-data101") >= {"ivy", "tia"}  # the courses plugin: a grader of data101
+    assert wait_for_formgrader(lti.client(tia, "tia"), "data101") == 200
 
 
 def test_an_assignment_link_opens_the_notebook_the_plugin_names(lti):

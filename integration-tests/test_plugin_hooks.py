@@ -49,6 +49,18 @@ def test_tljh_post_install_ran_after_the_hub_came_up(plugin_hub):
     assert plugin_hub.sh("cat /opt/tljh/test-plugin/post-install").stdout == "ran\n"
 
 
+def test_tljh_lite_reconcile_runs_at_install_and_at_each_reload(plugin_hub):
+    assert "tljh_lite_reconcile: tljh_lite_test_plugin done" in plugin_hub.install_output
+    assert plugin_hub.sh("cat /opt/tljh/test-plugin/reconciled").stdout == "hello\n"
+    plugin_hub.tljh_config("set", "test_plugin.greeting", "bonjour")
+    try:
+        plugin_hub.tljh_config("reload")
+        assert plugin_hub.sh("cat /opt/tljh/test-plugin/reconciled").stdout == "bonjour\n"
+    finally:
+        plugin_hub.tljh_config("unset", "test_plugin.greeting")
+        plugin_hub.tljh_config("reload")
+
+
 def test_user_packages_and_tljh_new_user_create_for_a_new_student(plugin_hub):
     plugin_hub.tljh_config("add-item", "users.allowed", STUDENT)
     plugin_hub.tljh_config("reload")

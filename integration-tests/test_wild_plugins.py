@@ -1,12 +1,14 @@
 """Plugins written for TLJH the way public ones are (integration-tests/plugins/),
 installed with --plugin into `plugin_hub`: a key of their own in config.yaml,
 TLJH's helper modules, a folder linked from /etc/skel, and tljh.conda failing
-in one line."""
+in one line. The re-run of bootstrap at the end also keeps the session's
+nbgrader course data101 (course_hub.py; test_courses.py graded it) as it was."""
 
 from __future__ import annotations
 
 import json
 
+from course_hub import COURSE, grades_csv
 from installed import ADMIN, ADMIN_PASSWORD, SOURCE_IN_CONTAINER
 
 STUDENT, PASSWORD = "erin", "erin-first-password"
@@ -87,7 +89,12 @@ def test_a_plugin_importing_tljh_conda_fails_in_one_line_and_the_hub_keeps_runni
         plugin_hub.sh("/opt/tljh/hub/bin/uv pip uninstall --python /opt/tljh/hub/bin/python3 tljh-needs-conda")
 
 
-def test_a_rerun_without_plugin_flags_keeps_the_wild_plugins_and_their_key(plugin_hub):
+def test_a_rerun_without_plugin_flags_keeps_the_wild_plugins_and_their_key_and_the_courses(plugin_hub, courses):
+    """An upgrade is a bootstrap re-run: the plugins and their keys stay, and nothing of a course is
+    rewritten: its gradebook and submissions are as they were, its formgrader keeps running."""
+    unit = "tljh-formgrader-data101.service"
+    submissions = f"find {COURSE}/submitted -type f -printf '%p %u %g %m\\n' | sort; sha256sum {COURSE}/gradebook.db"
+    pid, grades, submitted = plugin_hub.unit_property(unit, "MainPID"), grades_csv(plugin_hub), plugin_hub.sh(submissions)
     result, _ = plugin_hub.bootstrap("--admin", f"{ADMIN}:{ADMIN_PASSWORD}")
     assert "Installation successful" in result.stdout
     listing = plugin_hub.tljh_config("plugins").stdout
@@ -95,3 +102,7 @@ def test_a_rerun_without_plugin_flags_keeps_the_wild_plugins_and_their_key(plugi
     assert "unchecked config keys owned by this plugin: Test" in listing
     assert "tljh_config_set_by_simplest_plugin: true" in plugin_hub.tljh_config("show").stdout
     assert plugin_hub.sh(f"readlink /etc/skel/{LINK}").stdout.strip() == SHARED
+    assert "tljh_lite_reconcile: tljh_lite_courses done" in result.stdout
+    assert plugin_hub.unit_property(unit, "MainPID") == pid  # nothing it reads changed: not restarted
+    assert grades_csv(plugin_hub) == grades
+    assert plugin_hub.sh(submissions).stdout == submitted.stdout

@@ -230,7 +230,7 @@ def no_plugins():
 
 
 def test_create_writes_a_private_dated_archive_into_backup_path(tmp_path, installed, monkeypatch):
-    monkeypatch.setattr(create_module.collect, "accounts", lambda: [])
+    monkeypatch.setattr(create_module.collect, "accounts", lambda plugin_accounts=(): [])
     created = create_module.create(installed, config(tmp_path), no_plugins())
     path = Path(created.path)
     assert path.parent == tmp_path / "backups" and path.name.startswith("tljh-lite-backup-")
@@ -272,7 +272,7 @@ def test_a_full_disk_leaves_no_partial_archive(tmp_path, installed, monkeypatch)
             yield FullDisk(out, room=1000)
 
     monkeypatch.setattr(create_module, "atomic_output", filling)
-    monkeypatch.setattr(create_module.collect, "accounts", lambda: [])
+    monkeypatch.setattr(create_module.collect, "accounts", lambda plugin_accounts=(): [])
     target = tmp_path / "out" / "b.tar.gz"
     target.parent.mkdir()
     with pytest.raises(BackupError) as refused:
@@ -312,7 +312,7 @@ def test_the_usage_record_is_in_the_backup_as_a_consistent_snapshot_and_restored
     db.commit()
     db.execute("BEGIN")
     db.execute("DELETE FROM class_minute")  # a write in progress is not in the snapshot
-    monkeypatch.setattr(create_module.collect, "accounts", lambda: [])
+    monkeypatch.setattr(create_module.collect, "accounts", lambda plugin_accounts=(): [])
     created = create_module.create(installed, config(tmp_path), no_plugins())
     db.rollback()
     db.close()
@@ -363,7 +363,7 @@ def test_the_record_of_passwords_tljh_lite_set_and_the_lti_key_are_restored(tmp_
 
     TrustRecord(trusted_file(installed)).note({"alice": b"$2b$12$hash-of-alice"})
     installed.lti_tool_key.write_text("-----BEGIN PRIVATE KEY-----\nthe tool's key\n")
-    monkeypatch.setattr(create_module.collect, "accounts", lambda: [])
+    monkeypatch.setattr(create_module.collect, "accounts", lambda plugin_accounts=(): [])
     created = create_module.create(installed, config(tmp_path), no_plugins())
     staging = tmp_path / "staging"
     verify(Path(created.path), staging)

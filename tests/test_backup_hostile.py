@@ -212,7 +212,7 @@ def test_a_folder_swapped_for_a_symlink_in_a_loop_never_ends_a_backup_and_is_nam
 
     as_student(home, her_work)
     monkeypatch.setattr(roots, "HOME_BASE", str(home.parent))
-    monkeypatch.setattr(create_module.collect, "accounts", lambda: [{"name": home.name, "home": str(home),
+    monkeypatch.setattr(create_module.collect, "accounts", lambda plugin_accounts=(): [{"name": home.name, "home": str(home),
                                                                       "groups": []}])
     config = merged({"backup": {"path": str(tmp_path / "backups")}})
     paths = Paths(tmp_path / "opt")
@@ -505,3 +505,34 @@ def test_an_account_that_is_not_a_hub_account_is_refused():
     m.accounts = [{"name": "root", "home": "/root", "groups": ["sudo"]}]
     with pytest.raises(BackupError, match="not a hub account"):
         roots.check_roots(m, merged({}))
+
+
+@pytest.mark.parametrize("account, words", [
+    ({"name": "grader-data101", "home": "/srv/nbgrader/graders/grader-data101"}, None),
+    ({"name": "grader-data101", "home": "/root"}, "the home '/root', which is not a folder a backup holds"),
+    ({"name": "grader-data101", "home": "/home"}, "which is not a folder a backup holds"),
+    ({"name": "../etc", "home": "/srv/x"}, "not a plugin account's name"),
+    ({"name": "jupyter-ada", "home": "/srv/x"}, "not a plugin account's name"),
+])
+def test_a_plugins_account_in_a_backup_has_a_plain_name_and_a_data_folder_for_home(account, words):
+    m = manifest_for(Path("/home/jupyter-a"))
+    m.accounts = [{"name": "jupyter-a", "home": "/home/jupyter-a", "groups": []},
+                  {**account, "groups": [], "plugin": True}]
+    if words is None:
+        roots.check_roots(m, merged({}))
+    else:
+        with pytest.raises(BackupError, match=re.escape(words)):
+            roots.check_roots(m, merged({}))
+
+
+def test_restore_makes_only_the_plugin_accounts_the_installed_plugins_declare():
+    from fakes import RecordingRunner
+    from tljh_lite.backup.putback import recreate_accounts
+
+    runner = RecordingRunner()
+    accounts = [{"name": "root", "home": "/srv/evil", "groups": ["daemon"], "plugin": True},
+                {"name": "daemon", "home": "/usr/sbin", "groups": ["daemon"], "plugin": True}]
+    count, warnings = recreate_accounts(runner, accounts, declared=["daemon"])
+    assert count == 1
+    assert warnings == ["the backup's account root is no installed plugin's: not made"]
+    assert not any("root" in call for call in runner.calls), runner.calls

@@ -17,7 +17,7 @@ from tljh_lite.paths import Paths
 from tljh_lite.plugins import BUILTIN_NAME, PluginError, collect, describe, per_plugin, plugin_manager
 
 def test_every_hook_is_documented_with_when_it_fires():
-    assert len(HOOK_NAMES) == 13
+    assert len(HOOK_NAMES) == 17
     for name in HOOK_NAMES:
         doc = inspect.getdoc(getattr(hooks, name)) or ""
         assert len(doc) > 80, f"{name} needs a docstring"
@@ -98,7 +98,7 @@ def test_plugin_schema_keys_are_validated_like_built_in_ones():
         checker.check({"test_plugin": {"greting": "hi"}})
     with pytest.raises(ConfigError, match="test_plugin.greeting must be text"):
         checker.check({"test_plugin": {"greeting": 5}})
-    assert checker.merged({})["test_plugin"] == {"post_install_config": False, "greeting": "hello"}
+    assert checker.merged({})["test_plugin"] == {"post_install_config": False, "greeting": "hello", "members": []}
     without = config_checker(plugin_manager(entry_points=[]))
     with pytest.raises(ConfigError, match="unknown key test_plugin"):
         without.check({"test_plugin": {}})
@@ -163,3 +163,165 @@ def test_describe_lists_versions_and_hooks():
 def test_plugin_flags_repeat_and_take_several_specs():
     options = parse_args(["--distro", "debian:12", "--plugin", "a", "b", "--plugin", "c"])
     assert options.plugins == ["a", "b", "c"]
+
+
+# --- the hooks a course package needs: hub access, subcommands, accounts ---------------
+
+def _hub_settings_with(pm, config):
+    from tljh_lite.hub.access import with_plugin_access
+    from tljh_lite.hub.settings import hub_settings
+
+    merged = config_checker(pm).merged(config)
+    return with_plugin_access(hub_settings(merged, usage_page_token="t"), per_plugin(pm, "tljh_lite_hub_access", config=merged))
+
+
+def test_tljh_lite_hub_access_adds_services_roles_groups_and_unix_groups():
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_test_plugin", load_test_plugin())])
+    settings = _hub_settings_with(pm, {"test_plugin": {"members": ["ann"]},
+                                       "groups": {"lab": {"users": ["bob"]}},
+                                       "users": {"extra_user_groups": {"docker": ["bob"]}}})
+    hub = settings["JupyterHub"]
+    names = [service["name"] for service in hub["services"]]
+    assert names[-1] == "test-plugin-service" and "cull-idle" in names and "usage" in names
+    assert {"name": "test-plugin-visitors", "groups": ["test-plugin-group"],
+            "scopes": ["access:services!service=test-plugin-service"]} in hub["load_roles"]
+    assert hub["load_groups"] == {"lab": {"users": ["bob"]}, "test-plugin-group": {"users": ["ann"]}}
+    assert settings["UserCreatingSpawner"]["user_groups"] == {"docker": ["bob"], "test-plugin-unix": ["ann"]}
+
+
+def test_the_spawner_reads_the_unix_groups_from_config_yaml_at_each_server_start(tmp_path):
+    """A course enrolment (a plugin's unix group) or extra_user_groups edit needs no hub restart."""
+    from tljh_lite.hub.access import unix_groups
+    from tljh_lite.hub.startup import unix_groups_now
+
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_test_plugin", load_test_plugin())])
+    config = {"test_plugin": {"members": ["ann"]}, "users": {"extra_user_groups": {"docker": ["bob"]}}}
+    merged = config_checker(pm).merged(config)
+    assert unix_groups(merged, per_plugin(pm, "tljh_lite_hub_access", config=merged)) == (
+        _hub_settings_with(pm, config)["UserCreatingSpawner"]["user_groups"])
+    paths = Paths(tmp_path)
+    paths.config_dir.mkdir(parents=True)
+    paths.config_file.write_text("users:\n  extra_user_groups:\n    docker: [bob]\n")
+    assert unix_groups_now(paths)["docker"] == ["bob"]
+    paths.config_file.write_text("users:\n  extra_user_groups:\n    docker: [bob, ann]\n")
+    assert unix_groups_now(paths)["docker"] == ["bob", "ann"]
+
+
+def test_a_plugin_service_whose_name_is_taken_stops_the_hub_in_one_line():
+    from tljh_lite.hub.access import with_plugin_access
+    from tljh_lite.errors import TljhError
+
+    clash = [("greedy", {"services": [{"name": "usage", "url": "http://127.0.0.1:1"}]})]
+    with pytest.raises(TljhError, match="plugin greedy adds a JupyterHub service named 'usage', a name that is taken"):
+        with_plugin_access({"JupyterHub": {"services": [{"name": "usage"}]}}, clash)
+    with pytest.raises(TljhError, match="unknown key 'servces'"):
+        with_plugin_access({}, [("typo", {"servces": []})])
+
+
+def test_plugin_groups_are_kept_exact_at_hub_start(tmp_path):
+    """Members the hub database has but the plugin no longer lists leave the group (hub.startup)."""
+    import sqlite3
+
+    from tljh_lite.hub.access import exact_groups
+    from tljh_lite.users.hubgroups import remove_stale_members
+
+    db = tmp_path / "hub.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE groups (id INTEGER PRIMARY KEY, "
+            "name TEXT); CREATE TABLE user_group_map (user_id INTEGER, group_id INTEGER);"
+            "INSERT INTO users VALUES (1, 'ann'), (2, 'bob'); INSERT INTO groups VALUES (1, 'test-plugin-group');"
+            "INSERT INTO user_group_map VALUES (1, 1), (2, 1);")
+    groups = exact_groups([("tljh_lite_test_plugin", {"groups": {"test-plugin-group": ["ann"]}})])
+    removed = remove_stale_members({"groups": {g: {"users": m} for g, m in groups.items()}}, db)
+    assert removed == {"test-plugin-group": {"bob"}}
+
+
+def test_tljh_lite_cli_commands_add_subcommands_to_tljh_lite(capsys):
+    from tljh_lite.cli import tljh_lite
+
+    plugin = load_test_plugin()
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_test_plugin", plugin)])
+    commands = [(name, command) for name, commands in per_plugin(pm, "tljh_lite_cli_commands") for command in commands]
+    parser = tljh_lite.build_parser(Paths(), plugin_commands=commands)
+    args = parser.parse_args(["test-plugin", "hi"])
+    assert args.run(None, args) == 0
+    assert capsys.readouterr().out == "test-plugin says hi\n"
+
+
+def test_a_plugin_subcommand_with_a_taken_name_is_one_line():
+    from tljh_lite.cli import tljh_lite
+
+    class Squatter:
+        @staticmethod
+        def add_parsers(commands, common):
+            commands.add_parser("backup", parents=[common])
+
+    from tljh_lite.cli.framework import make_parser
+    from tljh_lite.errors import TljhError
+
+    with pytest.raises(TljhError, match="plugin squatter adds a tljh-lite subcommand that exists"):
+        make_parser(Paths(), "tljh-lite", "", tljh_lite.SUBCOMMANDS, plugin_commands=[("squatter", Squatter)])
+
+
+def test_tljh_lite_unix_accounts_are_recorded_by_backups_and_made_again_by_restore():
+    from tljh_lite.backup import collect
+
+    pm = plugin_manager([FakeEntryPoint("tljh_lite_test_plugin", load_test_plugin())])
+    assert collect.plugin_accounts(pm) == ["tljh-test-plugin"]
+    # an account that exists here stands for the plugin's: recorded with its home and groups, marked as a plugin's
+    (root,) = collect.accounts(["root"])
+    assert root["name"] == "root" and root["home"] == "/root" and root["plugin"] is True
+
+
+def test_tljh_lite_reconcile_gets_the_config_and_errors_name_the_plugin():
+    from tljh_lite.errors import TljhError
+    from tljh_lite.plugins import reconcile
+
+    seen = []
+    fine = module("fine", tljh_lite_reconcile=lambda config: seen.append(config["greeting"]))
+    assert reconcile(plugin_manager([FakeEntryPoint("fine", fine)]), {"greeting": "hi"}) == ["fine"]
+    assert seen == ["hi"]
+    broken = module("broken", tljh_lite_reconcile=lambda config: {}["missing"])
+    with pytest.raises(PluginError, match="plugin broken could not set up what config.yaml asks: KeyError"):
+        reconcile(plugin_manager([FakeEntryPoint("broken", broken)]), {})
+    worded = module("worded", tljh_lite_reconcile=lambda config: (_ for _ in ()).throw(TljhError("no disk", "free some")))
+    with pytest.raises(TljhError, match="^no disk; free some$"):
+        reconcile(plugin_manager([FakeEntryPoint("worded", worded)]), {})
+
+
+def test_a_plugin_that_cannot_reconcile_stops_the_reload_before_the_hub_restarts(tmp_path):
+    from fakes import RecordingRunner
+    from tljh_lite.errors import TljhError
+    from tljh_lite.reload import reload
+
+    paths = Paths(tmp_path)
+    paths.config_dir.mkdir(parents=True)
+    paths.config_file.write_text("users:\n  admin: [prof]\n")
+    seen = []
+
+    def refuse(config):
+        seen.append(config["users"]["admin"])
+        raise TljhError("course data101 has no instructor account", "add it first")
+
+    pm = plugin_manager([FakeEntryPoint("refuser", module("refuser", tljh_lite_reconcile=refuse))])
+    runner = RecordingRunner()
+    with pytest.raises(TljhError, match="course data101 has no instructor account"):
+        reload("hub", paths, config_checker(pm, paths), runner, pm=pm)
+    assert seen == [["prof"]]  # the merged config it is about to start with
+    assert not [c for c in runner.calls if "restart" in c]  # the hub was not touched
+
+
+def test_plugins_installed_during_a_run_are_seen_by_plugins_loading_the_config_later(tmp_path):
+    """A restore installs the backup's plugins after `tljh-lite` loaded the plugins once: the cached
+    plugin manager (what a plugin's load_config() uses) is dropped, or their keys would be unknown."""
+    from fakes import RecordingRunner
+    from tljh_lite.installer.plugin_steps import install_plugins
+    from tljh_lite.plugins import installed_plugins
+
+    installed_plugins()
+    assert installed_plugins.cache_info().currsize == 1
+    runner = RecordingRunner()
+    install_plugins(runner, Paths(tmp_path), ["/srv/plugins/my-course"])
+    assert any("/srv/plugins/my-course" in call for call in runner.calls)
+    assert installed_plugins.cache_info().currsize == 0

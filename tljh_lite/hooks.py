@@ -12,11 +12,15 @@ group, so TLJH plugins load unchanged) and functions marked with `hookimpl`:
 The pluggy project name is TLJH's ("tljh") so both markers are the same.
 Hooks are called with keyword arguments. Install-time hooks run in this
 order on every bootstrap run: apt packages, hub pip packages, user pip
-packages (and the conda hooks, which only warn), config post-install, a hub
-restart if anything it reads changed, then post-install. The hub calls
-`tljh_custom_jupyterhub_config` when it starts, `tljh_new_user_create`
-when it makes a student's unix account, and `tljh_lite_lms_launch` when
-someone arrives from the LMS.
+packages (and the conda hooks, which only warn), config post-install,
+`tljh_lite_reconcile`, a hub restart if anything it reads changed, then
+post-install; `tljh-config reload` calls `tljh_lite_reconcile` too, before
+the hub restarts. The hub calls
+`tljh_lite_hub_access` and `tljh_custom_jupyterhub_config` when it starts,
+`tljh_new_user_create` when it makes a student's unix account, and
+`tljh_lite_lms_launch` when someone arrives from the LMS.
+`tljh-lite` asks `tljh_lite_cli_commands` for its subcommands, and backups
+ask `tljh_lite_backup_paths` and `tljh_lite_unix_accounts` what to hold.
 """
 
 from __future__ import annotations
@@ -194,4 +198,71 @@ def tljh_lite_backup_paths() -> list[str]:
     homes, config.yaml and the hub's state are in every backup already; paths
     under /opt/tljh's environments and system folders are left out with a
     warning. (tljh-lite's addition.)
+    """
+
+
+@hookspec
+def tljh_lite_hub_access(config: dict) -> dict[str, Any]:
+    """JupyterHub services, roles and groups the plugin needs, and unix groups for users' accounts.
+
+    Fires: in the hub at every start (before `tljh_custom_jupyterhub_config`),
+    at each server start (the spawner reads the unix groups again, from
+    config.yaml as it is then: a change needs no hub restart), and wherever
+    tljh-lite computes the hub's settings. Must be quick. Gets: `config`, the
+    merged config (defaults and config.yaml), which it must not mutate.
+    Returns: a mapping with any of these keys, each added to tljh-lite's own:
+    - "services": JupyterHub service dicts (c.JupyterHub.services); a name
+      that is already taken stops the hub with one line naming the plugin;
+    - "roles": JupyterHub role dicts (c.JupyterHub.load_roles); a role named
+      like a default one ("server", "user") replaces it, as in JupyterHub;
+    - "groups": {hub group: [hub users]}: the group's members are exactly
+      these at each start (members added elsewhere leave it), as for
+      config.yaml's `groups`;
+    - "unix_groups": {unix group: [hub users]}: each user's account is put in
+      the group when her server starts, and taken out when she is no longer
+      listed (as users.extra_user_groups), as config.yaml says at that start.
+    (tljh-lite's addition.)
+    """
+
+
+@hookspec
+def tljh_lite_cli_commands() -> list[Any]:
+    """Subcommands the plugin adds to `tljh-lite` (e.g. `tljh-lite course ...`).
+
+    Fires: whenever `tljh-lite` builds its command line, before parsing.
+    Returns: a list of modules or objects with `add_parsers(commands, common)`,
+    as tljh-lite's own subcommand modules have (docs/architecture.md, "Adding
+    a subcommand"); each parser sets `run=function(context, args)` returning
+    an exit code. Errors raised as TljhError become one line and exit 1. A name
+    tljh-lite already uses stops the command with one line naming the plugin.
+    (tljh-lite's addition.)
+    """
+
+
+@hookspec
+def tljh_lite_unix_accounts() -> list[str]:
+    """Unix accounts the plugin made (besides students' jupyter-* accounts) that backups must keep.
+
+    Fires: at each `tljh-lite backup create`, as root. Returns: a list of
+    account names (e.g. a course's grader account); each is recorded with its
+    groups, and `tljh-lite backup restore` creates it again, in the same
+    groups, before it puts files back, so the plugin's folders keep their
+    owners on a new machine (where the numeric ids differ). Accounts that do
+    not exist are left out. (tljh-lite's addition.)
+    """
+
+
+@hookspec
+def tljh_lite_reconcile(config: dict) -> None:
+    """Make the machine match what the plugin's config keys ask for (accounts, folders, its own units).
+
+    Fires: as root, with the merged config the hub is about to start with, at
+    every install (after `tljh_config_post_install`, before the hub restarts)
+    and at every `tljh-config reload` (or `reload hub`), before the hub
+    restarts; so a key changed with `tljh-config set` takes effect at reload,
+    as tljh-lite's own keys do. Gets: `config`, the merged config, which it
+    must not mutate. Returns nothing. Must be idempotent and quick when nothing
+    changed. Raising TljhError stops the install or reload in one line before
+    the hub restarts (the hub keeps running with its previous config).
+    (tljh-lite's addition.)
     """

@@ -168,3 +168,22 @@ def config_defaults(pm: pluggy.PluginManager) -> dict[str, Any]:
     for plugin_defaults in pm.hook.tljh_lite_config_defaults():
         defaults.update(plugin_defaults or {})
     return defaults
+
+
+def reconcile(pm: pluggy.PluginManager, config: Any) -> list[str]:
+    """Every plugin's `tljh_lite_reconcile(config)`, in install order; the plugins that ran it.
+
+    A TljhError passes through as it is (its one line is the plugin's to word);
+    anything else becomes a PluginError naming the plugin, not a traceback.
+    """
+    ran = []
+    for impl in pm.hook.tljh_lite_reconcile.get_hookimpls():
+        try:
+            impl.function(config=config)
+        except TljhError:
+            raise
+        except Exception as e:
+            raise PluginError(f"plugin {impl.plugin_name} could not set up what config.yaml asks: "
+                              f"{type(e).__name__}: {e}", "fix what it names, then run the command again") from e
+        ran.append(impl.plugin_name)
+    return ran

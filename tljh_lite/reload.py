@@ -19,6 +19,7 @@ from .lastgood import LastGood
 from .paths import Paths
 from .quotas.apply import apply_disk_limits
 from .users.admission import known_users
+from .plugins import installed_plugins, reconcile
 from .systemd import reason_from_journal
 from .hub.unit import HUB_UNIT
 from .units.manager import UnitManager
@@ -29,7 +30,13 @@ OS_RELEASE = Path("/etc/os-release")
 
 
 def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout: float = 90,
-           say: Callable[[str], None] = lambda text: None) -> str:
+           say: Callable[[str], None] = lambda text: None, pm=None) -> str:
+    """Restart `service` ("hub" or "proxy") into config.yaml as it is now; the hub's version.
+
+    Before a hub restart, plugins make the machine match the new config
+    (`tljh_lite_reconcile`; `pm`: the loaded plugins, by default this
+    environment's): a plugin that cannot stops the reload, the hub untouched.
+    """
     config = checker.merged(_checked(paths, checker))
     keep_mirror(paths, config["pip"]["index_url"])  # pip.conf now; the hub's environment at its restart
     units = UnitManager(paths, runner, say=say)
@@ -38,6 +45,8 @@ def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout
         previous = checker.merged(ConfigFile(last_good.config_file).load()) if last_good.exists() else None
         version = units.switch_proxy(config, timeout, previous)
     else:
+        # plugins first: one that cannot make the machine match stops the reload with nothing changed
+        reconcile(pm if pm is not None else installed_plugins(), config)
         for new_admin in secure_new_admins(config, paths):  # never an admin with a stranger's password
             for line in new_admin.lines():
                 say(line)

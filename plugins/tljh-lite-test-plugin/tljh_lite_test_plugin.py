@@ -52,6 +52,10 @@ def tljh_config_post_install(config):
 def tljh_post_install():
     MARKERS.mkdir(parents=True, exist_ok=True)
     (MARKERS / "post-install").write_text("ran\n")
+    from tljh_lite.runner import Runner
+    from tljh_lite.users.accounts import ensure_system_user
+
+    ensure_system_user(Runner(), "tljh-test-plugin", MARKERS / "account-home")
 
 
 @hookimpl
@@ -88,6 +92,7 @@ def tljh_lite_config_schema():
             "properties": {
                 "post_install_config": {"type": "boolean"},
                 "greeting": {"type": "string"},
+                "members": {"type": "array", "items": {"type": "string"}},
             },
         }
     }
@@ -95,9 +100,48 @@ def tljh_lite_config_schema():
 
 @hookimpl
 def tljh_lite_config_defaults():
-    return {"test_plugin": {"post_install_config": False, "greeting": "hello"}}
+    return {"test_plugin": {"post_install_config": False, "greeting": "hello", "members": []}}
 
 
 @hookimpl
 def tljh_lite_backup_paths():
     return [str(MARKERS)]  # a restore onto a new machine brings the markers back
+
+
+@hookimpl
+def tljh_lite_hub_access(config):
+    # A JupyterHub group the hub keeps exact, a unix group its members' accounts join,
+    # and a service only that group may open (403 for everyone else).
+    members = list(config["test_plugin"].get("members", []))
+    return {
+        "services": [{"name": "test-plugin-service", "url": "http://127.0.0.1:15099", "display": False}],
+        "roles": [{"name": "test-plugin-visitors", "groups": ["test-plugin-group"],
+                   "scopes": ["access:services!service=test-plugin-service"]}],
+        "groups": {"test-plugin-group": members},
+        "unix_groups": {"test-plugin-unix": members},
+    }
+
+
+@hookimpl
+def tljh_lite_cli_commands():
+    return [TestPluginCommand]  # `tljh-lite test-plugin hello`
+
+
+class TestPluginCommand:
+    @staticmethod
+    def add_parsers(commands, common):
+        parser = commands.add_parser("test-plugin", parents=[common], help="the test plugin's command")
+        parser.add_argument("word", nargs="?", default="hello")
+        parser.set_defaults(run=lambda context, args: print(f"test-plugin says {args.word}") or 0)
+
+
+@hookimpl
+def tljh_lite_unix_accounts():
+    return ["tljh-test-plugin"]  # made by its post-install: backups record it, restore makes it again
+
+
+@hookimpl
+def tljh_lite_reconcile(config):
+    # At every install and reload, before the hub restarts: the greeting config.yaml has now.
+    MARKERS.mkdir(parents=True, exist_ok=True)
+    (MARKERS / "reconciled").write_text(config["test_plugin"]["greeting"] + "\n")

@@ -10,7 +10,7 @@ import os
 import pwd
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlparse
 
 from ..https.files import Lineage
@@ -22,17 +22,29 @@ from .roots import certificate_paths, data_folder, home_of
 log = logging.getLogger("tljh_lite")
 
 
-def accounts() -> list[dict[str, Any]]:
-    """The hub's unix accounts (jupyter-*), their homes and their groups."""
+def accounts(plugin_accounts: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The hub's unix accounts (jupyter-*) and those plugins made (`plugin_accounts`, which are
+    marked "plugin": True), their homes and their groups."""
     members: dict[str, list[str]] = {}
     for group in grp.getgrall():
         for name in group.gr_mem:
             members.setdefault(name, []).append(group.gr_name)
-    return [
-        {"name": account.pw_name, "home": account.pw_dir, "groups": sorted(members.get(account.pw_name, []))}
-        for account in sorted(pwd.getpwall(), key=lambda a: a.pw_name)
-        if account.pw_name.startswith(PREFIX)
-    ]
+    extra = set(plugin_accounts)
+    found = []
+    for account in sorted(pwd.getpwall(), key=lambda a: a.pw_name):
+        if not account.pw_name.startswith(PREFIX) and account.pw_name not in extra:
+            continue
+        entry = {"name": account.pw_name, "home": account.pw_dir, "groups": sorted(members.get(account.pw_name, []))}
+        if not account.pw_name.startswith(PREFIX):
+            entry["plugin"] = True
+        found.append(entry)
+    return found
+
+
+def plugin_accounts(pm) -> list[str]:
+    """The unix accounts plugins made (tljh_lite_unix_accounts), students' accounts left out."""
+    return sorted({str(name) for _plugin, names in per_plugin(pm, "tljh_lite_unix_accounts") for name in names or []
+                   if not str(name).startswith(PREFIX)})
 
 
 def backed_up_homes(found: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str]]]:

@@ -162,8 +162,9 @@ def _read_errors() -> Iterator[None]:
 
 def _write(out: BinaryIO, paths: Paths, config: Mapping[str, Any], pm, homes: bool, exclude: frozenset[str],
            say: Callable[[str], None]) -> Created:
-    accounts = collect.accounts()
-    home_paths, left_out = collect.backed_up_homes(accounts) if homes else ([], [])
+    accounts = collect.accounts(collect.plugin_accounts(pm))
+    students = [a for a in accounts if not a.get("plugin")]  # a plugin's account's home is its own data
+    home_paths, left_out = collect.backed_up_homes(students) if homes else ([], [])
     roots = collect.roots(config, home_paths, collect.plugin_data(pm))
     writer = ArchiveWriter(out)
     for path, why in left_out:

@@ -47,7 +47,7 @@ class Manifest:
     db_revision: str | None  # the hub database's alembic revision
     homes: bool  # False: made with --skip-homes
     roots: list[dict[str, str]] = field(default_factory=list)  # {"path": "/home/jupyter-alice", "kind": HOME}
-    accounts: list[dict[str, Any]] = field(default_factory=list)  # {"name", "home", "groups"}
+    accounts: list[dict[str, Any]] = field(default_factory=list)  # {"name", "home", "groups"[, "plugin": True]}
     plugins: list[dict[str, str]] = field(default_factory=list)  # {"name", "version", "source"}
     files: dict[str, str] = field(default_factory=dict)  # member -> sha256 of its content
     links: dict[str, str] = field(default_factory=dict)  # symlink member -> its target

@@ -12,6 +12,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Iterable
 
 from ..config import owned
 from ..runner import Runner
@@ -22,7 +23,7 @@ from ..systemd import Systemd
 from ..hub.unit import HUB_UNIT
 from ..unixname import PREFIX as ACCOUNT_PREFIX
 from ..usage.store import record_file
-from ..users.accounts import ensure_user, set_groups
+from ..users.accounts import ensure_system_user, ensure_user, set_groups
 from . import hubstate
 from .errors import BackupError
 from .extract import Extractor
@@ -99,12 +100,24 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def recreate_accounts(runner: Runner, accounts: list[dict]) -> int:
-    """Every account of the backup, in its groups (names, not ids: a new machine gives new ids)."""
+def recreate_accounts(runner: Runner, accounts: list[dict], declared: Iterable[str]) -> tuple[int, list[str]]:
+    """Every account of the backup, in its groups (names, not ids: a new machine gives new ids);
+    plugins' accounts as system accounts with their homes (their files come back with the plugin's
+    folders), but only those the installed plugins declare now (`declared`, their
+    tljh_lite_unix_accounts over the restored config): a backup cannot make or regroup any other
+    account. Returns (accounts made or kept, warnings for those left out)."""
+    declared, count, warnings = set(declared), 0, []
     for account in accounts:
-        ensure_user(runner, account["name"])
+        if account.get("plugin"):
+            if account["name"] not in declared:
+                warnings.append(f"the backup's account {account['name']} is no installed plugin's: not made")
+                continue
+            ensure_system_user(runner, account["name"], Path(account["home"]))
+        else:
+            ensure_user(runner, account["name"])
         set_groups(runner, account["name"], account["groups"], managed=account["groups"])
-    return len(accounts)
+        count += 1
+    return count, warnings
 
 
 def extract_files(archive: Archive, manifest: Manifest, source: str | None = None,

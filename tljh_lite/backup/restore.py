@@ -122,8 +122,12 @@ def _put_back(archive: Archive, source: str, manifest: Manifest, staging: Path, 
         if moved:
             progress.say(f"    the config that was here is kept in {moved}")
     with progress.step(f"Recreating {len(manifest.accounts)} unix accounts and restoring their files"):
-        result.accounts = recreate_accounts(runner, manifest.accounts)
+        from ..plugins import installed_plugins
+
+        declared = collect.plugin_accounts(installed_plugins())  # over the config just put back
+        result.accounts, left_out = recreate_accounts(runner, manifest.accounts, declared)
         result.files, result.warnings = extract_files(archive, manifest, source)
+        result.warnings = left_out + result.warnings
     result.url = _finish(paths, runner, progress)
     missing = missing_user_packages(staging / "user-packages.txt", paths)
     if missing:

@@ -30,6 +30,8 @@ NOT_DATA = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx3
 NOT_DATA_ITSELF = ("/home", "/media", "/mnt", "/opt", "/opt/tljh", "/srv", "/var", "/var/lib")
 # A hub account's name: the hub's prefix, then one path component ("/" and passwd's separators excluded).
 ACCOUNT = re.compile(rf"^{re.escape(PREFIX)}[^/:\s\x00]+$")
+# A plugin's account (tljh_lite_unix_accounts, e.g. a course's grader): a plain system account name.
+PLUGIN_ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 HINT = "nothing was changed; use a backup made by: sudo tljh-lite backup create"
 
 
@@ -49,6 +51,18 @@ def home_of(account: str) -> str | None:
     return f"{HOME_BASE}/{account}" if ACCOUNT.match(account) else None
 
 
+def check_plugin_account(account: Mapping[str, Any]) -> None:
+    """A plugin's account: a system account name that is not a hub account's, its home a data folder.
+    (Restore then makes only those the restored plugins declare: putback.recreate_accounts.)"""
+    name, home = str(account.get("name", "")), str(account.get("home", ""))
+    if not PLUGIN_ACCOUNT.match(name) or name.startswith(PREFIX):
+        raise BackupError(f"the backup has a plugin's account named {name!r}, which is not a plugin account's name",
+                          HINT)
+    if not data_folder(home):
+        raise BackupError(f"the backup gives the plugin's account {name} the home {home!r}, which is not a folder "
+                          "a backup holds", HINT)
+
+
 def certificate_paths(config: Mapping[str, Any], lineage: Lineage = Lineage()) -> list[str]:
     """Where the config keeps the key and certificate the proxy serves: its own two files, or certbot's folder."""
     try:
@@ -64,6 +78,9 @@ def check_roots(manifest: Manifest, config: Mapping[str, Any], lineage: Lineage 
     """Refuse an archive whose folders are not a backup's: before restore changes anything."""
     homes = set()
     for account in manifest.accounts:
+        if account.get("plugin"):
+            check_plugin_account(account)
+            continue
         home = home_of(str(account.get("name", "")))
         if home is None:
             raise BackupError(f"the backup has an account named {account.get('name')!r}, which is not a hub "

@@ -46,14 +46,27 @@ def common_options(paths: Paths) -> ArgumentParser:
     return common
 
 
-def make_parser(paths: Paths, prog: str, description: str, subcommands, epilog: str | None = None) -> ArgumentParser:
-    """A command with subcommands, each module adding its own parsers (shared by tljh-config and tljh-lite)."""
+def make_parser(paths: Paths, prog: str, description: str, subcommands, epilog: str | None = None,
+                plugin_commands=()) -> ArgumentParser:
+    """A command with subcommands, each module adding its own parsers (shared by tljh-config and tljh-lite);
+    `plugin_commands`: [(plugin name, module)] added after them, each with names of its own."""
     common = common_options(paths)
     parser = ArgumentParser(prog=prog, parents=[common], description=description, epilog=epilog)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     commands.required = True
     for module in subcommands:
         module.add_parsers(commands, common)
+    for plugin, module in plugin_commands:
+        taken = dict(commands.choices)
+        try:
+            module.add_parsers(commands, common)
+        except argparse.ArgumentError as e:  # Python 3.11+ refuses a name twice
+            raise TljhError(f"plugin {plugin} adds a {prog} subcommand that exists: {e}",
+                            "uninstall the plugin or report it to its authors") from e
+        clash = sorted(name for name, sub in taken.items() if commands.choices.get(name) is not sub)
+        if clash:
+            raise TljhError(f"plugin {plugin} adds a {prog} subcommand that exists: {clash[0]}",
+                            "uninstall the plugin or report it to its authors")
     return parser
 
 
@@ -68,7 +81,12 @@ def add_group(commands, common, name: str, help: str, description: str):
 def run(prog: str, build: Callable[[Paths], ArgumentParser], argv: Sequence[str] | None) -> int:
     """Parse, run the subcommand, and turn every error into one line and an exit code."""
     paths = Paths.from_environ()
-    args = build(paths).parse_args(argv)
+    try:
+        parser = build(paths)  # plugins add subcommands: a broken one is one line, as any error
+    except TljhError as e:
+        print(f"{prog}: error: {e.one_line()}", file=sys.stderr)
+        return e.exit_code
+    args = parser.parse_args(argv)
     verbose = getattr(args, "verbose", False)
     context = Context(paths, getattr(args, "config_path", paths.config_file))
     downloads.apply(paths)  # `sudo` dropped the campus proxy: download (certbot, plugins) as the install did

@@ -98,7 +98,8 @@ class Checker:
             return self._describe_unknown(error, path)
         if "propertyNames" in error.relative_schema_path:
             # The error is about a key's name; its path is the mapping holding it.
-            return Problem(key, f"{key} has a key {show_value(error.instance)} that is not {_expected(error.schema)}")
+            words = error.schema.get("x-expected") or _expected(error.schema)
+            return Problem(key, f"{key} has a key {show_value(error.instance)} that is not {words}")
         if error.validator == "uniqueItems":
             return Problem(key, f"{key} lists the same value twice", "remove the duplicate")
         words = error.schema.get("x-expected") or _expected(error.schema, only_type=error.validator == "type")

@@ -10,6 +10,7 @@ import asyncio
 import os
 import pwd
 import sys
+from pathlib import Path
 
 from jupyterhub.utils import random_port
 from systemdspawner import SystemdSpawner
@@ -17,6 +18,7 @@ from tornado import web
 from traitlets import Dict, List, Unicode
 
 from ..downloads.settings import server_env
+from ..paths import Paths
 from ..runner import Runner
 from .listening import wait_until_listening
 from .portledger import PortLedger, servers_range
@@ -26,6 +28,7 @@ from ..students.markers import NewUserMarkers
 from ..students.unit import unit_properties
 from ..unixname import unix_username
 from ..users.accounts import ADMINS_GROUP, USERS_GROUP, AccountOfAnother, claim_account, set_groups
+from .startup import unix_groups_now
 
 
 PORTS = PortLedger(servers_range())  # one per hub process: every spawn goes through it
@@ -37,6 +40,12 @@ class UserCreatingSpawner(SystemdSpawner):
         value_trait=List(Unicode()),
         config=True,
         help="unix group -> hub users to add to it when their server starts (users.extra_user_groups)",
+    )
+
+    install_prefix = Unicode(
+        "/opt/tljh",
+        config=True,
+        help="where config.yaml is read from at each server start, for the unix groups (Paths.prefix)",
     )
 
     new_user_hooks_dir = Unicode(
@@ -124,11 +133,21 @@ class UserCreatingSpawner(SystemdSpawner):
             limited = limit_new_account(runner, sys.executable, name, self.disk_limit)
             if limited is not None and not limited.ok:
                 self.log.warning("Could not set the disk quota of %s: %s", name, limited.output.strip())
-        wanted = {USERS_GROUP} | {g for g, members in self.user_groups.items() if self.user.name in members}
+        groups = self._unix_groups()
+        wanted = {USERS_GROUP} | {g for g, members in groups.items() if self.user.name in members}
         if self.user.admin:
             wanted.add(ADMINS_GROUP)
-        set_groups(runner, name, wanted, managed=[USERS_GROUP, ADMINS_GROUP, *self.user_groups])
+        set_groups(runner, name, wanted, managed=[USERS_GROUP, ADMINS_GROUP, *self.user_groups, *groups])
         markers.run_if_owed(name, lambda account: installed_plugins().hook.tljh_new_user_create(username=account))
+
+    def _unix_groups(self) -> dict[str, list[str]]:
+        """config.yaml's unix groups as they are now (a course enrolment takes effect at her next start,
+        with no hub restart); those of the hub's start if config.yaml cannot be read now."""
+        try:
+            return unix_groups_now(Paths(Path(self.install_prefix)))
+        except Exception as e:  # a config being edited badly must not stop students' servers
+            self.log.warning("Unix groups from the hub's start, config.yaml could not be read now: %s", e)
+            return dict(self.user_groups)
 
 
 def _refusal(message: str) -> web.HTTPError:

@@ -14,6 +14,7 @@ from typing import Any
 from ..config.checker import config_checker
 from ..config.file import ConfigFile
 from ..culler.units import culler_token_file
+from .access import exact_groups, unix_groups, with_plugin_access
 from .settings import apply, hub_settings
 from ..paths import Paths
 from ..ports import HUB_URL, PROXY_API_URL
@@ -66,27 +67,32 @@ def fixed_settings(paths: Paths) -> dict[str, dict[str, Any]]:
             "start_timeout": 600,
             "http_timeout": 600,
         },
-        "UserCreatingSpawner": {"new_user_hooks_dir": str(paths.state_dir / "new-user-hooks")},
+        "UserCreatingSpawner": {"new_user_hooks_dir": str(paths.state_dir / "new-user-hooks"),
+                                "install_prefix": str(paths.prefix)},
     }
 
 
 
 def configure(c: Any, paths: Paths) -> None:
-    """Fixed settings, then config.yaml's, then plugins' tljh_custom_jupyterhub_config."""
-    from ..plugins import installed_plugins
+    """Fixed settings, then config.yaml's with plugins' services, roles and groups,
+    then plugins' tljh_custom_jupyterhub_config."""
+    from ..plugins import installed_plugins, per_plugin
 
     pm = installed_plugins()
     checker = config_checker(pm, paths)
     apply(c, fixed_settings(paths))
     config = ConfigFile(paths.config_file).load()
     checker.check(config)
-    apply(c, hub_settings(checker.merged(config), proxy_sync_token=_secret(token_file(paths)),
-                          usage_page_token=_secret(usage_page_token_file(paths)),
-                          culler_token=_secret(culler_token_file(paths))))
-    block_dropped_users(c, checker.merged(config), paths.hub_db)
-    remove_stale_members(checker.merged(config), paths.hub_db)
+    merged = checker.merged(config)
+    access = per_plugin(pm, "tljh_lite_hub_access", config=merged)
+    apply(c, with_plugin_access(hub_settings(merged, proxy_sync_token=_secret(token_file(paths)),
+                                             usage_page_token=_secret(usage_page_token_file(paths)),
+                                             culler_token=_secret(culler_token_file(paths))), access))
+    block_dropped_users(c, merged, paths.hub_db)
+    plugin_groups = {name: {"users": members} for name, members in exact_groups(access).items()}
+    remove_stale_members({"groups": {**merged["groups"], **plugin_groups}}, paths.hub_db)
     try:
-        apply_role_changes(checker.merged(config), paths.hub_db, Runner(), say=lambda text: log.warning("%s", text))
+        apply_role_changes(merged, paths.hub_db, Runner(), say=lambda text: log.warning("%s", text))
     except Exception:  # never keep the hub from starting; the admin role above still applies
         log.exception("could not apply the changes of who is an admin")
     pm.hook.tljh_custom_jupyterhub_config(c=c)
@@ -98,3 +104,16 @@ def _secret(path: Path) -> str | None:
 
 def extra_config_files(paths: Paths) -> list[Path]:
     return sorted(paths.config_d.glob("*.py"))
+
+
+def unix_groups_now(paths: Paths) -> dict[str, list[str]]:
+    """The unix groups config.yaml (and plugins) give users' accounts, read now: the spawner asks at each
+    server start, so an edit of config.yaml (a student put into a course) needs no hub restart."""
+    from ..plugins import installed_plugins, per_plugin
+
+    pm = installed_plugins()
+    checker = config_checker(pm, paths)
+    config = ConfigFile(paths.config_file).load()
+    checker.check(config)
+    merged = checker.merged(config)
+    return unix_groups(merged, per_plugin(pm, "tljh_lite_hub_access", config=merged))

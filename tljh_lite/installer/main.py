@@ -31,6 +31,7 @@ from ..systemd import Systemd
 from ..users.accounts import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
 from ..plugins import collect, plugin_manager
 from ..quotas.apply import apply_disk_limits, limits_asked
+from ..plugins import collect, plugin_manager, reconcile
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
 from ..students.ssh import ensure_no_ssh
@@ -172,6 +173,10 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
     # Without limits.disk, a quiet step: limits taken away since the last run are cleared where quotas are on.
     with progress.step("Setting the students' disk quotas (limits.disk)") if limits_asked(config) else nullcontext():
         apply_disk_limits(config, runner, known=known_users(paths.hub_db), say=progress.say)
+    if pm.hook.tljh_lite_reconcile.get_hookimpls():
+        with progress.step("Setting up what plugins' config keys ask for"):
+            for plugin in reconcile(pm, config):
+                progress.say(f"    tljh_lite_reconcile: {plugin} done")
     with progress.step("Memory compression"):
         progress.say(f"    {ensure_zram(runner, config, options.distro)}")
     with progress.step("Starting the proxy and the hub"):

@@ -14,7 +14,7 @@ from ..config.file import ConfigFile
 from ..config.owned import WriteWatcher, read_owned, save_owned, written_keys
 from ..config.checker import Checker, plain
 from ..paths import Paths
-from ..plugins import PluginError, per_plugin
+from ..plugins import PluginError, installed_plugins, per_plugin
 from .uv import pip_install_into
 
 
@@ -29,6 +29,7 @@ def install_plugins(runner: Runner, paths: Paths, specs: list[str]) -> None:
                 "check the name or path given to --plugin; nothing else was changed",
             ) from e
     importlib.invalidate_caches()  # so their entry points are found in this process
+    installed_plugins.cache_clear()  # and so plugins' own load_config() sees them (restore loaded plugins before)
 
 
 def _last_line(error: CommandError) -> str:

@@ -45,6 +45,21 @@ PLUGIN_HOOK_NOTES = {
                                     "build a hub image FROM quay.io/jupyterhub/k8s-hub with them; set hub.image"),
     "tljh_post_install": ("it ran on this machine at install",
                           "do what it did in the image (Dockerfile) or with an init container"),
+    "tljh_lite_hub_access": ("it adds JupyterHub services, roles and groups at every start, and unix groups to "
+                             "students' accounts, from this machine's config.yaml",
+                             "write the services under hub.services, the roles under hub.loadRoles and the groups "
+                             "under hub.config.JupyterHub.load_groups; a managed service (with a command) runs in "
+                             "the hub's pod, an external one (a URL, no command) needs a pod of its own: see the "
+                             "plugin's README"),
+    "tljh_lite_backup_paths": ("its folders are on this machine's disk; homes.sh carries the homes only",
+                               "copy them onto a volume the new hub's pods mount (tar them with owners: "
+                               "tar --numeric-owner -cpzf), and give that volume to singleuser.storage.extraVolumes"),
+    "tljh_lite_reconcile": ("it sets up this machine (accounts, folders, its own systemd units) from config.yaml "
+                            "at every install and reload",
+                            "give what it sets up to the chart: services under hub.services (or pods of their own), "
+                            "folders on volumes the pods mount; see the plugin's README"),
+    "tljh_lite_unix_accounts": ("it made unix accounts on this machine; pods run as one user (jovyan)",
+                                "give what those accounts did to a service or pod of its own"),
 }
 
 

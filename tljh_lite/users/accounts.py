@@ -58,6 +58,23 @@ def ensure_user(runner: Runner, name: str, comment: str | None = None) -> bool:
     return True
 
 
+def ensure_system_user(runner: Runner, name: str, home: Path) -> bool:
+    """A system account with no login (a plugin's service account, e.g. a course's grader), its
+    home at `home` (made 0700 if missing), in a group of its own name; True if it was created."""
+    try:
+        pwd.getpwnam(name)
+        return False
+    except KeyError:
+        pass
+    runner.run(["useradd", "--system", "--home-dir", str(home), "--shell", "/usr/sbin/nologin",
+                "--user-group", name])
+    account = pwd.getpwnam(name)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chown(home, account.pw_uid, account.pw_gid)
+    os.chmod(home, 0o700)
+    return True
+
+
 def claim_account(runner: Runner, hub_username: str, comment_of: Comment = account_comment) -> tuple[str, bool]:
     """The unix account a hub user's server runs as: made, with her record, if missing.
 
