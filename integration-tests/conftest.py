@@ -11,6 +11,12 @@
   uses (directly or through other fixtures) gets its `diagnostics()` attached
   to the report. A later session-scoped "installed hub" fixture should take
   `session_containers`, so its logs show up when its tests fail.
+- `hub` / `plugin_hub` (session): tljh-lite installed with bootstrap, shared
+  by the modules that can share them. `fresh_install` (session): another
+  machine just installed, started from `hub`'s files as they were when its
+  install finished (`installed.Snapshot`): for a test whose subject is not the
+  install (HTTPS, a restore's target), a container's boot instead of a second
+  install. Every install that is itself tested runs bootstrap.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 # browser.py's asserts were test_browser.py's: pytest keeps explaining them when they fail.
 pytest.register_assert_rewrite("browser")
 
-from containers import Container, ContainerFactory, remove_orphaned_containers, remove_orphaned_networks  # noqa: E402
+from containers import (Container, ContainerFactory, remove_orphaned_containers,  # noqa: E402
+                        remove_orphaned_images, remove_orphaned_networks)
 from engine import RELEASES, ensure_dockerd, ensure_image  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -91,7 +98,7 @@ def release(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def docker_engine() -> None:
     ensure_dockerd()
-    removed = remove_orphaned_containers() + remove_orphaned_networks()
+    removed = remove_orphaned_containers() + remove_orphaned_networks() + remove_orphaned_images()
     if removed:
         log.warning("removed containers left by earlier runs: %s", removed)
 
@@ -148,10 +155,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 @pytest.fixture(scope="session")
 def hub(session_containers: ContainerFactory, image: str):
-    """tljh-lite installed with bootstrap in a fresh container limited to 900 MB (one per release)."""
-    from installed import install
+    """tljh-lite installed with bootstrap in a fresh container limited to 900 MB (one per release).
+    Its files are kept as an image the moment the install is done, for `fresh_install`."""
+    from installed import Snapshot, install
 
-    return install(session_containers, image)
+    installed = install(session_containers, image)
+    installed.snapshot = Snapshot.of(installed)
+    yield installed
+    installed.snapshot.remove()
+
+
+@pytest.fixture(scope="session")
+def fresh_install(session_containers: ContainerFactory, hub):
+    """A function starting another machine on which bootstrap has just installed tljh-lite, as on `hub`
+    (keyword arguments as `install`'s): a container of `hub`'s files as they were when its install was done.
+    For tests whose subject is not the install; each install that is tested runs bootstrap itself."""
+    return lambda **container_options: hub.snapshot.start(session_containers, **container_options)
 
 
 PLUGINS = [

@@ -168,6 +168,14 @@ class Container:
     def __repr__(self) -> str:
         return f"<Container {self.name}>"
 
+    def commit(self, repository: str) -> str:
+        """This container's files as a new image (paused meanwhile, so files mid-write are whole),
+        labelled with this process so an orphan is removed by the next run; returns its id. (Not with
+        LABEL_PID: images derived from test containers inherit that label, and they are a cache.)"""
+        image = self._container.commit(repository=repository, tag=self.name, pause=True,
+                                       conf={"Labels": {SNAPSHOT_PID: str(os.getpid())}})
+        return image.id
+
     def remove(self) -> None:
         """Kill and delete the container with its anonymous volumes; idempotent."""
         if self.removed:
@@ -466,6 +474,24 @@ def remove_orphaned_containers() -> list[str]:
                 continue
             raise
         removed.append(raw.name)
+    return removed
+
+
+SNAPSHOT_PID = "tljh-lite-test.snapshot-of-pid"
+
+
+def remove_orphaned_images() -> list[str]:
+    """Remove images committed by test processes that no longer exist (`Container.commit`)."""
+    removed = []
+    for image in docker_client().images.list(filters={"label": SNAPSHOT_PID}):
+        pid = image.labels.get(SNAPSHOT_PID, "")
+        if pid.isdigit() and _pid_alive(int(pid)):
+            continue
+        try:
+            docker_client().images.remove(image.id, force=True)
+        except (docker.errors.NotFound, docker.errors.APIError):
+            continue  # the other release's session got there first, or a container still uses it
+        removed.append(image.tags[0] if image.tags else image.short_id)
     return removed
 
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import docker
 import requests
 
 from containers import Container, ContainerFactory, ExecResult
+from engine import HarnessError, docker_client
 from hubclient import HubClient
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -21,6 +23,7 @@ SOURCE_IN_CONTAINER = "/srv/tljh-lite"
 ADMIN = "prof"
 ADMIN_PASSWORD = "correct:horse:battery"  # ':' inside on purpose
 INSTALL_MEMORY = "900m"  # the install must fit a 1 GB VM
+SNAPSHOT_REPOSITORY = "tljh-lite-test-installed"
 
 
 def copy_checkout(container: Container, dest: str = SOURCE_IN_CONTAINER) -> None:
@@ -55,6 +58,7 @@ class InstalledHub:
     install_output: str
     install_seconds: float
     progress_page_seen: bool = False
+    snapshot: "Snapshot | None" = None
 
     @property
     def url(self) -> str:
@@ -107,6 +111,49 @@ def install(
     hub.install_output, hub.install_seconds = result.stdout + result.stderr, seconds
     hub.progress_page_seen = watcher.seen
     return hub
+
+
+@dataclass
+class Snapshot:
+    """A hub's files right after its install, as an image: another machine just installed in the time a
+    container takes to boot, not an install's minute or two (CI runs both releases on 2 cores)."""
+    image: str
+    memory: str | None
+    install_output: str
+    install_seconds: float
+
+    @classmethod
+    def of(cls, hub: InstalledHub, memory: str | None = INSTALL_MEMORY) -> "Snapshot":
+        return cls(hub.container.commit(SNAPSHOT_REPOSITORY), memory, hub.install_output, hub.install_seconds)
+
+    def start(self, factory: ContainerFactory, **container_options) -> InstalledHub:
+        """A new container of these files; returns when its systemd has booted and its hub answers."""
+        container = factory.start(self.image, memory=self.memory, port=80, **container_options)
+        hub = InstalledHub(container, self.install_output, self.install_seconds)
+        try:
+            container.wait_for_systemd(timeout=180)
+            deadline = time.monotonic() + 180
+            while not _answers(hub.url + "hub/api"):
+                if time.monotonic() > deadline:
+                    raise HarnessError(f"the hub of {container.name}, started from {self.image[:19]}, never answered")
+                time.sleep(1)
+        except BaseException:
+            container.remove()
+            raise
+        return hub
+
+    def remove(self) -> None:
+        try:
+            docker_client().images.remove(self.image, force=True)
+        except docker.errors.APIError:
+            pass  # still used, or gone: the next run removes an orphan (containers.remove_orphaned_images)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 class ProgressPageWatcher:

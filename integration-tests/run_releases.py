@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from containers import remove_orphaned_containers, remove_orphaned_networks  # noqa: E402
+from containers import remove_orphaned_containers, remove_orphaned_images, remove_orphaned_networks  # noqa: E402
 from engine import RELEASES, ensure_dockerd  # noqa: E402
 
 PROGRESS_EVERY = 60
@@ -32,7 +32,7 @@ COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 
 def main(pytest_args: list[str]) -> int:
     ensure_dockerd()  # once, before two sessions race for it
-    removed = remove_orphaned_containers() + remove_orphaned_networks()  # likewise
+    removed = remove_orphaned_containers() + remove_orphaned_networks() + remove_orphaned_images()  # likewise
     if removed:
         print(f"removed containers and networks left by earlier runs: {', '.join(removed)}", flush=True)
     started = time.monotonic()

@@ -30,7 +30,7 @@ import pytest
 
 from course_hub import STAFF, formgrader, grade_one_submission, grades_csv, wait_for_formgrader
 from hubclient import HubClient
-from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, install
+from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
 
 STUDENTS = {"ada": "ada-first-password", "olu": "olu-first-password"}
 ARCHIVE = "/root/backups/hub.tar.gz"
@@ -261,9 +261,9 @@ def test_a_backup_from_a_newer_jupyterhub_is_refused(source):
 
 
 @pytest.fixture(scope="module")
-def target(session_containers, image, source):
+def target(fresh_install, source):
     """A fresh install, without plugins, with the source's backup copied in."""
-    fresh = install(session_containers, image)
+    fresh = fresh_install()
     with_archive = Path(f"/tmp/tljh-lite-backup-{fresh.container.name}.tar.gz")
     subprocess.run(["docker", "cp", f"{source['hub'].container.name}:{ARCHIVE}", str(with_archive)], check=True)
     try:

@@ -24,7 +24,7 @@ import requests
 from acme_server import DIRECTORY, ELSEWHERE, Pebble
 from containers import ContainerFactory, ExecResult, Network
 from hubclient import HubClient
-from installed import ADMIN, ADMIN_PASSWORD, InstalledHub, install
+from installed import ADMIN, ADMIN_PASSWORD, InstalledHub
 from testca import TestCA, key_pem
 
 DOMAIN = "hub.test"
@@ -82,13 +82,13 @@ class HttpsHub:
 
 
 @pytest.fixture(scope="session")
-def https_hub(session_containers: ContainerFactory, image: str, tmp_path_factory):
+def https_hub(session_containers: ContainerFactory, image: str, fresh_install, tmp_path_factory):
     network = Network()
     started = []
     try:
         pebble = Pebble(session_containers, image, network)
         started.append(pebble.container)
-        hub = install(session_containers, image, network=network.name, aliases=[DOMAIN], extra_ports=[443])
+        hub = fresh_install(network=network.name, aliases=[DOMAIN], extra_ports=[443])
         started.append(hub.container)
         # The hub trusts the ACME server's listener as it would a campus CA: in the system store.
         hub.container.write_file("/usr/local/share/ca-certificates/test-acme-listener.crt", pebble.listener_ca.cert_pem)
