@@ -9,7 +9,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import docker
 import requests
@@ -96,14 +95,11 @@ class InstalledHub:
 
 def install(
     factory: ContainerFactory, image: str, memory: str | None = INSTALL_MEMORY, extra_args: list[str] = (),
-    prepare: Callable[[Container], None] | None = None, **container_options,
+    **container_options,
 ) -> InstalledHub:
-    """A fresh container, then bootstrap; `container_options` go to `Container.start` (network, extra_ports...);
-    `prepare` readies the machine before the install (its disks, say)."""
+    """A fresh container, then bootstrap; `container_options` go to `Container.start` (network, extra_ports...)."""
     container = factory.start(image, memory=memory, port=80, **container_options)
     container.wait_for_systemd()
-    if prepare is not None:
-        prepare(container)
     copy_checkout(container)
     hub = InstalledHub(container, "", 0.0)
     with ProgressPageWatcher(hub.url) as watcher:

@@ -18,7 +18,7 @@ import re
 import pytest
 
 from hubclient import HubError
-from installed import ADMIN, install
+from installed import ADMIN
 from loopdisk import bind, mount_image
 
 DISK = "/srv/disk"
@@ -40,24 +40,25 @@ print(fill('last', 4096))
 """
 
 
-# The config the machine is installed with (the installer keeps a config.yaml it finds), so no reload is needed.
-CONFIG = f"users:\n  allowed: [{', '.join(STUDENTS)}]\nbackup:\n  schedule: daily\n"
-
-
-def one_disk(container) -> None:
-    """/home, the hub's state and the backups on one small ext4, as on a one-disk VM; the config ready."""
-    mount_image(container, "/srv/disk.img", DISK, "200M")
+def onto_one_disk(hub) -> None:
+    """/home, the hub's state and the backups moved onto one small ext4, as on a one-disk VM (the hub
+    stopped meanwhile); the students allowed and backups scheduled, with the reload that starts the hub."""
+    hub.sh("systemctl stop jupyterhub")
+    mount_image(hub.container, "/srv/disk.img", DISK, "200M")
     for inside, seen_at in (("home", "/home"), ("state", "/opt/tljh/state"), ("backups", BACKUPS)):
-        bind(container, f"{DISK}/{inside}", seen_at)
-    container.exec("mkdir -p -m 700 /opt/tljh/config")
-    container.write_file("/opt/tljh/config/config.yaml", CONFIG, mode=0o600)
+        hub.sh(f"mkdir -p {DISK}/{inside} {seen_at} && cp -a {seen_at}/. {DISK}/{inside}/")
+        bind(hub.container, f"{DISK}/{inside}", seen_at)
+    hub.sh(" && ".join([*(f"tljh-config add-item users.allowed {name}" for name in STUDENTS),
+                        "tljh-config set backup.schedule daily"]))
+    hub.tljh_config("reload")
 
 
 @pytest.fixture(scope="module")
-def small_disk_hub(session_containers, image):
-    hub = install(session_containers, image, prepare=one_disk, loop_devices=True)
+def small_disk_hub(fresh_install):
+    hub = fresh_install(loop_devices=True)  # a machine of its own: just installed, then its disk made small
+    onto_one_disk(hub)
     yield hub
-    hub.container.remove()  # its own machine: nothing to put back
+    hub.container.remove()  # nothing to put back
 
 
 def test_the_students_the_hub_and_the_backups_share_one_small_disk(small_disk_hub):
