@@ -14,8 +14,8 @@ import docker
 import requests
 
 from containers import Container, ContainerFactory, ExecResult
-from engine import HarnessError, docker_client
-from hubclient import HubClient
+from engine import docker_client
+from hubclient import HubClient, wait_for_hub
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 SOURCE_IN_CONTAINER = "/srv/tljh-lite"
@@ -128,11 +128,7 @@ class Snapshot:
         hub = InstalledHub(container, self.install_output, self.install_seconds)
         try:
             container.wait_for_systemd(timeout=180)
-            deadline = time.monotonic() + 180
-            while not _answers(hub.url + "hub/api"):
-                if time.monotonic() > deadline:
-                    raise HarnessError(f"the hub of {container.name}, started from {self.image[:19]}, never answered")
-                time.sleep(1)
+            wait_for_hub(hub.url, timeout=180)
         except BaseException:
             container.remove()
             raise
@@ -143,13 +139,6 @@ class Snapshot:
             docker_client().images.remove(self.image, force=True)
         except docker.errors.APIError:
             pass  # still used, or gone: the next run removes an orphan (containers.remove_orphaned_images)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 class ProgressPageWatcher:
