@@ -29,7 +29,6 @@ from ..proxy.settings import public_url
 from ..units.manager import UnitManager
 from ..systemd import Systemd
 from ..users.accounts import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
-from ..plugins import collect, plugin_manager
 from ..quotas.apply import apply_disk_limits, limits_asked
 from ..plugins import collect, plugin_manager, reconcile
 from ..redact import RedactingFormatter, redact_urls
