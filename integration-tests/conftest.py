@@ -67,6 +67,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     prefetch(releases, also=[campus_server_image] if "test_proxy" in modules else [])
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "releases(*names): run this test on these Debian releases only (a release's "
+                                       "share of a costly proof; deselected elsewhere, never skipped)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselects the tests marked `releases(...)` for the other releases."""
+    dropped = [item for item in items if (marker := item.get_closest_marker("releases"))
+               and getattr(item, "callspec", None) and item.callspec.params.get("release") not in marker.args]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "release" in metafunc.fixturenames:
         releases = metafunc.config.getoption("release") or list(RELEASES)

@@ -95,7 +95,8 @@ class Container:
               port: int | None = None, name: str | None = None,
               ca_bundle: Path | None = HOST_CA_BUNDLE, host_port: int | None = None,
               keep: bool = False, extra_ports: Sequence[int] = (), network: str | None = None,
-              aliases: Sequence[str] = (), network_mode: str | None = None) -> Container:
+              aliases: Sequence[str] = (), network_mode: str | None = None,
+              loop_devices: bool = False) -> Container:
         """Start a container from `image`.
 
         memory: a docker memory limit such as "900m".
@@ -111,12 +112,17 @@ class Container:
             container with a `tunnel.ExecTunnel`.
         keep: not a test container: no test label, so test runs never remove it
             (for `try-it.sh`).
+        loop_devices: the container may attach files as block devices (`mount -o
+            loop`, see loopdisk.py): /dev/loop-control and every loop device.
         """
         client = docker_client()
         name = name or f"{NAME_PREFIX}{uuid.uuid4().hex[:10]}"
         kwargs = dict(_SYSTEMD_RUN_KWARGS)
         if memory:
             kwargs["mem_limit"] = memory
+        if loop_devices:
+            kwargs["devices"] = ["/dev/loop-control:/dev/loop-control:rwm"]
+            kwargs["device_cgroup_rules"] = ["b 7:* rwm"]  # loop devices are block major 7
         published = {f"{p}/tcp": ("127.0.0.1", None) for p in extra_ports}
         if port:
             published[f"{port}/tcp"] = ("127.0.0.1", host_port)

@@ -12,6 +12,9 @@ accounts, passwords, homes (the sparse file sparse again) and config, and is
 interrupted once on the way (the same command then finishes it); the courses
 come back with their gradebooks, submissions and running formgraders. The
 scheduled backups run on that target too, so nothing needs putting back.
+The source's config asks for `limits.disk`, which homes in a container's
+overlay cannot take on any kernel: `tljh-config set` and status say so in one
+line, and the restore carries the limit and says so too (issue 26).
 """
 
 from __future__ import annotations
@@ -168,6 +171,17 @@ def source(plugin_hub: InstalledHub, courses):
     hub.tljh_config("reload")
 
 
+def test_a_disk_limit_on_homes_without_quota_support_is_one_line_and_a_status_problem(source):
+    """The homes are in the container's overlay, which takes no quotas on any kernel (quotas themselves:
+    test_disk_quotas_vm.py). The backup below carries the limit, and the restore onto the target says so."""
+    hub = source["hub"]
+    warnings = hub.tljh_config("set", "limits.disk", "50M").stderr.strip().splitlines()
+    assert len(warnings) == 1 and warnings[0].startswith("warning: disk quotas: / (overlay, holding /home") \
+        and warnings[0].endswith("put /home on its own ext4 or XFS volume (docs/disk.md)"), warnings
+    status = hub.sh("tljh-lite status", check=False)
+    assert status.exit_code == 1 and "Needs you: disk quotas: / (overlay, holding /home" in status.stdout, status.stdout
+
+
 def test_create_writes_a_private_archive_while_students_work(source):
     hub, ada = source["hub"], source["ada"]
     busy = threading.Thread(target=ada.run_code, args=(
@@ -273,6 +287,8 @@ def test_an_interrupted_restore_onto_a_fresh_machine_finishes_when_run_again(tar
     first = target.sh("cat /root/first.log").stdout  # the plugins were installed before the hub stopped
     installing = next(line for line in first.splitlines() if "Installing the backup's plugins: " in line)
     assert "tljh-lite-shared-folders" in installing and "tljh-lite-test-plugin" in installing
+    # The backup's limits.disk, on a machine whose homes cannot take quotas: said, and the restore finished.
+    assert "warning: disk quotas: / (overlay, holding /home" in first + result.stdout + result.stderr
     assert target.sh("test -e /opt/tljh/state/restore-in-progress.json", check=False).exit_code == 1
 
 

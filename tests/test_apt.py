@@ -61,7 +61,7 @@ def dpkg(installed):
 
 
 def test_nothing_to_do_runs_no_apt_command():
-    runner = RecordingRunner({("dpkg-query",): dpkg([PROXY_PACKAGE, "git", "sudo"])})
+    runner = RecordingRunner({("dpkg-query",): dpkg([PROXY_PACKAGE, "git", "sudo", "quota"])})
     assert ensure_apt_packages(runner, Distro("debian", "12"), APT_PACKAGES) == []
     assert [c[0] for c in runner.calls] == ["dpkg-query"]
 
@@ -69,7 +69,7 @@ def test_nothing_to_do_runs_no_apt_command():
 def test_ubuntu_plan_runs_universe_update_install():
     runner = RecordingRunner(
         {
-            ("dpkg-query",): dpkg(["sudo"]),
+            ("dpkg-query",): dpkg(["sudo", "quota"]),
             ("apt-cache", "policy"): Result([], 0, f"{PROXY_PACKAGE}:\n  Candidate: 4.5.3\n", ""),
         }
     )
@@ -83,7 +83,7 @@ def test_ubuntu_plan_runs_universe_update_install():
 def test_debian_without_the_proxy_package_installs_it_with_npm():
     runner = RecordingRunner(
         {
-            ("dpkg-query",): dpkg(["git", "sudo"]),
+            ("dpkg-query",): dpkg(["git", "sudo", "quota"]),
             ("apt-cache", "policy"): Result([], 0, f"{PROXY_PACKAGE}:\n  Candidate: (none)\n", ""),
         }
     )

@@ -13,7 +13,7 @@ from tljh_lite.config.defaults import merged
 from tljh_lite.config.editor import Editor
 from tljh_lite.hub.settings import hub_settings
 from tljh_lite.errors import ConfigError
-from tljh_lite.users.groups import group_overrides, load_groups
+from tljh_lite.users.groups import group_overrides, limit_of, load_groups
 from tljh_lite.users.hubgroups import remove_stale_members
 
 GROUPS = {
@@ -32,6 +32,8 @@ def spawn(config: dict, user_groups: set[str]) -> dict:
     """What JupyterHub's Spawner.apply_group_overrides leaves on a spawner (its algorithm, JupyterHub 6.1)."""
     settings = hub_settings(merged(config))
     traits = {"mem_limit": settings["Spawner"].get("mem_limit"), "cpu_limit": settings["Spawner"].get("cpu_limit")}
+    if "disk" in config.get("limits", {}):  # UserCreatingSpawner's (hub/spawner.py), for the new account
+        traits["disk_limit"] = settings.get("UserCreatingSpawner", {}).get("disk_limit")
     overrides = settings["Spawner"].get("group_overrides", {})
     for key in sorted(overrides):
         if user_groups & set(overrides[key]["groups"]):
@@ -52,6 +54,32 @@ def spawn(config: dict, user_groups: set[str]) -> dict:
 def test_a_student_in_several_groups_gets_the_largest_limit_of_each_kind(groups, memory, cpu):
     traits = spawn(GROUPS, groups)
     assert traits == {"mem_limit": memory, "cpu_limit": cpu}
+
+
+DISK = {
+    "groups": {
+        "big": {"users": ["bea", "tom"], "limits": {"disk": "10G"}},
+        "bigger": {"users": ["tom"], "limits": {"disk": "10240M"}},
+        "huge": {"users": ["hal"], "limits": {"disk": None}},
+        "tiny": {"users": ["tim", "hal"], "limits": {"disk": "100M"}},
+        "tas": {"users": ["tom"], "limits": {"memory": "4G"}},
+    },
+    "limits": {"disk": "2G"},
+}
+
+
+@pytest.mark.parametrize("name, groups, disk", [
+    ("ann", set(), "2G"),  # in no group: limits.disk
+    ("bea", {"big"}, "10G"),
+    ("tom", {"big", "bigger", "tas"}, "10240M"),  # 10G == 10240M (sorted by name then); tas sets no disk
+    ("hal", {"huge", "tiny"}, None),  # none: no limit, the largest
+    ("tim", {"tiny"}, "100M"),  # smaller than the default, as for memory
+])
+def test_the_spawner_and_reload_give_a_student_the_same_disk_limit(name, groups, disk):
+    """The spawner's disk_limit (what a new account gets) and limit_of (what reload sets) agree."""
+    assert spawn(DISK, groups)["disk_limit"] == disk
+    assert limit_of(merged(DISK), name, "disk") == disk
+    assert limit_of(merged(DISK), name, "memory") == spawn(DISK, groups)["mem_limit"]
 
 
 def test_a_group_limit_may_be_smaller_than_the_default():

@@ -30,6 +30,7 @@ def test_a_students_server_sees_only_her_processes_shm_and_ipc_and_never_gains_p
     assert props["TemporaryFileSystem"] == "/dev/shm:mode=1777"
     assert props["PrivateIPC"] == "yes"
     assert props["NoNewPrivileges"] == "yes"
+    assert props["Environment"] == "JUPYTER_RUNTIME_DIR=/dev/shm/jupyter-runtime"  # a full home still starts
 
 
 def test_an_admins_server_is_isolated_too_but_may_sudo():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .hooks import hookimpl
 
-# git for nbgitpuller; sudo for admins' terminals; the proxy from the distribution.
-APT_PACKAGES = ["node-configurable-http-proxy", "git", "sudo"]
+# git for nbgitpuller; sudo for admins' terminals; the proxy from the distribution;
+# quota for limits.disk (setquota, quotaon, repquota: ext4 and XFS user quotas; quotas/).
+APT_PACKAGES = ["node-configurable-http-proxy", "git", "sudo", "quota"]
 
 # What every student's environment has (DESIGN.md); the hub's JupyterHub
 # version is added by the installer so the single-user server matches it.

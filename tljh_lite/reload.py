@@ -17,6 +17,8 @@ from .errors import TljhError
 from .health import HubNotReady
 from .lastgood import LastGood
 from .paths import Paths
+from .quotas.apply import apply_disk_limits
+from .users.admission import known_users
 from .plugins import installed_plugins, reconcile
 from .systemd import reason_from_journal
 from .hub.unit import HUB_UNIT
@@ -51,6 +53,9 @@ def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout
         for line in before_restart(config, paths):  # an admin never locked out without a word
             say(line)
         version = _restart_hub(units, paths, checker, last_good, config, timeout)
+        # Once the hub runs the new config: every account's disk limit (a warning line where
+        # a filesystem cannot take quotas; never a failed reload).
+        apply_disk_limits(config, runner, known=known_users(paths.hub_db), say=say)
     last_good.save()
     units.schedule(config)
     say(ensure_zram(runner, config, Distro.from_os_release(OS_RELEASE.read_text())))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 # name -> (Editor method, takes a VALUE, help). Modules doing the work are
@@ -14,6 +15,7 @@ OPERATIONS = {
 }
 
 RELOAD_HINT = "Run 'sudo tljh-config reload' to apply the change."
+DISK_LIMIT_KEY = re.compile(r"(groups\.[^.]+\.)?limits\.disk")
 
 
 def add_parsers(commands, common) -> None:
@@ -49,7 +51,10 @@ def run(context, args) -> int:
     print(result.summary)
     for line in new_admin.lines() if new_admin else ():
         print(line)
-    for warning in result.warnings:
+    warnings = list(result.warnings)
+    if result.changed and DISK_LIMIT_KEY.fullmatch(args.key) and values and values[0].lower() != "none":
+        warnings += _disk_warning(context)
+    for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if result.changed:
         print(RELOAD_HINT)
@@ -74,3 +79,15 @@ def _new_admin_password(context, operation, args):
     from .framework import ask_password
 
     return password_for_new_admin(context.checker.merged(config), context.paths, args.value, ask_password)
+
+
+def _disk_warning(context) -> list[str]:
+    """Whether this machine can enforce a disk limit as it is (only for its own config.yaml)."""
+    if context.config_path != context.paths.config_file:
+        return []
+    from ..quotas.machine import supports
+    from ..quotas.report import setting_warning
+    from ..runner import Runner
+
+    warning = setting_warning(supports(Runner()))
+    return [warning] if warning else []

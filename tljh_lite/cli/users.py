@@ -41,9 +41,9 @@ def add_parsers(commands, common) -> None:
     reset.add_argument("--timeout", type=float, default=90, help="seconds to wait for the hub, if it restarts")
     reset.set_defaults(run=run_reset)
     listing = actions.add_parser(
-        "list", parents=[common], help="everyone: role, groups, whether they have a password",
-        description="List admins, students, and users who may no longer log in, with their groups and "
-        "whether they have a password.",
+        "list", parents=[common], help="everyone: role, groups, whether they have a password, disk use",
+        description="List admins, students, and users who may no longer log in, with their groups, "
+        "whether they have a password, and, where disk quotas are on, their disk use against their quota.",
     )
     listing.set_defaults(run=run_list)
 
@@ -86,10 +86,17 @@ def run_list(context, args) -> int:
     from ..users.listing import table, totals, user_rows
     from ..users.stores import password_store
 
+    from ..quotas.apply import hub_names
+    from ..quotas.report import disk_cells, homes_usage
+    from ..runner import Runner
+
     context.require_installed_hub("users list reads")
     config = context.checked_config()
     store = password_store(config, context.paths)
-    rows = user_rows(config, known_users(context.paths.hub_db), store.with_password if store else None)
+    known = known_users(context.paths.hub_db)
+    usage = homes_usage(Runner())  # None: quotas are off, no DISK column
+    disk = None if usage is None else disk_cells(usage, hub_names(config, usage, known))
+    rows = user_rows(config, known, store.with_password if store else None, disk)
     print(table(rows))
     print(totals(rows))
     return 0

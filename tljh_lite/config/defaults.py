@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
         },
     },
     "users": {"allowed": [], "banned": [], "admin": [], "extra_user_groups": {}},
-    "limits": {"memory": None, "cpu": None},
+    "limits": {"memory": None, "cpu": None, "disk": None},
     "groups": {},
     "user_environment": {"default_app": "jupyterlab"},
     # PyPI, unless the school has a mirror (docs/offline.md).

@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 
 from jsonschema import FormatChecker
 
+from ..sizes import is_size
+
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 
@@ -91,10 +93,9 @@ FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
         lambda v: re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", v) is not None,
         "a unix group name (lowercase letters, digits, '_' or '-', at most 32 characters)",
     ),
-    "memory-size": (
-        lambda v: re.fullmatch(r"(?=.*[1-9])[0-9]+(\.[0-9]+)?[KMGT]", v) is not None,
-        "a memory size like 512M or 1G (K, M, G or T)",
-    ),
+    "memory-size": (is_size, "a memory size like 512M or 1G (K, M, G or T)"),
+    # The same grammar as memory (sizes.py), for a student's disk space.
+    "disk-size": (is_size, "a disk size like 500M or 2G (K, M, G or T)"),
     "base-url": (
         lambda v: re.fullmatch(r"/([^/\s?#]+/)*", v) is not None,
         "a URL path that starts and ends with '/', like /jupyter/",

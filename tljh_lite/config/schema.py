@@ -97,7 +97,7 @@ LTI13_SECTION = {
 }
 
 
-# limits.* and groups.<name>.limits.*: what one student's server may use.
+# limits.* and groups.<name>.limits.*: what one student's server (and, for disk, her account) may use.
 LIMITS = _section(
     {
         "memory": {
@@ -109,6 +109,12 @@ LIMITS = _section(
             "type": ["number", "null"],
             "exclusiveMinimum": 0,
             "x-expected": "a positive number of CPUs like 0.5 or 2, or none",
+        },
+        # The kernel's disk quota of her account on each filesystem she writes to (quotas/).
+        "disk": {
+            "type": ["string", "null"],
+            "format": "disk-size",
+            "x-expected": "a disk size like 500M or 2G, or none",
         },
     }
 )

@@ -54,6 +54,8 @@ def hub_settings(config: Mapping[str, Any], *, proxy_sync_token: str | None = No
         put("Spawner", "mem_limit", limits["memory"])
     if limits["cpu"] is not None:
         put("Spawner", "cpu_limit", float(limits["cpu"]))
+    if limits["disk"] is not None:  # her account's quota, set when the spawner makes it (quotas/)
+        put("UserCreatingSpawner", "disk_limit", limits["disk"])
     put("Spawner", "default_url", DEFAULT_URLS[config["user_environment"]["default_app"]])
     if config["groups"]:
         # JupyterHub groups, and their limits over limits.* for their members.

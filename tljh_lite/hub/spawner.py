@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pwd
+import sys
 from pathlib import Path
 
 from jupyterhub.utils import random_port
@@ -22,6 +23,7 @@ from ..runner import Runner
 from .listening import wait_until_listening
 from .portledger import PortLedger, servers_range
 from ..plugins import installed_plugins
+from ..quotas.newaccount import limit_new_account
 from ..students.markers import NewUserMarkers
 from ..students.unit import unit_properties
 from ..unixname import unix_username
@@ -50,6 +52,13 @@ class UserCreatingSpawner(SystemdSpawner):
         "/opt/tljh/state/new-user-hooks",
         config=True,
         help="where markers record the accounts whose plugins' tljh_new_user_create has not yet succeeded",
+    )
+
+    disk_limit = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="the disk quota of a new student's account, like 500M (limits.disk; groups' through group_overrides)",
     )
 
     def __init__(self, *args, **kwargs):
@@ -121,6 +130,9 @@ class UserCreatingSpawner(SystemdSpawner):
             raise _refusal(str(refused)) from refused
         if made:
             self.log.info("Created unix account %s for %s", name, self.user.name)
+            limited = limit_new_account(runner, sys.executable, name, self.disk_limit)
+            if limited is not None and not limited.ok:
+                self.log.warning("Could not set the disk quota of %s: %s", name, limited.output.strip())
         groups = self._unix_groups()
         wanted = {USERS_GROUP} | {g for g, members in groups.items() if self.user.name in members}
         if self.user.admin:

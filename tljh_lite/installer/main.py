@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from ..proxy.settings import public_url
 from ..units.manager import UnitManager
 from ..systemd import Systemd
 from ..users.accounts import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
+from ..quotas.apply import apply_disk_limits, limits_asked
 from ..plugins import collect, plugin_manager, reconcile
 from ..redact import RedactingFormatter, redact_urls
 from ..students.shell import ensure_profile_script
@@ -166,6 +168,10 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
         (replaced if replaced is not None else []).extend(replace_untrusted_passwords(config, paths, admins))
         for link, command in COMMAND_LINKS.items():
             _link(link, paths.hub_venv / "bin" / command)
+    # Also after a restore, whose config may ask for limits on a machine that cannot take them (a warning).
+    # Without limits.disk, a quiet step: limits taken away since the last run are cleared where quotas are on.
+    with progress.step("Setting the students' disk quotas (limits.disk)") if limits_asked(config) else nullcontext():
+        apply_disk_limits(config, runner, known=known_users(paths.hub_db), say=progress.say)
     if pm.hook.tljh_lite_reconcile.get_hookimpls():
         with progress.step("Setting up what plugins' config keys ask for"):
             for plugin in reconcile(pm, config):

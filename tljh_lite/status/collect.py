@@ -16,7 +16,9 @@ from ..runner import Runner
 from ..errors import TljhError
 from ..paths import Paths
 from ..usage import probe
+from ..quotas.report import biggest_homes_words, disk_report
 from ..usage.current import quiet, servers
+from ..users.admission import known_users
 from .units import unit_states
 
 PRESSURE_PERCENT = 10.0  # PSI: tasks waited for memory more than this share of the last minute
@@ -124,12 +126,16 @@ def collect(config: Mapping[str, Any], paths: Paths, runner: Runner, now: float 
         problems += cert["problems"]
     status["servers"] = _safe("the students' servers", problems, lambda: servers(runner, paths, now)) or []
     disks = [p for p in (Path("/home"), paths.prefix) if p.exists()]
+    disk = _safe("the disk quotas", problems, lambda: disk_report(config, runner, paths.state_dir,
+                                                                  known=quiet(lambda: known_users(paths.hub_db), ())))
+    status["disk"] = disk
     machine = _safe("the machine's memory", problems, lambda: probe.machine(disks))
     if machine:
         status["machine"] = {"memory_total": machine.memory_total, "memory_available": machine.memory_available,
                              "memory_pressure": machine.memory_pressure, "cpus": machine.cpus, "load1": machine.load1,
                              "disks": {p: {"used": u, "total": t} for p, (u, t) in machine.disks.items()}}
-        problems += machine_problems(machine)
+        problems += machine_problems(machine, {"/home": biggest_homes_words(disk)} if disk else {})
+    problems += disk["problems"] if disk else []
     status["servers_memory"] = sum(s["memory"] or 0 for s in status["servers"])
     status["backup"] = _safe("the last backup", problems, lambda: backup(config, paths))
     if status["backup"] and status["backup"]["problem"]:
@@ -140,7 +146,8 @@ def collect(config: Mapping[str, Any], paths: Paths, runner: Runner, now: float 
     return status
 
 
-def machine_problems(machine: probe.Machine) -> list[str]:
+def machine_problems(machine: probe.Machine, biggest: Mapping[str, str] | None = None) -> list[str]:
+    """`biggest`: for a disk path, its biggest homes in words (named when that disk is full)."""
     problems = []
     available = 100 * machine.memory_available / machine.memory_total if machine.memory_total else 100
     if (machine.memory_pressure or 0) > PRESSURE_PERCENT or available < AVAILABLE_PERCENT:
@@ -150,5 +157,8 @@ def machine_problems(machine: probe.Machine) -> list[str]:
             "(sudo tljh-lite report)")
     for path, (used, total) in machine.disks.items():
         if total and 100 * used / total > DISK_PERCENT:
-            problems.append(f"disk: {path} is {100 * used / total:.0f} % full; free space or grow the disk")
+            names = (biggest or {}).get(str(path))
+            where = f"; biggest homes: {names}" if names else ""
+            problems.append(f"disk: {path} is {100 * used / total:.0f} % full{where}; free space or grow the disk "
+                            "(docs/disk.md)")
     return problems

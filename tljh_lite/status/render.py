@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from ..sizes import show_bytes
 from ..usage.current import duration
 
 GIB = 1024 ** 3
@@ -48,6 +49,7 @@ def text(status: Mapping[str, Any]) -> str:
                          f"({100 * d['used'] / max(d['total'], 1):.0f} %)")
     if status.get("zram"):
         lines.append(f"  {status['zram']['line']}")
+    lines += disk_lines(status.get("disk"))
     b = status.get("backup")
     if b:
         lines.append(f"Last backup: {b['last'] or 'none yet'} (schedule: {b['schedule']})")
@@ -59,3 +61,35 @@ def text(status: Mapping[str, Any]) -> str:
     lines.append("")
     lines += [f"Needs you: {p}" for p in problems] or ["All well."]
     return "\n".join(lines)
+
+
+def disk_lines(disk: Mapping[str, Any] | None) -> list[str]:
+    """Where quotas stand on each filesystem students write to, who is at her limit, the biggest users."""
+    if not disk:
+        return []
+    if not disk["limits_asked"] and not any(f["state"] == "on" for f in disk["filesystems"]):
+        return ["Disk quotas: none (sudo tljh-config set limits.disk 2G, then reload; docs/disk.md)",
+                *_hub_room(disk)]
+    lines = ["Disk quotas:"]
+    lines += [f"  {f['line']}" for f in disk["filesystems"]]
+    students = disk["students"]
+    if students:
+        at_limit = [s for s in students if s["account"] in disk["at_limit"]]
+        lines.append(f"  {len(students)} accounts, {len(at_limit)} at their limit"
+                     + (": " + ", ".join(s["name"] for s in at_limit[:10]) if at_limit else ""))
+        lines.append("  most used: " + ", ".join(
+            f"{s['name']} {show_bytes(s['used'])}" + (f" of {show_bytes(s['limit'])}" if s["limit"] else "")
+            for s in students[:5]))
+    return lines + _hub_room(disk)
+
+
+def _hub_room(disk: Mapping[str, Any]) -> list[str]:
+    homes = disk.get("homes")
+    if not homes:
+        return []
+    if not disk.get("hub_state_shares_homes_disk"):
+        return [f"  the hub's database is on another filesystem than {homes['path']}"]
+    reserved = homes["reserved_for_root"]
+    share = f"{100 * reserved / max(homes['total'], 1):.0f} % ({show_bytes(reserved)})"
+    return [f"  the hub's database shares {homes['path']}'s filesystem; root keeps {share} of it that students "
+            "cannot fill"]

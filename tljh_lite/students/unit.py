@@ -22,6 +22,13 @@ ISOLATION = {
     "TemporaryFileSystem": "/dev/shm:mode=1777",
     # Her own System V IPC objects and POSIX message queues (systemd.exec(5), #PrivateIPC=).
     "PrivateIPC": "yes",
+    # Jupyter's runtime files (the server's, and each kernel's connection file with
+    # its key) in her private /dev/shm, not in her home: a server whose home has no
+    # room left (a full disk, or her own disk quota) still starts and runs kernels, so
+    # she can delete files to get back under. Measured: with the runtime folder in
+    # ~/.local/share/jupyter, a new student's server dies at start on a full disk
+    # ("No space left on device: '/home/jupyter-bob/.local'"). (systemd.exec(5), #Environment=)
+    "Environment": "JUPYTER_RUNTIME_DIR=/dev/shm/jupyter-runtime",
 }
 
 # For students, unless the config says otherwise: no Node.js. The proxy needs it,

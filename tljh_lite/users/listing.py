@@ -9,6 +9,7 @@ from .admission import dropped_users
 from .groups import groups_of
 
 HEADER = ("NAME", "ROLE", "GROUPS", "PASSWORD")
+DISK_HEADER = "DISK"
 
 
 @dataclass(frozen=True)
@@ -17,16 +18,20 @@ class Row:
     role: str
     groups: str
     password: str
+    disk: str | None = None  # her use against her quota; None: quotas are off
 
-    def cells(self) -> tuple[str, str, str, str]:
-        return self.name, self.role, self.groups, self.password
+    def cells(self) -> tuple[str, ...]:
+        cells = (self.name, self.role, self.groups, self.password)
+        return cells if self.disk is None else (*cells, self.disk)
 
 
 def user_rows(config: Mapping[str, Any], known: Iterable[str],
-              with_password: Callable[[Iterable[str]], set[str]] | None) -> list[Row]:
+              with_password: Callable[[Iterable[str]], set[str]] | None,
+              disk: Mapping[str, str] | None = None) -> list[Row]:
     """Admins first, then students, then those who may not log in.
 
     `with_password(names)` says which have a password (None: not ours to tell).
+    `disk`: name -> her disk use against her quota, when quotas are on ('-': no account yet).
     """
     users = config["users"]
     banned = {n.lower() for n in users["banned"]}
@@ -42,7 +47,8 @@ def user_rows(config: Mapping[str, Any], known: Iterable[str],
     order = {"admin": 0, "student": 1, "dropped": 2, "banned": 3}
     have = with_password(roles) if with_password else None
     return [
-        Row(name, role, ", ".join(groups_of(config, name)), _password(name, role, have))
+        Row(name, role, ", ".join(groups_of(config, name)), _password(name, role, have),
+            None if disk is None else disk.get(name, "-"))
         for name, role in sorted(roles.items(), key=lambda item: (order[item[1]], item[0]))
     ]
 
@@ -58,8 +64,9 @@ def _password(name: str, role: str, with_password: set[str] | None) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    cells = [HEADER, *(row.cells() for row in rows)]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(HEADER))]
+    header = (*HEADER, DISK_HEADER) if rows and rows[0].disk is not None else HEADER
+    cells = [header, *(row.cells() for row in rows)]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells)
 
 
