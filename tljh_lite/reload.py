@@ -15,7 +15,6 @@ from .config.checker import Checker
 from .downloads.settings import keep_mirror
 from .errors import TljhError
 from .health import HubNotReady
-from .journalcap import ensure_journal_cap
 from .lastgood import LastGood
 from .paths import Paths
 from .quotas.apply import apply_disk_limits
@@ -60,8 +59,6 @@ def reload(service: str, paths: Paths, checker: Checker, runner: Runner, timeout
     last_good.save()
     units.schedule(config)
     say(ensure_zram(runner, config, Distro.from_os_release(OS_RELEASE.read_text())))
-    if capped := ensure_journal_cap(runner, paths.state_dir):
-        say(capped)
     return version
 
 

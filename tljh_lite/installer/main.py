@@ -29,7 +29,6 @@ from ..proxy.settings import public_url
 from ..units.manager import UnitManager
 from ..systemd import Systemd
 from ..users.accounts import ADMINS_GROUP, SUDOERS_FILE, SUDOERS_TEXT, USERS_GROUP, ensure_group
-from ..journalcap import ensure_journal_cap
 from ..quotas.apply import apply_disk_limits, limits_asked
 from ..plugins import collect, plugin_manager, reconcile
 from ..redact import RedactingFormatter, redact_urls
@@ -173,8 +172,6 @@ def install(options: InstallOptions, admins: list[Admin], paths: Paths, progress
     # Without limits.disk, a quiet step: limits taken away since the last run are cleared where quotas are on.
     with progress.step("Setting the students' disk quotas (limits.disk)") if limits_asked(config) else nullcontext():
         apply_disk_limits(config, runner, known=known_users(paths.hub_db), say=progress.say)
-    if capped := ensure_journal_cap(runner, paths.state_dir):
-        progress.say(f"    {capped}")
     if pm.hook.tljh_lite_reconcile.get_hookimpls():
         with progress.step("Setting up what plugins' config keys ask for"):
             for plugin in reconcile(pm, config):
